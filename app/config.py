@@ -1,0 +1,46 @@
+"""Settings read from the environment; built by the app factory, never at import."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting is optional; the defaults run an embedded SQLite service on loopback."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    database_url: str = "sqlite+aiosqlite:///./data/taskrunner.db"
+    llm_model: str = "openai/gpt-4o-mini"
+    llm_api_base: str | None = None
+    llm_api_key: str | None = None
+    api_keys: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    http_tool_allow_hosts: str | None = None
+
+    # Tuning knobs with safe defaults (documented in docs/configuration.md).
+    scheduler_enabled: bool = True
+    max_concurrent_runs: int = Field(default=200, ge=1)
+    llm_call_timeout_seconds: float = Field(default=120.0, gt=0)
+    max_request_bytes: int = Field(default=1_000_000, ge=1024)
+    log_format: str = "auto"  # auto | json | console
+    log_level: str = "INFO"
+
+    @field_validator("llm_api_base", "llm_api_key", "api_keys", "http_tool_allow_hosts")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value or None
+
+    @property
+    def api_key_list(self) -> list[str]:
+        return [k.strip() for k in (self.api_keys or "").split(",") if k.strip()]
+
+    @property
+    def http_allow_host_list(self) -> list[str]:
+        return [h.strip().lower() for h in (self.http_tool_allow_hosts or "").split(",") if h.strip()]
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")

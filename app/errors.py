@@ -1,0 +1,90 @@
+"""Domain errors: typed, carrying a stable code; mapped to HTTP in ``app.api.errors`` only.
+
+Tree::
+
+    TaskRunnerError                 code            (HTTP, in api/)
+    ├── ValidationFailed            validation_error (422)
+    │   ├── InvalidCron             invalid_cron     (422)  details: field, value
+    │   ├── InvalidTimezone         invalid_timezone (422)  details: timezone, suggestions
+    │   ├── ScheduleInPast          schedule_in_past (422)  details: at, now
+    │   └── AmbiguousSchedule       ambiguous_schedule (422) details: question
+    ├── NotFound                    not_found        (404)  details: resource, id
+    ├── Conflict                    conflict         (409)
+    ├── Unauthorized                unauthorized     (401)
+    ├── PayloadTooLarge             payload_too_large (413)
+    └── LLMUnavailable              llm_unavailable  (503)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class TaskRunnerError(Exception):
+    """Base of every error the service reports to a client."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: dict[str, Any] = details or {}
+
+
+class ValidationFailed(TaskRunnerError):
+    code = "validation_error"
+
+
+class InvalidCron(ValidationFailed):
+    code = "invalid_cron"
+
+    def __init__(self, message: str, *, field: str, value: str) -> None:
+        super().__init__(message, details={"field": field, "value": value})
+        self.field = field
+
+
+class InvalidTimezone(ValidationFailed):
+    code = "invalid_timezone"
+
+    def __init__(self, name: str, suggestions: list[str]) -> None:
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(
+            f"Unknown timezone {name!r}: use an IANA name such as 'Europe/Berlin'.{hint}",
+            details={"timezone": name, "suggestions": suggestions},
+        )
+        self.suggestions = suggestions
+
+
+class ScheduleInPast(ValidationFailed):
+    code = "schedule_in_past"
+
+
+class AmbiguousSchedule(ValidationFailed):
+    code = "ambiguous_schedule"
+
+    def __init__(self, question: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(question, details={"question": question, **(details or {})})
+        self.question = question
+
+
+class NotFound(TaskRunnerError):
+    code = "not_found"
+
+    def __init__(self, resource: str, id: object) -> None:
+        super().__init__(f"No {resource} with id {id}.", details={"resource": resource, "id": str(id)})
+
+
+class Conflict(TaskRunnerError):
+    code = "conflict"
+
+
+class Unauthorized(TaskRunnerError):
+    code = "unauthorized"
+
+
+class PayloadTooLarge(TaskRunnerError):
+    code = "payload_too_large"
+
+
+class LLMUnavailable(TaskRunnerError):
+    code = "llm_unavailable"

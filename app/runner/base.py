@@ -1,0 +1,74 @@
+"""The runner interface: what the scheduler hands a run, and what it gets back.
+
+The scheduler and services depend only on this module; the agent loop in
+``app.runner.agent`` and the scripted runners in tests implement it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+RunStatus = Literal["succeeded", "failed", "timed_out", "cancelled"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunRequest:
+    execution_id: int
+    task_id: int
+    task_name: str
+    instructions: str
+    timezone: str
+    model: str | None  # None: the service default (LLM_MODEL)
+    tools: tuple[str, ...]
+    max_steps: int
+    timeout_seconds: float
+    max_retries: int
+    trigger: str
+    scheduled_for: datetime
+    window_start: datetime | None  # what this run covers: (window_start, window_end]
+    window_end: datetime
+    recent_outputs: tuple[dict[str, Any], ...] = ()  # newest first: status, finished_at, output excerpt
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepRecord:
+    """One LLM call or tool call, in the order it happened."""
+
+    index: int
+    kind: Literal["llm", "tool"]
+    name: str  # model name, or tool name
+    input: Any
+    output: Any
+    error: str | None = None
+    started_at: datetime
+    latency_ms: float
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cost_usd: float | None = None
+    attempt: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunOutcome:
+    status: RunStatus
+    output: str | None = None
+    error: str | None = None
+    reason: str | None = None
+    model: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+    steps: list[StepRecord] = field(default_factory=list)
+
+
+StepSink = Callable[[StepRecord], Awaitable[None]]
+PreviousRuns = Callable[[int, int], Awaitable[list[dict[str, Any]]]]
+
+
+class Runner(Protocol):
+    async def run(self, request: RunRequest, *, on_step: StepSink | None = None) -> RunOutcome:
+        """Carry out one run; never raises for the run's own failures (they are the outcome)."""
+        ...
