@@ -1,0 +1,146 @@
+"""The app factory: settings, engine, LLM client and scheduler are built in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app import __version__
+from app.api import errors
+from app.api.deps import AppState
+from app.api.errors import error_body
+from app.api.routes import executions, health, schedules, tasks
+from app.clock import Clock, SystemClock
+from app.config import Settings
+from app.db.engine import create_engine, create_sessionmaker
+from app.llm.base import LLMClient
+from app.runner.base import Runner
+from app.services.notifier import ChangeListener, NullListener
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    runner_factory: Callable[[], Runner] | None = None,
+    llm: LLMClient | None = None,
+    listener: ChangeListener | None = None,
+) -> FastAPI:
+    """Build the API. With ``settings.scheduler_enabled`` a scheduler thread starts with it.
+
+    ``listener`` replaces the scheduler (tests drive a :class:`SchedulerCore` themselves).
+    """
+    settings = settings or Settings()
+    clock = clock or SystemClock()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        llm_client = llm if llm is not None else _default_llm(settings)
+        scheduler = None
+        chosen: ChangeListener = listener or NullListener()
+        if listener is None and settings.scheduler_enabled:
+            from app.scheduler.service import SchedulerService
+
+            scheduler = SchedulerService(
+                settings.database_url,
+                runner_factory or _default_runner_factory(settings, clock),
+                clock,
+                default_model=settings.llm_model,
+                max_concurrent_runs=settings.max_concurrent_runs,
+            )
+            scheduler.start()
+            chosen = scheduler
+        app.state.taskrunner = AppState(
+            settings=settings,
+            clock=clock,
+            sessionmaker=create_sessionmaker(engine),
+            listener=chosen,
+            llm=llm_client,
+            scheduler=scheduler,
+        )
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.stop()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="taskrunner",
+        version=__version__,
+        description="Schedule LLM-agent tasks: on time, in the right timezone, exactly once, with a record.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    for module in (tasks, executions, schedules, health):
+        app.include_router(module.router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    return app
+
+
+def _default_llm(settings: Settings) -> LLMClient:
+    from app.llm.litellm_client import LiteLLMClient
+
+    return LiteLLMClient(settings)
+
+
+def _default_runner_factory(settings: Settings, clock: Clock) -> Callable[[], Runner]:
+    from app.runner.factory import build_runner
+
+    return lambda: build_runner(settings, clock)
+
+
+class BodySizeLimit:
+    """Rejects request bodies over ``max_bytes`` with 413, whether or not Content-Length is sent."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await _reject(send, self.max_bytes)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await _reject(send, self.max_bytes)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _reject(send: Send, max_bytes: int) -> None:
+    import json
+
+    body = json.dumps(
+        error_body("payload_too_large", f"The request body is larger than {max_bytes} bytes.")
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,72 @@
+"""Execution record endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from app.api.deps import Session
+from app.api.schemas import ExecutionDetailOut, ExecutionOut, Page, StepOut
+from app.db.repositories import ExecutionFilter
+from app.errors import ValidationFailed
+from app.services.executions import ExecutionService
+
+router = APIRouter(tags=["executions"])
+
+Status = Literal[
+    "queued", "running", "succeeded", "failed", "timed_out", "cancelled", "skipped", "missed", "interrupted"
+]
+
+
+def _aware(name: str, value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValidationFailed(f"`{name}` needs a UTC offset, e.g. 2026-11-23T09:00:00+01:00")
+    return value
+
+
+async def _page(
+    session: Session, flt: ExecutionFilter, limit: int, offset: int
+) -> Page[ExecutionOut]:
+    items, total = await ExecutionService(session).list(flt, limit=limit, offset=offset)
+    return Page(items=[ExecutionOut.of(e) for e in items], total=total, limit=limit, offset=offset)
+
+
+@router.get("/api/executions")
+async def list_executions(
+    session: Session,
+    task_id: int | None = None,
+    status: Status | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[ExecutionOut]:
+    flt = ExecutionFilter(
+        task_id=task_id, status=status, since=_aware("since", since), until=_aware("until", until)
+    )
+    return await _page(session, flt, limit, offset)
+
+
+@router.get("/api/tasks/{task_id}/executions", tags=["tasks"])
+async def task_executions(
+    task_id: int,
+    session: Session,
+    status: Status | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[ExecutionOut]:
+    flt = ExecutionFilter(
+        task_id=task_id, status=status, since=_aware("since", since), until=_aware("until", until)
+    )
+    return await _page(session, flt, limit, offset)
+
+
+@router.get("/api/executions/{execution_id}")
+async def get_execution(execution_id: int, session: Session) -> ExecutionDetailOut:
+    execution, steps = await ExecutionService(session).get(execution_id)
+    base = ExecutionOut.of(execution).model_dump()
+    return ExecutionDetailOut(**base, steps=[StepOut.of(s) for s in steps])

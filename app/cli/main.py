@@ -1,0 +1,76 @@
+"""The ``taskrunner`` command: ``serve``, ``migrate``, and client commands over HTTP."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from app.config import Settings
+
+app = typer.Typer(
+    name="taskrunner",
+    help="Schedule LLM-agent tasks: serve the API and scheduler, or manage tasks over HTTP.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (Alembic), then exit."""
+    from app.db.migrate import upgrade
+    from app.logging import configure
+
+    settings = Settings()
+    configure(settings.log_level, settings.log_format)
+    upgrade(settings.database_url)
+    typer.echo(f"database is up to date ({_safe_url(settings.database_url)})")
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Address to listen on (default: HOST or 127.0.0.1)."),
+    port: int | None = typer.Option(None, help="Port to listen on (default: PORT or 8000)."),
+    no_scheduler: bool = typer.Option(False, "--no-scheduler", help="Serve the API only; do not schedule."),
+) -> None:
+    """Migrate the database, then serve the API and run the scheduler."""
+    import uvicorn
+
+    from app.api.app import create_app
+    from app.db.migrate import upgrade
+    from app.logging import configure
+
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    settings = Settings()
+    overrides: dict[str, object] = {}
+    if host:
+        overrides["host"] = host
+    if port:
+        overrides["port"] = port
+    if no_scheduler:
+        overrides["scheduler_enabled"] = False
+    settings = settings.model_copy(update=overrides)
+    configure(settings.log_level, settings.log_format)
+    upgrade(settings.database_url)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        timeout_graceful_shutdown=30,
+    )
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""Queries over execution records and their steps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import ACTIVE_STATUSES, Execution, ExecutionStep
+from app.db.types import UTCDateTime
+
+_EXEC = Execution.__table__
+_STEPS = ExecutionStep.__table__
+
+
+@dataclass(frozen=True, kw_only=True)
+class FireRow:
+    """A due fire to record: one row per (task, scheduled time)."""
+
+    task_id: int
+    scheduled_for: datetime
+    trigger: str
+    status: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExecutionFilter:
+    task_id: int | None = None
+    status: str | None = None
+    since: datetime | None = None  # scheduled_for >= since
+    until: datetime | None = None  # scheduled_for < until
+
+
+class ExecutionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def _insert(self) -> Any:
+        dialect = self.session.get_bind().dialect.name
+        return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_EXEC)
+
+    async def insert_fires(self, rows: Sequence[FireRow], *, now: datetime) -> list[tuple[int, int, datetime]]:
+        """Insert fires, skipping any that conflict; returns (id, task_id, scheduled_for) inserted.
+
+        A conflict is either the same (task, scheduled time) already recorded or, for a
+        queued row, the task already having a queued-or-running execution.
+        """
+        if not rows:
+            return []
+        stmt = (
+            self._insert()
+            .on_conflict_do_nothing()
+            .returning(_EXEC.c.id, _EXEC.c.task_id, _EXEC.c.scheduled_for)
+        )
+        params = [
+            {
+                "task_id": r.task_id,
+                "scheduled_for": r.scheduled_for,
+                "trigger": r.trigger,
+                "status": r.status,
+                "reason": r.reason,
+                "attempt": 1,
+                "created_at": now,
+                "finished_at": None if r.status in ACTIVE_STATUSES else now,
+            }
+            for r in rows
+        ]
+        result = await self.session.execute(stmt, params)
+        return [(int(r[0]), int(r[1]), r[2]) for r in result.all()]
+
+    async def existing_keys(self, keys: Iterable[tuple[int, datetime]]) -> set[tuple[int, datetime]]:
+        keys = list(keys)
+        found: set[tuple[int, datetime]] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            stmt = select(_EXEC.c.task_id, _EXEC.c.scheduled_for).where(
+                tuple_(_EXEC.c.task_id, _EXEC.c.scheduled_for).in_(chunk)
+            )
+            found.update((int(r[0]), r[1]) for r in (await self.session.execute(stmt)).all())
+        return found
+
+    async def update_many(self, updates: Sequence[dict[str, Any]]) -> None:
+        """Apply ``{"id": ..., column: value, ...}`` updates, grouped into executemany calls."""
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for u in updates:
+            groups.setdefault(tuple(sorted(k for k in u if k != "id")), []).append(u)
+        for columns, items in groups.items():
+            values = {
+                c: bindparam(f"v_{c}", type_=_EXEC.c[c].type) for c in columns
+            }
+            stmt = update(_EXEC).where(_EXEC.c.id == bindparam("v_id")).values(**values)
+            await self.session.execute(
+                stmt, [{"v_id": u["id"], **{f"v_{c}": u[c] for c in columns}} for u in items]
+            )
+
+    async def add_steps(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(_STEPS.insert(), list(rows))
+
+    async def get(self, execution_id: int) -> Execution | None:
+        return await self.session.get(Execution, execution_id)
+
+    async def steps(self, execution_id: int) -> Sequence[ExecutionStep]:
+        stmt = (
+            select(ExecutionStep)
+            .where(ExecutionStep.execution_id == execution_id)
+            .order_by(ExecutionStep.index)
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def list(self, flt: ExecutionFilter, *, limit: int, offset: int) -> tuple[Sequence[Execution], int]:
+        conditions: list[Any] = []
+        if flt.task_id is not None:
+            conditions.append(Execution.task_id == flt.task_id)
+        if flt.status:
+            conditions.append(Execution.status == flt.status)
+        if flt.since:
+            conditions.append(Execution.scheduled_for >= flt.since)
+        if flt.until:
+            conditions.append(Execution.scheduled_for < flt.until)
+        total = (
+            await self.session.execute(select(func.count()).select_from(Execution).where(*conditions))
+        ).scalar_one()
+        stmt = (
+            select(Execution)
+            .where(*conditions)
+            .order_by(Execution.scheduled_for.desc(), Execution.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return list((await self.session.execute(stmt)).scalars()), int(total)
+
+    async def active_for_task(self, task_id: int) -> Execution | None:
+        stmt = select(Execution).where(Execution.task_id == task_id, Execution.status.in_(ACTIVE_STATUSES))
+        return (await self.session.execute(stmt)).scalars().first()
+
+    async def recent_for_task(self, task_id: int, limit: int) -> Sequence[Execution]:
+        stmt = (
+            select(Execution)
+            .where(Execution.task_id == task_id, Execution.status.not_in(ACTIVE_STATUSES))
+            .order_by(Execution.scheduled_for.desc())
+            .limit(limit)
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def last_success_before(self, task_id: int, before: datetime) -> Execution | None:
+        stmt = (
+            select(Execution)
+            .where(
+                Execution.task_id == task_id,
+                Execution.status == "succeeded",
+                Execution.scheduled_for < before,
+            )
+            .order_by(Execution.scheduled_for.desc())
+            .limit(1)
+        )
+        return (await self.session.execute(stmt)).scalars().first()
+
+    async def in_status(self, statuses: Sequence[str], *, limit: int = 10_000) -> Sequence[Execution]:
+        stmt = select(Execution).where(Execution.status.in_(statuses)).order_by(Execution.id).limit(limit)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def mark_interrupted(self, *, now: datetime, reason: str) -> int:
+        """Every ``running`` row becomes ``interrupted`` (called by a new scheduler leader)."""
+        result = await self.session.execute(
+            update(_EXEC)
+            .where(_EXEC.c.status == "running")
+            .values(status="interrupted", reason=reason, finished_at=bindparam("now", now, type_=UTCDateTime()))
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

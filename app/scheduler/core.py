@@ -1,0 +1,401 @@
+"""The scheduler leader's work, in one event loop: recover, fire, record, run.
+
+One :class:`SchedulerCore` runs per database (see :mod:`app.scheduler.leader`).
+Start-up marks runs left ``running`` as ``interrupted``, accounts for fires missed
+while no scheduler ran (per task policy), and loads every active task into
+APScheduler. Then each due fire is recorded through the batched
+:class:`~app.scheduler.writer.RecordWriter` and, if it is to run, handed to the
+runner under a concurrency limit. Changes made by other processes are picked up by
+polling ``tasks.updated_at`` and queued executions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.clock import Clock
+from app.db.models import Execution, Task
+from app.db.repositories import ExecutionRepository, TaskRepository
+from app.runner.base import RunOutcome, Runner, RunRequest, StepRecord
+from app.scheduler.aps import FireExecutor, ScheduleTrigger, TaskJobStore, never_called
+from app.scheduler.recovery import StoredTask, plan_recovery
+from app.scheduler.writer import Fire, RecordWriter, Recorded
+from app.schedules import CompiledSchedule
+from app.schedules.of_task import compile_task
+
+log = structlog.get_logger("taskrunner.scheduler")
+
+INTERRUPTED_REASON = "the service stopped while this run was in progress"
+
+
+class SchedulerCore:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        runner: Runner,
+        clock: Clock,
+        *,
+        default_model: str | None = None,
+        max_concurrent_runs: int = 200,
+        misfire_grace: timedelta = timedelta(seconds=60),
+        poll_interval: float = 2.0,
+        due_chunk: int = 500,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._runner = runner
+        self._clock = clock
+        self._default_model = default_model
+        self._grace = misfire_grace
+        self._poll_interval = poll_interval
+        self._due_chunk = due_chunk
+        self._slots = asyncio.Semaphore(max_concurrent_runs)
+        self.writer = RecordWriter(sessionmaker, clock)
+        self._aps: AsyncIOScheduler | None = None
+        self._revisions: dict[int, int] = {}
+        self._inflight: dict[int, asyncio.Task[None]] = {}
+        self._background: set[asyncio.Task[Any]] = set()
+        self._poller: asyncio.Task[None] | None = None
+        self._last_poll: datetime | None = None
+        self._accepting = False
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Recover from downtime, load every active task, and start firing."""
+        self.writer.start()
+        now = self._clock.now()
+        async with self._sessionmaker() as session, session.begin():
+            n = await ExecutionRepository(session).mark_interrupted(now=now, reason=INTERRUPTED_REASON)
+        if n:
+            log.warning("scheduler.runs_interrupted", count=n)
+        self._aps = AsyncIOScheduler(
+            timezone=UTC,
+            jobstores={"default": TaskJobStore(self._due_chunk)},
+            executors={"default": FireExecutor(self._on_fire)},
+            job_defaults={"coalesce": False, "max_instances": 1_000_000, "misfire_grace_time": None},
+        )
+        self._accepting = True
+        self._last_poll = now
+        loaded = await self._load_all(now)
+        self._aps.start()
+        await self._pickup_queued()
+        self._poller = asyncio.create_task(self._poll_loop(), name="scheduler-poll")
+        log.info("scheduler.started", tasks=loaded)
+
+    async def stop(self, grace_seconds: float = 30.0) -> None:
+        """Stop firing, let running runs finish up to the grace period, record the rest interrupted."""
+        self._accepting = False
+        if self._aps is not None and self._aps.running:
+            self._aps.shutdown(wait=False)
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+        for task in list(self._background):
+            task.cancel()
+        running = list(self._inflight.values())
+        if running:
+            _done, pending = await asyncio.wait(running, timeout=grace_seconds)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        await self.writer.close()
+        log.info("scheduler.stopped")
+
+    async def drain(self) -> None:
+        """Wait until nothing is being recorded or run (tests and benchmarks)."""
+        idle_rounds = 0
+        while idle_rounds < 3:
+            await asyncio.sleep(0)
+            busy = [t for t in (*self._inflight.values(), *self._background) if not t.done()]
+            if busy:
+                idle_rounds = 0
+                await asyncio.gather(*busy, return_exceptions=True)
+            elif self.writer.backlog:
+                idle_rounds = 0
+                await asyncio.sleep(0.002)
+            else:
+                idle_rounds += 1
+
+    def has_due(self) -> bool:
+        """Whether APScheduler holds a job whose time has come (used to drain chunked wake-ups)."""
+        if self._aps is None:
+            return False
+        store = self._aps._lookup_jobstore("default")
+        upcoming = store.get_next_run_time()
+        return upcoming is not None and upcoming <= self._clock.now()
+
+    def wakeup(self) -> None:
+        """Make APScheduler look for due jobs now (tests move the clock, then call this)."""
+        if self._aps is not None:
+            self._aps.wakeup()
+
+    # -- notifications from services (same loop) ------------------------------------------------
+    def tasks_changed(self, task_ids: set[int]) -> None:
+        self._spawn(self._reload(set(task_ids)))
+
+    def runs_queued(self) -> None:
+        self._spawn(self._pickup_queued())
+
+    def _spawn(self, coro: Any) -> None:
+        if not self._accepting:
+            coro.close()
+            return
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # -- loading tasks into APScheduler ---------------------------------------------------------
+    async def _load_all(self, now: datetime) -> int:
+        count, after_id = 0, 0
+        while True:
+            async with self._sessionmaker() as session:
+                tasks = await TaskRepository(session).active(after_id=after_id, limit=5000)
+            if not tasks:
+                return count
+            after_id = tasks[-1].id
+            count += len(tasks)
+            await self._schedule(tasks, now)
+
+    async def _schedule(self, tasks: list[Task] | Any, now: datetime) -> None:
+        """Account for missed fires of these (active) tasks and (re)load their jobs."""
+        assert self._aps is not None
+        fires: list[asyncio.Future[Recorded]] = []
+        for task in tasks:
+            compiled = compile_task(task)
+            stored = StoredTask(
+                id=task.id,
+                policy=task.missed_run_policy,
+                kind=task.schedule_kind,
+                next_run_at=task.next_run_at,
+                last_fire_at=task.last_fire_at,
+                revision=task.revision,
+            )
+            planned, next_run = plan_recovery(stored, compiled, now=now, grace=self._grace)
+            for fire in planned:
+                future = self.writer.fire(_with_revision(fire, task.revision))
+                future.add_done_callback(self._on_recorded)
+                fires.append(future)
+            self._revisions[task.id] = task.revision
+            if next_run is None:
+                self._remove_job(task.id)
+            else:
+                self._aps.add_job(
+                    never_called,
+                    trigger=ScheduleTrigger(compiled),
+                    id=str(task.id),
+                    name=task.name,
+                    next_run_time=next_run,
+                    replace_existing=True,
+                )
+        if fires:
+            await asyncio.gather(*fires, return_exceptions=True)
+
+    def _remove_job(self, task_id: int) -> None:
+        assert self._aps is not None
+        with contextlib.suppress(Exception):
+            self._aps.remove_job(str(task_id))
+
+    async def _reload(self, task_ids: set[int]) -> None:
+        async with self._sessionmaker() as session:
+            rows = (await session.execute(select(Task).where(Task.id.in_(task_ids)))).scalars().all()
+        found = {t.id: t for t in rows}
+        active = []
+        for task_id in task_ids:
+            task = found.get(task_id)
+            if task is None or task.state != "active" or task.next_run_at is None:
+                self._revisions.pop(task_id, None)
+                self._remove_job(task_id)
+            else:
+                active.append(task)
+        if active:
+            await self._schedule(active, self._clock.now())
+
+    async def _poll_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._poll_interval)
+            try:
+                await self._poll_once()
+            except Exception as exc:  # a database outage must not end polling
+                log.warning("scheduler.poll_failed", error=str(exc).splitlines()[0])
+
+    async def _poll_once(self) -> None:
+        now = self._clock.now()
+        since = (self._last_poll or now) - timedelta(seconds=10)  # overlap covers clock skew
+        async with self._sessionmaker() as session:
+            changed = await TaskRepository(session).changed_since(since)
+        self._last_poll = now
+        stale = {tid for tid, rev, _state in changed if self._revisions.get(tid) != rev}
+        stale |= {tid for tid, _rev, state in changed if state != "active" and tid in self._revisions}
+        if stale:
+            await self._reload(stale)
+        await self._pickup_queued()
+
+    # -- fires ----------------------------------------------------------------------------------
+    def _on_fire(self, task_id: int, run_times: list[datetime], compiled: CompiledSchedule) -> None:
+        """Called by APScheduler (synchronously, inside its wake-up) for each due job."""
+        once = compiled.spec.kind == "once"
+        revision = self._revisions.get(task_id)
+        last = run_times[-1]
+        next_run = None if once else compiled.next_fire(last)
+        for at in run_times[:-1]:
+            behind = "the scheduler fell behind; a later fire ran instead"
+            self.writer.fire(
+                Fire(task_id=task_id, scheduled_for=at, status="missed", reason=behind, advance=False)
+            )
+        future = self.writer.fire(
+            Fire(task_id=task_id, scheduled_for=last, next_run_at=next_run, complete=once, revision=revision)
+        )
+        future.add_done_callback(self._on_recorded)
+
+    def _on_recorded(self, future: asyncio.Future[Recorded]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        recorded = future.result()
+        log.debug("scheduler.fire_recorded", task_id=recorded.fire.task_id, status=recorded.status)
+        if recorded.status == "queued" and recorded.execution_id is not None:
+            self._dispatch(recorded.execution_id, recorded.fire.task_id, recorded.fire.scheduled_for,
+                           recorded.fire.trigger)
+
+    async def _pickup_queued(self) -> None:
+        async with self._sessionmaker() as session:
+            queued = await ExecutionRepository(session).in_status(["queued"])
+        for execution in queued:
+            self._dispatch(execution.id, execution.task_id, execution.scheduled_for, execution.trigger)
+
+    def _dispatch(self, execution_id: int, task_id: int, scheduled_for: datetime, trigger: str) -> None:
+        if execution_id in self._inflight or not self._accepting:
+            return
+        task = asyncio.create_task(self._run(execution_id, task_id, scheduled_for, trigger))
+        self._inflight[execution_id] = task
+        task.add_done_callback(lambda _t: self._inflight.pop(execution_id, None))
+
+    # -- runs -----------------------------------------------------------------------------------
+    async def _run(self, execution_id: int, task_id: int, scheduled_for: datetime, trigger: str) -> None:
+        bound = log.bind(task_id=task_id, execution_id=execution_id)
+        try:
+            async with self._slots:
+                request = await self._build_request(execution_id, task_id, scheduled_for, trigger)
+                if request is None:
+                    return
+                started = self._clock.now()
+                model = request.model or self._default_model
+                delay_ms = max(0, int((started - scheduled_for).total_seconds() * 1000))
+                await self.writer.update(
+                    execution_id, status="running", started_at=started, trigger_delay_ms=delay_ms, model=model
+                )
+                bound.info("run.started", trigger=trigger, delay_ms=delay_ms)
+                outcome = await self._call_runner(request, bound)
+                finished = self._clock.now()
+                await self.writer.update(
+                    execution_id,
+                    status=outcome.status,
+                    reason=outcome.reason,
+                    finished_at=finished,
+                    duration_ms=int((finished - started).total_seconds() * 1000),
+                    output=outcome.output,
+                    error=outcome.error,
+                    model=outcome.model or model,
+                    prompt_tokens=outcome.prompt_tokens,
+                    completion_tokens=outcome.completion_tokens,
+                    cost_usd=outcome.cost_usd,
+                )
+                bound.info("run.finished", status=outcome.status)
+        except asyncio.CancelledError:
+            # Shutdown past the grace period: the record must still say what happened.
+            self.writer.update(
+                execution_id, status="interrupted", reason=INTERRUPTED_REASON, finished_at=self._clock.now()
+            )
+            raise
+
+    async def _call_runner(self, request: RunRequest, bound: Any) -> RunOutcome:
+        async def on_step(step: StepRecord) -> None:
+            await self.writer.step(_step_row(request.execution_id, step))
+
+        try:
+            return await self._runner.run(request, on_step=on_step)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the runner's contract is not to raise; record it if it does
+            bound.exception("run.runner_crashed")
+            return RunOutcome(status="failed", error=f"internal runner error: {exc!r}", reason="runner error")
+
+    async def _build_request(
+        self, execution_id: int, task_id: int, scheduled_for: datetime, trigger: str
+    ) -> RunRequest | None:
+        async with self._sessionmaker() as session:
+            task = await session.get(Task, task_id)
+            if task is None:
+                return None  # deleted: its records went with it
+            recent = await ExecutionRepository(session).recent_for_task(task_id, 5)
+        if task.state == "paused" and trigger != "manual":
+            self.writer.update(
+                execution_id, status="cancelled", reason="the task was paused before the run started",
+                finished_at=self._clock.now(),
+            )
+            return None
+        window_start = _window_start(recent, scheduled_for)
+        return RunRequest(
+            execution_id=execution_id,
+            task_id=task.id,
+            task_name=task.name,
+            instructions=task.instructions,
+            timezone=task.timezone,
+            model=task.model,
+            tools=tuple(task.tools or ()),
+            max_steps=task.max_steps,
+            timeout_seconds=float(task.timeout_seconds),
+            max_retries=task.max_retries,
+            trigger=trigger,
+            scheduled_for=scheduled_for,
+            window_start=window_start,
+            window_end=scheduled_for,
+            recent_outputs=tuple(
+                {
+                    "execution_id": e.id,
+                    "status": e.status,
+                    "scheduled_for": e.scheduled_for.isoformat(),
+                    "output": (e.output or "")[:500],
+                }
+                for e in recent[:3]
+            ),
+        )
+
+
+def _window_start(recent: list[Execution] | Any, scheduled_for: datetime) -> datetime | None:
+    earlier = [e for e in recent if e.scheduled_for < scheduled_for]
+    for e in earlier:
+        if e.status == "succeeded":
+            return e.scheduled_for  # type: ignore[no-any-return]
+    return earlier[0].scheduled_for if earlier else None
+
+
+def _with_revision(fire: Fire, revision: int) -> Fire:
+    from dataclasses import replace
+
+    return replace(fire, revision=revision)
+
+
+def _step_row(execution_id: int, step: StepRecord) -> dict[str, Any]:
+    return {
+        "execution_id": execution_id,
+        "index": step.index,
+        "kind": step.kind,
+        "name": step.name,
+        "input": step.input,
+        "output": step.output,
+        "error": step.error,
+        "started_at": step.started_at,
+        "latency_ms": step.latency_ms,
+        "prompt_tokens": step.prompt_tokens,
+        "completion_tokens": step.completion_tokens,
+        "cost_usd": step.cost_usd,
+        "attempt": step.attempt,
+    }

@@ -1,0 +1,33 @@
+"""Shared fixtures: every database test runs on SQLite and on the real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support import database
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+
+@pytest.fixture(scope="session", params=database.selected_backends())
+def migrated_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database migrated once per session and backend."""
+    if request.param == "postgresql":
+        url = database.create_postgres_database()
+        database.migrate(url)
+        yield url
+        database.drop_postgres_database(url)
+    else:
+        url = database.create_sqlite_database(tmp_path_factory.mktemp("db"))
+        database.migrate(url)
+        yield url
+
+
+@pytest.fixture
+def db_url(migrated_url: str) -> Iterator[str]:
+    """The session's database, emptied before each test."""
+    database.wipe(migrated_url)
+    yield migrated_url
