@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from alembic import context
 from sqlalchemy import create_engine, pool
 
+from alembic import context
 from app.config import Settings
 from app.db.engine import sync_url
 from app.db.models import Base

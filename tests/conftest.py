@@ -27,7 +27,7 @@ def migrated_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 @pytest.fixture
-def db_url(migrated_url: str) -> Iterator[str]:
+def db_url(migrated_url: str) -> str:
     """The session's database, emptied before each test."""
     database.wipe(migrated_url)
-    yield migrated_url
+    return migrated_url

@@ -62,7 +62,7 @@ class LLMClient(Protocol):
         model: str | None = None,
         tools: list[dict[str, Any]] | None = None,
         tool_choice: str | dict[str, Any] | None = None,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - passed through to the provider call
         max_tokens: int | None = None,
     ) -> LLMResponse:
         """One chat-completion call (no retries here; callers own retry policy)."""

@@ -24,10 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.clock import Clock
 from app.db.models import Execution, Task
 from app.db.repositories import ExecutionRepository, TaskRepository
-from app.runner.base import RunOutcome, Runner, RunRequest, StepRecord
+from app.runner.base import Runner, RunOutcome, RunRequest, StepRecord
 from app.scheduler.aps import FireExecutor, ScheduleTrigger, TaskJobStore, never_called
 from app.scheduler.recovery import StoredTask, plan_recovery
-from app.scheduler.writer import Fire, RecordWriter, Recorded
+from app.scheduler.writer import Fire, Recorded, RecordWriter
 from app.schedules import CompiledSchedule
 from app.schedules.of_task import compile_task
 
@@ -261,8 +261,12 @@ class SchedulerCore:
         recorded = future.result()
         log.debug("scheduler.fire_recorded", task_id=recorded.fire.task_id, status=recorded.status)
         if recorded.status == "queued" and recorded.execution_id is not None:
-            self._dispatch(recorded.execution_id, recorded.fire.task_id, recorded.fire.scheduled_for,
-                           recorded.fire.trigger)
+            self._dispatch(
+                recorded.execution_id,
+                recorded.fire.task_id,
+                recorded.fire.scheduled_for,
+                recorded.fire.trigger,
+            )
 
     async def _pickup_queued(self) -> None:
         async with self._sessionmaker() as session:
@@ -337,7 +341,9 @@ class SchedulerCore:
             recent = await ExecutionRepository(session).recent_for_task(task_id, 5)
         if task.state == "paused" and trigger != "manual":
             self.writer.update(
-                execution_id, status="cancelled", reason="the task was paused before the run started",
+                execution_id,
+                status="cancelled",
+                reason="the task was paused before the run started",
                 finished_at=self._clock.now(),
             )
             return None

@@ -89,7 +89,7 @@ class FileLock:
 
     async def try_acquire(self) -> bool:
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self._path, "a+")  # noqa: SIM115 - held open for as long as we lead
+        handle = open(self._path, "a+")  # noqa: SIM115, ASYNC230 - tiny local file, held while we lead
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -8,6 +8,7 @@ database and the thread-safe notifications below.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -57,7 +58,9 @@ class SchedulerService:
 
     def start(self) -> None:
         ready = threading.Event()
-        self._thread = threading.Thread(target=self._thread_main, args=(ready,), name="scheduler", daemon=True)
+        self._thread = threading.Thread(
+            target=self._thread_main, args=(ready,), name="scheduler", daemon=True
+        )
         self._thread.start()
         ready.wait(5)
 
@@ -132,7 +135,5 @@ class SchedulerService:
 
     async def _wait_stopping(self, seconds: float) -> None:
         assert self._stopping is not None
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
-        except TimeoutError:
-            pass

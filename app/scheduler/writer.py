@@ -180,7 +180,11 @@ async def _record_fires(
     out: dict[int, Recorded] = {}
     rows = [
         FireRow(
-            task_id=f.task_id, scheduled_for=f.scheduled_for, trigger=f.trigger, status=f.status, reason=f.reason
+            task_id=f.task_id,
+            scheduled_for=f.scheduled_for,
+            trigger=f.trigger,
+            status=f.status,
+            reason=f.reason,
         )
         for _, f in fires
     ]
@@ -188,14 +192,20 @@ async def _record_fires(
     missing = [(f.task_id, f.scheduled_for) for _, f in fires if (f.task_id, f.scheduled_for) not in inserted]
     duplicates = await executions.existing_keys(missing) if missing else set()
     # What is neither inserted nor already recorded met a queued-or-running row: an overlap.
-    overlaps = [(i, f) for i, f in fires if (f.task_id, f.scheduled_for) not in inserted and (
-        (f.task_id, f.scheduled_for) not in duplicates)]
+    overlaps = [
+        (i, f)
+        for i, f in fires
+        if (f.task_id, f.scheduled_for) not in inserted and ((f.task_id, f.scheduled_for) not in duplicates)
+    ]
     if overlaps:
         skipped = await executions.insert_fires(
             [
                 FireRow(
-                    task_id=f.task_id, scheduled_for=f.scheduled_for, trigger=f.trigger,
-                    status="skipped", reason=OVERLAP_REASON,
+                    task_id=f.task_id,
+                    scheduled_for=f.scheduled_for,
+                    trigger=f.trigger,
+                    status="skipped",
+                    reason=OVERLAP_REASON,
                 )
                 for _, f in overlaps
             ],

@@ -62,7 +62,8 @@ async def test_list_paginates_and_filters(client: httpx.AsyncClient) -> None:
 async def test_patch_reschedules_and_pause_resume(client: httpx.AsyncClient) -> None:
     task = await create(client)
     changed = await client.patch(
-        f"/api/tasks/{task['id']}", json={"schedule": {"kind": "interval", "every_seconds": 900}, "name": "n2"}
+        f"/api/tasks/{task['id']}",
+        json={"schedule": {"kind": "interval", "every_seconds": 900}, "name": "n2"},
     )
     assert changed.status_code == 200, changed.text
     body = changed.json()
@@ -101,7 +102,11 @@ async def test_delete(client: httpx.AsyncClient) -> None:
         ({"kind": "cron", "cron": "61 * * * *"}, "invalid_cron", "minute"),
         ({"kind": "cron", "cron": "0 9 * * 8"}, "invalid_cron", "day-of-week"),
         ({"kind": "cron", "cron": "0 9 * *"}, "invalid_cron", "5 fields"),
-        ({"kind": "cron", "cron": "0 9 * * *", "timezone": "Europe/Berln"}, "invalid_timezone", "Europe/Berlin"),
+        (
+            {"kind": "cron", "cron": "0 9 * * *", "timezone": "Europe/Berln"},
+            "invalid_timezone",
+            "Europe/Berlin",
+        ),
         ({"kind": "once", "at": "2020-01-01T00:00:00Z"}, "schedule_in_past", "past"),
         ({"kind": "interval", "every_seconds": 0}, "validation_error", "every_seconds"),
         ({"kind": "weekly"}, "validation_error", "kind"),
@@ -121,7 +126,11 @@ async def test_bad_schedules_get_a_clear_4xx_and_change_nothing(
 
 
 async def test_timezone_suggestions(client: httpx.AsyncClient) -> None:
-    body = {"name": "x", "instructions": "y", "schedule": {"kind": "cron", "cron": "0 9 * * *", "timezone": "Berlin"}}
+    body = {
+        "name": "x",
+        "instructions": "y",
+        "schedule": {"kind": "cron", "cron": "0 9 * * *", "timezone": "Berlin"},
+    }
     error = assert_error(await client.post("/api/tasks", json=body), 422, "invalid_timezone")
     assert "Europe/Berlin" in error["details"]["suggestions"]
 
@@ -151,7 +160,9 @@ async def test_unknown_ids_malformed_json_and_oversized_bodies(client: httpx.Asy
     assert_error(await client.get("/api/tasks/999/executions"), 404, "not_found")
     assert_error(await client.get("/api/tasks/abc"), 422, "validation_error")
     assert_error(await client.get("/api/nowhere"), 404, "not_found")
-    bad_json = await client.post("/api/tasks", content=b"{not json", headers={"content-type": "application/json"})
+    bad_json = await client.post(
+        "/api/tasks", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert_error(bad_json, 422, "validation_error")
     huge = {"name": "x", "instructions": "y" * 100_000, "schedule": CRON}
     assert_error(await client.post("/api/tasks", json=huge), 413, "payload_too_large")
@@ -161,8 +172,13 @@ async def test_unknown_ids_malformed_json_and_oversized_bodies(client: httpx.Asy
 async def test_preview_uses_the_same_engine(client: httpx.AsyncClient) -> None:
     response = await client.get(
         "/api/schedules/preview",
-        params={"kind": "cron", "cron": "30 2 * * *", "timezone": "Europe/Berlin", "count": 3,
-                "after": "2026-03-28T00:00:00+00:00"},
+        params={
+            "kind": "cron",
+            "cron": "30 2 * * *",
+            "timezone": "Europe/Berlin",
+            "count": 3,
+            "after": "2026-03-28T00:00:00+00:00",
+        },
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -172,10 +188,14 @@ async def test_preview_uses_the_same_engine(client: httpx.AsyncClient) -> None:
         "2026-03-30T02:30:00+02:00",
     ]
     assert body["description"]
-    sunday = await client.get("/api/schedules/preview", params={"kind": "cron", "cron": "0 9 * * 0,7", "count": 2})
+    sunday = await client.get(
+        "/api/schedules/preview", params={"kind": "cron", "cron": "0 9 * * 0,7", "count": 2}
+    )
     assert sunday.json()["next_runs"] == ["2026-11-29T09:00:00+00:00", "2026-12-06T09:00:00+00:00"]
     assert_error(
-        await client.get("/api/schedules/preview", params={"kind": "cron", "cron": "* * 32 * *"}), 422, "invalid_cron"
+        await client.get("/api/schedules/preview", params={"kind": "cron", "cron": "* * 32 * *"}),
+        422,
+        "invalid_cron",
     )
     assert_error(await client.get("/api/schedules/preview", params={"kind": "cron"}), 422, "validation_error")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.db.models import Execution, ExecutionStep, Task
@@ -33,7 +34,9 @@ def utc(*args: int) -> datetime:
 
 async def test_cron_task_fires_on_time_and_leaves_a_succeeded_record(harness: Harness) -> None:
     await harness.start()
-    task_id = await harness.create(schedule={"kind": "cron", "cron": "0 9 * * 1-5", "timezone": "Europe/Berlin"})
+    task_id = await harness.create(
+        schedule={"kind": "cron", "cron": "0 9 * * 1-5", "timezone": "Europe/Berlin"}
+    )
     # 2026-11-23 is a Monday; 09:00 Berlin (CET) is 08:00 UTC, which is "now": next is Tuesday.
     await harness.move_to(utc(2026, 11, 24, 7, 59, 59))
     assert await executions(harness) == []
@@ -70,14 +73,18 @@ async def test_standard_cron_meaning_when_firing(harness: Harness) -> None:
 async def test_fixed_time_in_dst_gap_runs_once_when_the_clock_jumps(harness: Harness) -> None:
     harness.traveller.move_to(utc(2026, 3, 28, 12))
     await harness.start()
-    task_id = await harness.create(schedule={"kind": "cron", "cron": "30 2 * * *", "timezone": "Europe/Berlin"})
+    task_id = await harness.create(
+        schedule={"kind": "cron", "cron": "30 2 * * *", "timezone": "Europe/Berlin"}
+    )
     await harness.move_to(utc(2026, 3, 30, 12))
     times = [e.scheduled_for for e in await executions(harness, task_id)]
     # 02:30 does not exist on 2026-03-29 in Berlin: it runs at 03:00 CEST (01:00 UTC), once.
     assert times == [utc(2026, 3, 29, 1, 0), utc(2026, 3, 30, 0, 30)]
 
 
-async def test_fixed_time_in_repeated_hour_runs_once_and_wildcard_hours_keep_real_time(harness: Harness) -> None:
+async def test_fixed_time_in_repeated_hour_runs_once_and_wildcard_hours_keep_real_time(
+    harness: Harness,
+) -> None:
     harness.traveller.move_to(utc(2026, 10, 24, 12))
     await harness.start()
     fixed = await harness.create(schedule={"kind": "cron", "cron": "30 2 * * *", "timezone": "Europe/Berlin"})
@@ -173,11 +180,8 @@ async def test_run_now_runs_once_and_refuses_overlap(harness: Harness) -> None:
     task_id = await harness.create(schedule={"kind": "cron", "cron": "0 0 1 1 *", "timezone": "UTC"})
     first = await harness.call(lambda svc: svc.run_now(task_id))
     await asyncio.wait_for(harness.runner.started.wait(), 5)
-    try:
+    with pytest.raises(Conflict, match="already running"):
         await harness.call(lambda svc: svc.run_now(task_id))
-        raise AssertionError("a second run while running must be refused")
-    except Conflict as exc:
-        assert "already running" in exc.message
     harness.runner.gate.set()
     assert harness.core is not None
     await harness.core.drain()

@@ -83,7 +83,8 @@ async def test_a_scheduler_that_died_mid_fire_does_not_run_or_record_it_twice(ha
     fire_at = utc(2026, 11, 23, 8, 5)
     async with harness.sessions() as s:
         await ExecutionRepository(s).insert_fires(
-            [FireRow(task_id=task_id, scheduled_for=fire_at, trigger="schedule", status="queued")], now=fire_at
+            [FireRow(task_id=task_id, scheduled_for=fire_at, trigger="schedule", status="queued")],
+            now=fire_at,
         )
         await s.execute(update(Task).where(Task.id == task_id).values(next_run_at=fire_at))
         await s.commit()

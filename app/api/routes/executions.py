@@ -26,9 +26,7 @@ def _aware(name: str, value: datetime | None) -> datetime | None:
     return value
 
 
-async def _page(
-    session: Session, flt: ExecutionFilter, limit: int, offset: int
-) -> Page[ExecutionOut]:
+async def _page(session: Session, flt: ExecutionFilter, limit: int, offset: int) -> Page[ExecutionOut]:
     items, total = await ExecutionService(session).list(flt, limit=limit, offset=offset)
     return Page(items=[ExecutionOut.of(e) for e in items], total=total, limit=limit, offset=offset)
 

@@ -45,7 +45,9 @@ class ExecutionRepository:
         dialect = self.session.get_bind().dialect.name
         return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_EXEC)
 
-    async def insert_fires(self, rows: Sequence[FireRow], *, now: datetime) -> list[tuple[int, int, datetime]]:
+    async def insert_fires(
+        self, rows: Sequence[FireRow], *, now: datetime
+    ) -> list[tuple[int, int, datetime]]:
         """Insert fires, skipping any that conflict; returns (id, task_id, scheduled_for) inserted.
 
         A conflict is either the same (task, scheduled time) already recorded or, for a
@@ -91,9 +93,7 @@ class ExecutionRepository:
         for u in updates:
             groups.setdefault(tuple(sorted(k for k in u if k != "id")), []).append(u)
         for columns, items in groups.items():
-            values = {
-                c: bindparam(f"v_{c}", type_=_EXEC.c[c].type) for c in columns
-            }
+            values = {c: bindparam(f"v_{c}", type_=_EXEC.c[c].type) for c in columns}
             stmt = update(_EXEC).where(_EXEC.c.id == bindparam("v_id")).values(**values)
             await self.session.execute(
                 stmt, [{"v_id": u["id"], **{f"v_{c}": u[c] for c in columns}} for u in items]
@@ -171,6 +171,8 @@ class ExecutionRepository:
         result = await self.session.execute(
             update(_EXEC)
             .where(_EXEC.c.status == "running")
-            .values(status="interrupted", reason=reason, finished_at=bindparam("now", now, type_=UTCDateTime()))
+            .values(
+                status="interrupted", reason=reason, finished_at=bindparam("now", now, type_=UTCDateTime())
+            )
         )
         return int(getattr(result, "rowcount", 0) or 0)

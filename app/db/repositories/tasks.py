@@ -51,7 +51,9 @@ class TaskRepository:
             conditions.append(
                 or_(func.lower(Task.name).like(pattern), func.lower(Task.instructions).like(pattern))
             )
-        total = (await self.session.execute(select(func.count()).select_from(Task).where(*conditions))).scalar_one()
+        total = (
+            await self.session.execute(select(func.count()).select_from(Task).where(*conditions))
+        ).scalar_one()
         rows = (
             await self.session.execute(
                 select(Task).where(*conditions).order_by(Task.id).limit(limit).offset(offset)
@@ -61,12 +63,7 @@ class TaskRepository:
 
     async def active(self, *, after_id: int = 0, limit: int = 5000) -> Sequence[Task]:
         """Active tasks in id order, a page at a time (start-up loading)."""
-        stmt = (
-            select(Task)
-            .where(Task.state == "active", Task.id > after_id)
-            .order_by(Task.id)
-            .limit(limit)
-        )
+        stmt = select(Task).where(Task.state == "active", Task.id > after_id).order_by(Task.id).limit(limit)
         return list((await self.session.execute(stmt)).scalars())
 
     async def changed_since(self, since: datetime) -> Sequence[tuple[int, int, str]]:
@@ -97,8 +94,13 @@ class TaskRepository:
             )
         )
         params = [
-            {"b_id": r["task_id"], "b_next": r["next_run_at"], "b_last": r["last_fire_at"], "b_state": r["state"],
-             "b_rev": r.get("revision")}
+            {
+                "b_id": r["task_id"],
+                "b_next": r["next_run_at"],
+                "b_last": r["last_fire_at"],
+                "b_state": r["state"],
+                "b_rev": r.get("revision"),
+            }
             for r in rows
         ]
         await self.session.execute(stmt, params)
