@@ -12,7 +12,7 @@ from app import __version__
 from app.api import errors
 from app.api.deps import AppState
 from app.api.errors import error_body
-from app.api.routes import executions, health, schedules, tasks
+from app.api.routes import chat, executions, health, schedules, tasks
 from app.clock import Clock, SystemClock
 from app.config import Settings
 from app.db.engine import create_engine, create_sessionmaker
@@ -76,7 +76,7 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (tasks, executions, schedules, health):
+    for module in (tasks, executions, schedules, chat, health):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     return app

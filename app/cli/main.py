@@ -6,6 +6,9 @@ import os
 
 import typer
 
+from app.cli import chat as chat_command
+from app.cli import runs as runs_commands
+from app.cli import tasks as task_commands
 from app.config import Settings
 
 app = typer.Typer(
@@ -14,6 +17,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(task_commands.app, name="task")
+app.add_typer(runs_commands.app, name="runs")
+app.command("chat")(chat_command.chat)
 
 
 @app.command()

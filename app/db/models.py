@@ -139,3 +139,7 @@ class ExecutionStep(Base):
     attempt: Mapped[int] = mapped_column(Integer, default=1)
 
     __table_args__ = (UniqueConstraint("execution_id", "index"),)
+
+
+# Chat tables live in their own module; import them so the metadata (and Alembic) sees them.
+from app.db import chat_models  # noqa: E402, F401

@@ -1,0 +1,1 @@
+"""Carrying out runs: the agent tool loop, its tools, limits, retries and redaction."""

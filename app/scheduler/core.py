@@ -21,6 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app import metrics
 from app.clock import Clock
 from app.db.models import Execution, Task
 from app.db.repositories import ExecutionRepository, TaskRepository
@@ -259,6 +260,7 @@ class SchedulerCore:
         if future.cancelled() or future.exception() is not None:
             return
         recorded = future.result()
+        metrics.fire_recorded(recorded.status)
         log.debug("scheduler.fire_recorded", task_id=recorded.fire.task_id, status=recorded.status)
         if recorded.status == "queued" and recorded.execution_id is not None:
             self._dispatch(
@@ -295,13 +297,16 @@ class SchedulerCore:
                 await self.writer.update(
                     execution_id, status="running", started_at=started, trigger_delay_ms=delay_ms, model=model
                 )
+                metrics.run_started(delay_ms / 1000)
                 bound.info("run.started", trigger=trigger, delay_ms=delay_ms)
                 outcome = await self._call_runner(request, bound)
                 finished = self._clock.now()
+                # A run's own reason (a limit hit, say) replaces the fire's (e.g. "catch-up for ...").
+                extra = {"reason": outcome.reason} if outcome.reason else {}
                 await self.writer.update(
                     execution_id,
+                    **extra,
                     status=outcome.status,
-                    reason=outcome.reason,
                     finished_at=finished,
                     duration_ms=int((finished - started).total_seconds() * 1000),
                     output=outcome.output,
@@ -311,6 +316,7 @@ class SchedulerCore:
                     completion_tokens=outcome.completion_tokens,
                     cost_usd=outcome.cost_usd,
                 )
+                metrics.run_finished(outcome.status, (finished - started).total_seconds())
                 bound.info("run.finished", status=outcome.status)
         except asyncio.CancelledError:
             # Shutdown past the grace period: the record must still say what happened.
@@ -321,6 +327,9 @@ class SchedulerCore:
 
     async def _call_runner(self, request: RunRequest, bound: Any) -> RunOutcome:
         async def on_step(step: StepRecord) -> None:
+            metrics.step_recorded(
+                step.kind, step.name, step.error, step.prompt_tokens, step.completion_tokens, step.cost_usd
+            )
             await self.writer.step(_step_row(request.execution_id, step))
 
         try:

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 import structlog
 
+from app import metrics
 from app.clock import Clock
 from app.db.engine import create_engine, create_sessionmaker
 from app.runner.base import Runner
@@ -103,6 +104,7 @@ class SchedulerService:
                     await self._wait_stopping(self._lock_retry)
                     continue
                 self.is_leader = True
+                metrics.SCHEDULER_LEADER.set(1)
                 self.healthy = True
                 log.info("scheduler.leader_acquired")
                 core = SchedulerCore(
@@ -129,6 +131,7 @@ class SchedulerService:
                     self._core = None
                     await core.stop(self._stop_grace)
                     self.is_leader = False
+                    metrics.SCHEDULER_LEADER.set(0)
                     await self._lock.release()
         finally:
             await engine.dispose()

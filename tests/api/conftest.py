@@ -15,13 +15,13 @@ from tests.scheduler.conftest import START
 
 
 @pytest.fixture
-def frozen() -> Iterator[time_machine.Coordinates]:
+def frozen() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(START, tick=False) as t:
         yield t
 
 
 @pytest.fixture
-async def client(db_url: str, frozen: time_machine.Coordinates) -> AsyncIterator[httpx.AsyncClient]:
+async def client(db_url: str, frozen: time_machine.Traveller) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(database_url=db_url, scheduler_enabled=False, max_request_bytes=64_000)
     app = create_app(settings, listener=NullListener())
     async with app.router.lifespan_context(app):

@@ -67,11 +67,11 @@ async def test_patch_reschedules_and_pause_resume(client: httpx.AsyncClient) -> 
     )
     assert changed.status_code == 200, changed.text
     body = changed.json()
-    assert body["name"] == "n2" and body["next_run_at"] == "2026-11-23T08:15:00+00:00"
+    assert body["name"] == "n2" and body["next_run_at"] == "2026-11-23T08:15:00Z"
     paused = (await client.post(f"/api/tasks/{task['id']}/pause")).json()
     assert paused["state"] == "paused" and paused["next_run_at"] is None and paused["next_runs"] == []
     resumed = (await client.post(f"/api/tasks/{task['id']}/resume")).json()
-    assert resumed["state"] == "active" and resumed["next_run_at"] == "2026-11-23T08:15:00+00:00"
+    assert resumed["state"] == "active" and resumed["next_run_at"] == "2026-11-23T08:15:00Z"
 
 
 async def test_run_now_answers_202_with_a_queued_execution(client: httpx.AsyncClient) -> None:
@@ -191,7 +191,7 @@ async def test_preview_uses_the_same_engine(client: httpx.AsyncClient) -> None:
     sunday = await client.get(
         "/api/schedules/preview", params={"kind": "cron", "cron": "0 9 * * 0,7", "count": 2}
     )
-    assert sunday.json()["next_runs"] == ["2026-11-29T09:00:00+00:00", "2026-12-06T09:00:00+00:00"]
+    assert sunday.json()["next_runs"] == ["2026-11-29T09:00:00Z", "2026-12-06T09:00:00Z"]
     assert_error(
         await client.get("/api/schedules/preview", params={"kind": "cron", "cron": "* * 32 * *"}),
         422,

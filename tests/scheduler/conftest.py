@@ -22,7 +22,7 @@ START = datetime(2026, 11, 23, 8, 0, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def traveller() -> Iterator[time_machine.Coordinates]:
+def traveller() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(START, tick=False) as t:
         yield t
 
@@ -77,13 +77,13 @@ class Harness:
             await self.core.drain()
         return task.id
 
-    async def call(self, fn: Callable[[TaskService], Any]) -> Any:
+    async def call(self, fn: Callable[[TaskService], Any], *, drain: bool = True) -> Any:
         async with self.sessions() as s:
             result = await fn(TaskService(s, TaskDeps(clock=SystemClock())))
             await s.commit()
             if self.core is not None:
                 publish_changes(s, self.core)
-        if self.core is not None:
+        if self.core is not None and drain:
             await self.core.drain()
         return result
 

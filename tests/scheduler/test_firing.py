@@ -178,10 +178,10 @@ async def test_run_now_runs_once_and_refuses_overlap(harness: Harness) -> None:
     harness.runner.gate = asyncio.Event()
     await harness.start()
     task_id = await harness.create(schedule={"kind": "cron", "cron": "0 0 1 1 *", "timezone": "UTC"})
-    first = await harness.call(lambda svc: svc.run_now(task_id))
+    first = await harness.call(lambda svc: svc.run_now(task_id), drain=False)
     await asyncio.wait_for(harness.runner.started.wait(), 5)
     with pytest.raises(Conflict, match="already running"):
-        await harness.call(lambda svc: svc.run_now(task_id))
+        await harness.call(lambda svc: svc.run_now(task_id), drain=False)
     harness.runner.gate.set()
     assert harness.core is not None
     await harness.core.drain()

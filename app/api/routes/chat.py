@@ -1,0 +1,114 @@
+"""Chat endpoints: talk to the assistant, and read conversations back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api.deps import Session, State
+from app.api.schemas import Page
+from app.chat.agent import AgentLimits
+from app.chat.service import ChatDeps, ChatService
+
+router = APIRouter(prefix="/api/chat", tags=["chat"])
+
+MAX_STEPS_PER_TURN = 8
+MAX_CALL_SECONDS = 60.0
+
+
+class ChatIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    message: str = Field(min_length=1, max_length=4000)
+    conversation_id: str | None = Field(default=None, max_length=32)
+    timezone: str | None = Field(
+        default=None, max_length=64, description="The user's IANA timezone (kept for the conversation)."
+    )
+
+
+class ActionOut(BaseModel):
+    tool: str
+    arguments: dict[str, Any]
+    result: dict[str, Any]
+
+
+class ChatOut(BaseModel):
+    conversation_id: str
+    reply: str
+    actions: list[ActionOut]
+    pending_action: dict[str, Any] | None = None
+
+
+class ConversationOut(BaseModel):
+    id: str
+    title: str
+    timezone: str
+    turns: int
+    pending_action: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class MessageOut(BaseModel):
+    index: int
+    turn: int
+    role: str
+    content: str | None
+    tool_calls: list[dict[str, Any]] | None
+    tool_call_id: str | None
+    name: str | None
+    created_at: datetime
+
+
+class ConversationDetailOut(ConversationOut):
+    messages: list[MessageOut]
+
+
+def _service(state: State, session: Session) -> ChatService:
+    limits = AgentLimits(
+        max_steps=MAX_STEPS_PER_TURN,
+        call_timeout_seconds=min(MAX_CALL_SECONDS, state.settings.llm_call_timeout_seconds),
+    )
+    deps = ChatDeps(clock=state.clock, llm=state.llm, model=state.settings.llm_model, limits=limits)
+    return ChatService(session, deps)
+
+
+@router.post("")
+async def chat(body: ChatIn, state: State, session: Session) -> ChatOut:
+    turn = await _service(state, session).send(
+        body.message, conversation_id=body.conversation_id, timezone=body.timezone
+    )
+    return ChatOut(
+        conversation_id=turn.conversation_id,
+        reply=turn.reply,
+        actions=[ActionOut(**a.as_dict()) for a in turn.actions],
+        pending_action=turn.pending_action,
+    )
+
+
+@router.get("/conversations")
+async def list_conversations(
+    state: State,
+    session: Session,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[ConversationOut]:
+    items, total = await _service(state, session).list(limit=limit, offset=offset)
+    return Page(
+        items=[ConversationOut.model_validate(c, from_attributes=True) for c in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/conversations/{conversation_id}")
+async def get_conversation(conversation_id: str, state: State, session: Session) -> ConversationDetailOut:
+    conversation, messages = await _service(state, session).get(conversation_id)
+    base = ConversationOut.model_validate(conversation, from_attributes=True).model_dump()
+    return ConversationDetailOut(
+        **base, messages=[MessageOut.model_validate(m, from_attributes=True) for m in messages]
+    )

@@ -1,0 +1,212 @@
+"""Human output: rich tables and panels for tasks and runs, times in the task's timezone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+STATUS_STYLES = {
+    "succeeded": "green",
+    "running": "cyan",
+    "queued": "cyan",
+    "failed": "bold red",
+    "timed_out": "bold red",
+    "interrupted": "red",
+    "cancelled": "yellow",
+    "skipped": "yellow",
+    "missed": "yellow",
+    "active": "green",
+    "paused": "yellow",
+    "completed": "dim",
+}
+
+
+def console() -> Console:
+    """A console on the current stdout (built per command, so test runners capture it)."""
+    return Console(highlight=False, soft_wrap=False)
+
+
+def styled(value: str) -> Text:
+    """A status or state word in its colour."""
+    return Text(value, style=STATUS_STYLES.get(value, ""))
+
+
+def when(value: str | None, timezone: str | None = None) -> str:
+    """An ISO 8601 time as ``Tue 2026-11-24 09:00 CET``, in ``timezone`` when known, else with offset."""
+    if not value:
+        return "-"
+    moment = datetime.fromisoformat(value)
+    if timezone:
+        try:
+            return moment.astimezone(ZoneInfo(timezone)).strftime("%a %Y-%m-%d %H:%M %Z")
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return moment.strftime("%a %Y-%m-%d %H:%M %z") if moment.tzinfo else moment.isoformat()
+
+
+def duration(ms: int | None) -> str:
+    if ms is None:
+        return "-"
+    if ms < 1000:
+        return f"{ms} ms"
+    seconds = ms / 1000
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    return f"{int(seconds // 60)} min {int(seconds % 60)} s"
+
+
+def tokens(prompt: int | None, completion: int | None) -> str:
+    if prompt is None and completion is None:
+        return "-"
+    return f"{(prompt or 0) + (completion or 0):,}"
+
+
+def cost(value: float | None) -> str:
+    return "-" if value is None else f"${value:.4f}"
+
+
+def clip(value: str | None, width: int = 60) -> str:
+    if not value:
+        return ""
+    flat = " ".join(value.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def task_timezone(task: dict[str, Any]) -> str:
+    schedule = task.get("schedule") or {}
+    return str(schedule.get("timezone") or "UTC")
+
+
+def tasks_table(tasks: list[dict[str, Any]], total: int) -> Table:
+    table = Table(title=f"Tasks ({len(tasks)} of {total})", title_justify="left")
+    for column in ("ID", "Name", "State", "Schedule", "Next run"):
+        table.add_column(column, overflow="fold")
+    for task in tasks:
+        table.add_row(
+            str(task["id"]),
+            task["name"],
+            styled(task["state"]),
+            task["schedule_description"],
+            when(task.get("next_run_at"), task_timezone(task)),
+        )
+    return table
+
+
+def task_panel(task: dict[str, Any]) -> Table:
+    """Every field of one task, label on the left."""
+    tz = task_timezone(task)
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column(overflow="fold")
+    rows: list[tuple[str, str | Text]] = [
+        ("Task", f"{task['id']}  {task['name']}"),
+        ("State", styled(task["state"])),
+        ("Schedule", task["schedule_description"]),
+        ("Timezone", tz),
+        ("Next runs", "\n".join(when(t, tz) for t in task.get("next_runs") or []) or "-"),
+        ("Last fire", when(task.get("last_fire_at"), tz)),
+        ("Missed runs", task["missed_run_policy"]),
+        ("Model", task.get("model") or "(service default)"),
+        ("Tools", ", ".join(task.get("tools") or []) or "(none)"),
+        (
+            "Limits",
+            f"{task['max_steps']} steps, {task['timeout_seconds']} s, {task['max_retries']} retries",
+        ),
+        ("Instructions", task["instructions"]),
+    ]
+    if task.get("description"):
+        rows.append(("From words", task["description"]))
+    if task.get("assumptions"):
+        rows.append(("Assumed", "\n".join(task["assumptions"])))
+    rows.append(("Created", when(task.get("created_at"), tz)))
+    for label, value in rows:
+        grid.add_row(label, value)
+    return grid
+
+
+def runs_table(
+    runs: list[dict[str, Any]], total: int, timezones: dict[int, str], title: str = "Runs"
+) -> Table:
+    table = Table(title=f"{title} ({len(runs)} of {total})", title_justify="left")
+    for column in ("ID", "Task", "Trigger", "Status", "Scheduled for", "Duration", "Tokens", "Cost", "Why"):
+        table.add_column(column, overflow="fold")
+    for run in runs:
+        table.add_row(
+            str(run["id"]),
+            str(run["task_id"]),
+            run["trigger"],
+            styled(run["status"]),
+            when(run["scheduled_for"], timezones.get(run["task_id"])),
+            duration(run.get("duration_ms")),
+            tokens(run.get("prompt_tokens"), run.get("completion_tokens")),
+            cost(run.get("cost_usd")),
+            clip(run.get("error") or run.get("reason"), 50),
+        )
+    return table
+
+
+def run_panel(run: dict[str, Any], timezone: str | None) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column(overflow="fold")
+    rows: list[tuple[str, str | Text]] = [
+        ("Run", f"{run['id']}  (task {run['task_id']}, {run['trigger']}, attempt {run['attempt']})"),
+        ("Status", styled(run["status"])),
+        ("Scheduled for", when(run["scheduled_for"], timezone)),
+        ("Started", when(run.get("started_at"), timezone)),
+        ("Finished", when(run.get("finished_at"), timezone)),
+        ("Duration", duration(run.get("duration_ms"))),
+        ("Start delay", duration(run.get("trigger_delay_ms"))),
+        ("Model", run.get("model") or "-"),
+        (
+            "Tokens",
+            f"{tokens(run.get('prompt_tokens'), run.get('completion_tokens'))} "
+            f"(prompt {run.get('prompt_tokens') or 0}, completion {run.get('completion_tokens') or 0})",
+        ),
+        ("Cost", cost(run.get("cost_usd"))),
+    ]
+    if run.get("reason"):
+        rows.append(("Why", run["reason"]))
+    if run.get("error"):
+        rows.append(("Error", Text(run["error"], style="red")))
+    if run.get("output"):
+        rows.append(("Output", run["output"]))
+    for label, value in rows:
+        grid.add_row(label, value)
+    return grid
+
+
+def steps_table(steps: list[dict[str, Any]]) -> Table:
+    table = Table(title=f"Steps ({len(steps)})", title_justify="left")
+    for column in ("#", "Kind", "Name", "Latency", "Tokens", "Result"):
+        table.add_column(column, overflow="fold")
+    for step in steps:
+        result = (
+            Text(clip(step["error"], 70), style="red")
+            if step.get("error")
+            else Text(clip(_text(step.get("output")), 70))
+        )
+        table.add_row(
+            str(step["index"]),
+            step["kind"],
+            step["name"],
+            f"{step['latency_ms']:.0f} ms",
+            tokens(step.get("prompt_tokens"), step.get("completion_tokens")),
+            result,
+        )
+    return table
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    import json
+
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,110 @@
+"""``taskrunner runs ...``: the execution records, listed with filters or one with its steps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from app.cli import render
+from app.cli.client import APIError, TaskrunnerClient
+from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json
+from app.cli.parsing import parse_when
+
+app = typer.Typer(name="runs", help="Look at what ran, when, and why not.", no_args_is_help=True)
+
+
+class Status(StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    timed_out = "timed_out"
+    cancelled = "cancelled"
+    skipped = "skipped"
+    missed = "missed"
+    interrupted = "interrupted"
+
+
+WhenHelp = "ISO 8601 (naive = your local time), today, yesterday, or a span back such as 24h or 7d."
+
+
+def _when(flag: str, value: str | None, now: datetime) -> str | None:
+    if value is None:
+        return None
+    local = now.astimezone().tzinfo or UTC
+    try:
+        return parse_when(value, now=now, local=local).isoformat()
+    except ValueError as exc:
+        fail(f"{flag}: {exc}", 2)
+
+
+def timezones_of(client: TaskrunnerClient, task_ids: set[int]) -> dict[int, str]:
+    """Each task's timezone, so its runs show in the task's local time (a deleted task: offset)."""
+    zones: dict[int, str] = {}
+    for task_id in sorted(task_ids):
+        try:
+            zones[task_id] = render.task_timezone(client.get(f"/api/tasks/{task_id}"))
+        except APIError as exc:
+            if exc.status != 404:
+                raise
+    return zones
+
+
+@app.command("list")
+def list_runs(
+    task: Annotated[int | None, typer.Option("--task", min=1, help="Only this task's runs.")] = None,
+    status: Annotated[Status | None, typer.Option("--status", help="Only runs with this status.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help=f"Scheduled at or after: {WhenHelp}")] = None,
+    until: Annotated[str | None, typer.Option("--until", help=f"Scheduled before: {WhenHelp}")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=500, help="At most this many.")] = 50,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many first.")] = 0,
+    url: UrlOpt = DEFAULT_URL,
+    api_key: ApiKeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List runs, newest first, with status, timing, tokens, cost and why."""
+    now = datetime.now(UTC)
+    params: dict[str, Any] = {
+        "task_id": task,
+        "status": status.value if status else None,
+        "since": _when("--since", since, now),
+        "until": _when("--until", until, now),
+        "limit": limit,
+        "offset": offset,
+    }
+    with connect(url, api_key) as client:
+        page = client.get("/api/executions", **params)
+        zones = {} if as_json else timezones_of(client, {r["task_id"] for r in page["items"]})
+    if as_json:
+        print_json(page)
+        return
+    out = render.console()
+    if not page["items"]:
+        out.print(
+            "No runs match." if page["total"] == 0 else f"No runs on this page ({page['total']} in all)."
+        )
+        return
+    out.print(render.runs_table(page["items"], page["total"], zones))
+
+
+@app.command("show")
+def show(
+    execution_id: Annotated[int, typer.Argument(help="The run's id (see `taskrunner runs list`).", min=1)],
+    url: UrlOpt = DEFAULT_URL,
+    api_key: ApiKeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one run with every LLM call and tool call it made."""
+    with connect(url, api_key) as client:
+        run = client.get(f"/api/executions/{execution_id}")
+        zone = None if as_json else timezones_of(client, {run["task_id"]}).get(run["task_id"])
+    if as_json:
+        print_json(run)
+        return
+    out = render.console()
+    out.print(render.run_panel(run, zone))
+    if run.get("steps"):
+        out.print(render.steps_table(run["steps"]))

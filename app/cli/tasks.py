@@ -1,0 +1,341 @@
+"""``taskrunner task ...``: create, list, show, change, pause, resume, run now and delete tasks."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from app.cli import render
+from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json
+from app.cli.parsing import parse_every
+
+app = typer.Typer(
+    name="task",
+    help="Create, list, show, change, pause, resume, run and delete tasks.",
+    no_args_is_help=True,
+)
+
+
+class Policy(StrEnum):
+    skip = "skip"
+    catchup = "catchup"
+    fail = "fail"
+
+
+class State(StrEnum):
+    active = "active"
+    paused = "paused"
+    completed = "completed"
+
+
+TaskId = Annotated[int, typer.Argument(help="The task's id (see `taskrunner task list`).", min=1)]
+CronOpt = Annotated[str | None, typer.Option("--cron", help="5-field cron expression, e.g. '0 9 * * 1-5'.")]
+AtOpt = Annotated[str | None, typer.Option("--at", help="Run once at this ISO 8601 time (naive = in --tz).")]
+EveryOpt = Annotated[str | None, typer.Option("--every", help="Run every interval: 900, 15m, 1h30m, 2d.")]
+TzOpt = Annotated[
+    str | None,
+    typer.Option("--tz", help="IANA timezone of the schedule (default UTC), e.g. Europe/Berlin."),
+]
+NameOpt = Annotated[str | None, typer.Option("--name", help="A short name for the task.")]
+InstructionsOpt = Annotated[
+    str | None, typer.Option("--instructions", help="What the agent does on each run.")
+]
+PolicyOpt = Annotated[
+    Policy | None,
+    typer.Option("--policy", help="Fires missed while the service was down: skip, catchup or fail."),
+]
+ModelOpt = Annotated[str | None, typer.Option("--model", help="litellm model string for the runs.")]
+ToolOpt = Annotated[
+    list[str] | None, typer.Option("--tool", help="A tool the agent may use (repeat for several).")
+]
+MaxStepsOpt = Annotated[int | None, typer.Option("--max-steps", min=1, help="Most LLM steps per run.")]
+TimeoutOpt = Annotated[int | None, typer.Option("--timeout", min=1, help="Seconds a run may take.")]
+RetriesOpt = Annotated[int | None, typer.Option("--max-retries", min=0, help="Retries of a failed run.")]
+
+
+def build_schedule(
+    cron: str | None, at: str | None, every: str | None, tz: str | None
+) -> dict[str, Any] | None:
+    """The schedule JSON from at most one of ``--cron/--at/--every``; ValueError when several."""
+    given = [flag for flag, value in (("--cron", cron), ("--at", at), ("--every", every)) if value]
+    if len(given) > 1:
+        raise ValueError(f"give one of --cron, --at, --every (got {', '.join(given)})")
+    schedule: dict[str, Any]
+    if cron:
+        schedule = {"kind": "cron", "cron": cron}
+    elif at:
+        schedule = {"kind": "once", "at": at}
+    elif every:
+        schedule = {"kind": "interval", "every_seconds": parse_every(every)}
+    else:
+        return None
+    if tz:
+        schedule["timezone"] = tz
+    return schedule
+
+
+def _options(
+    *,
+    name: str | None,
+    instructions: str | None,
+    policy: Policy | None,
+    model: str | None,
+    tool: list[str] | None,
+    max_steps: int | None,
+    timeout: int | None,
+    max_retries: int | None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": name,
+        "instructions": instructions,
+        "missed_run_policy": policy.value if policy else None,
+        "model": model,
+        "tools": tool or None,
+        "max_steps": max_steps,
+        "timeout_seconds": timeout,
+        "max_retries": max_retries,
+    }
+    return {k: v for k, v in body.items() if v is not None}
+
+
+@app.command("create")
+def create(
+    description: Annotated[
+        str | None,
+        typer.Argument(
+            help="The task in plain words, e.g. 'every weekday at 9am Berlin time, check ...'.",
+            show_default=False,
+        ),
+    ] = None,
+    cron: CronOpt = None,
+    at: AtOpt = None,
+    every: EveryOpt = None,
+    tz: TzOpt = None,
+    name: NameOpt = None,
+    instructions: InstructionsOpt = None,
+    policy: PolicyOpt = None,
+    model: ModelOpt = None,
+    tool: ToolOpt = None,
+    max_steps: MaxStepsOpt = None,
+    timeout: TimeoutOpt = None,
+    max_retries: RetriesOpt = None,
+    paused: Annotated[bool, typer.Option("--paused", help="Create it paused.")] = False,
+    url: UrlOpt = DEFAULT_URL,
+    api_key: ApiKeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a task from --cron/--at/--every with --name and --instructions, or from plain words."""
+    try:
+        schedule = build_schedule(cron, at, every, tz)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    body = _options(
+        name=name,
+        instructions=instructions,
+        policy=policy,
+        model=model,
+        tool=tool,
+        max_steps=max_steps,
+        timeout=timeout,
+        max_retries=max_retries,
+    )
+    if description:
+        if schedule is not None:
+            fail("give the schedule either in words or with --cron/--at/--every, not both", 2)
+        body.update(description=description, **({"timezone": tz} if tz else {}))
+    elif schedule is None:
+        fail("describe the task in words, or give --cron, --at or --every with --name and --instructions", 2)
+    else:
+        missing = [
+            flag for flag, key in (("--name", "name"), ("--instructions", "instructions")) if key not in body
+        ]
+        if missing:
+            fail(f"missing {' and '.join(missing)} (or describe the whole task in words)", 2)
+        body["schedule"] = schedule
+    if paused:
+        body["enabled"] = False
+    with connect(url, api_key) as client:
+        task = client.post("/api/tasks", body)
+    if as_json:
+        print_json(task)
+        return
+    out = render.console()
+    out.print(f"Created task {task['id']} ({task['name']}): {task['schedule_description']}.")
+    out.print(render.task_panel(task))
+
+
+@app.command("list")
+def list_tasks(
+    state: Annotated[State | None, typer.Option("--state", help="Only tasks in this state.")] = None,
+    search: Annotated[str | None, typer.Option("--search", help="Words in the name or instructions.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=500, help="At most this many.")] = 50,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many first.")] = 0,
+    url: UrlOpt = DEFAULT_URL,
+    api_key: ApiKeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List tasks with their state, schedule and next run."""
+    with connect(url, api_key) as client:
+        page = client.get(
+            "/api/tasks", state=state.value if state else None, q=search, limit=limit, offset=offset
+        )
+    if as_json:
+        print_json(page)
+        return
+    out = render.console()
+    if not page["items"]:
+        out.print("No tasks." if page["total"] == 0 else f"No tasks on this page ({page['total']} in all).")
+        return
+    out.print(render.tasks_table(page["items"], page["total"]))
+
+
+@app.command("show")
+def show(
+    task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Show one task: its schedule in words, next runs, options and recent runs."""
+    with connect(url, api_key) as client:
+        task = client.get(f"/api/tasks/{task_id}")
+        recent = client.get(f"/api/tasks/{task_id}/executions", limit=5)
+    if as_json:
+        print_json(task)
+        return
+    out = render.console()
+    out.print(render.task_panel(task))
+    if recent["items"]:
+        out.print(
+            render.runs_table(
+                recent["items"], recent["total"], {task["id"]: render.task_timezone(task)}, "Recent runs"
+            )
+        )
+    else:
+        out.print("No runs yet.")
+
+
+@app.command("update")
+def update(
+    task_id: TaskId,
+    cron: CronOpt = None,
+    at: AtOpt = None,
+    every: EveryOpt = None,
+    tz: TzOpt = None,
+    name: NameOpt = None,
+    instructions: InstructionsOpt = None,
+    policy: PolicyOpt = None,
+    model: ModelOpt = None,
+    tool: ToolOpt = None,
+    max_steps: MaxStepsOpt = None,
+    timeout: TimeoutOpt = None,
+    max_retries: RetriesOpt = None,
+    paused: Annotated[
+        bool | None, typer.Option("--paused/--active", help="Pause it, or make it active again.")
+    ] = None,
+    url: UrlOpt = DEFAULT_URL,
+    api_key: ApiKeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change a task; a new schedule takes effect at once and keeps the task's timezone unless --tz."""
+    try:
+        schedule = build_schedule(cron, at, every, tz)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    body = _options(
+        name=name,
+        instructions=instructions,
+        policy=policy,
+        model=model,
+        tool=tool,
+        max_steps=max_steps,
+        timeout=timeout,
+        max_retries=max_retries,
+    )
+    if paused is not None:
+        body["enabled"] = not paused
+    with connect(url, api_key) as client:
+        if tz and schedule is None:
+            # Only the timezone changes: keep the stored schedule, move it to the new zone.
+            current = client.get(f"/api/tasks/{task_id}")
+            schedule = {**current["schedule"], "timezone": tz}
+        elif schedule is not None and not tz:
+            # A new schedule keeps the task's timezone unless --tz says otherwise.
+            current = client.get(f"/api/tasks/{task_id}")
+            schedule["timezone"] = render.task_timezone(current)
+        if schedule is not None:
+            body["schedule"] = schedule
+        if not body:
+            fail("nothing to change: give at least one option (see --help)", 2)
+        task = client.patch(f"/api/tasks/{task_id}", body)
+    if as_json:
+        print_json(task)
+        return
+    out = render.console()
+    out.print(f"Updated task {task['id']} ({task['name']}).")
+    out.print(render.task_panel(task))
+
+
+def _state_change(task_id: int, action: str, url: str, api_key: str | None, as_json: bool) -> None:
+    with connect(url, api_key) as client:
+        task = client.post(f"/api/tasks/{task_id}/{action}")
+    if as_json:
+        print_json(task)
+        return
+    line = f"Task {task['id']} ({task['name']}) is [{render.STATUS_STYLES[task['state']]}]{task['state']}[/]"
+    if task.get("next_run_at"):
+        line += f"; next run {render.when(task['next_run_at'], render.task_timezone(task))}"
+    render.console().print(line + ".")
+
+
+@app.command("pause")
+def pause(
+    task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Stop a task from firing until it is resumed."""
+    _state_change(task_id, "pause", url, api_key, as_json)
+
+
+@app.command("resume")
+def resume(
+    task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Let a paused task fire again (fires missed while paused are not run)."""
+    _state_change(task_id, "resume", url, api_key, as_json)
+
+
+@app.command("run")
+def run(
+    task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Run a task now (it is queued and starts within moments)."""
+    with connect(url, api_key) as client:
+        execution = client.post(f"/api/tasks/{task_id}/run")
+    if as_json:
+        print_json(execution)
+        return
+    render.console().print(
+        f"Queued run {execution['id']} of task {execution['task_id']} (status {execution['status']}). "
+        f"Follow it with: taskrunner runs show {execution['id']}"
+    )
+
+
+@app.command("delete")
+def delete(
+    task_id: TaskId,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    url: UrlOpt = DEFAULT_URL,
+    api_key: ApiKeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Delete a task and its run history (asks first unless --yes)."""
+    with connect(url, api_key) as client:
+        if not yes:
+            task = client.get(f"/api/tasks/{task_id}")
+            prompt = f"Delete task {task_id} ({task['name']}) and all its run records?"
+            if not typer.confirm(prompt, default=False, err=True):
+                fail(f"not deleted: task {task_id} is unchanged")
+        client.delete(f"/api/tasks/{task_id}")
+    if as_json:
+        print_json({"deleted": task_id})
+        return
+    render.console().print(f"Deleted task {task_id}.")

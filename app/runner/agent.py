@@ -1,0 +1,339 @@
+"""The agent runner: one bounded LLM tool loop per run, every step recorded as it happens.
+
+A run asks the model (with the task's allowed tools), executes the tools it calls,
+in parallel when it asks for several, feeds the results back, and repeats until
+the model answers without tool calls: that answer is the output. It is bounded
+by :mod:`app.runner.budget` (steps, tokens, run time, call time) and retries
+transient LLM failures by :mod:`app.runner.retry`. Records and logs go through
+:mod:`app.runner.redact`; the model itself sees the real conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random as _random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from app.clock import Clock
+from app.config import Settings
+from app.llm.base import LLMClient, LLMError, LLMNotConfigured, LLMResponse, LLMTransientError, ToolCall
+from app.runner.base import PreviousRuns, RunOutcome, RunRequest, RunStatus, StepRecord, StepSink
+from app.runner.budget import Budget, Limits
+from app.runner.netguard import NetGuard, Resolver, system_resolver
+from app.runner.prompt import initial_messages
+from app.runner.redact import Redactor
+from app.runner.retry import RetryPolicy
+from app.runner.tools import REGISTRY, HttpToolConfig, Tool, ToolContext, ToolError
+
+log = structlog.get_logger("taskrunner.runner")
+
+Sleep = Callable[[float], Awaitable[None]]
+_CALL_GRACE_SECONDS = 0.5  # past the provider timeout, before we stop waiting ourselves
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentConfig:
+    """Service-wide runner settings; per-task limits come with each :class:`RunRequest`."""
+
+    default_model: str
+    call_timeout_seconds: float = 120.0
+    http: HttpToolConfig = field(default_factory=HttpToolConfig)
+    retry_base_delay: float = 1.0
+    retry_max_delay: float = 30.0
+    max_tool_result_chars: int = 16_000
+    secrets: tuple[str, ...] = ()  # literal values never to record (the LLM API key)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, resolver: Resolver | None = None) -> AgentConfig:
+        """The runner configuration the service's settings describe."""
+        guard = NetGuard(allow=settings.http_allow_host_list, resolver=resolver or system_resolver)
+        return cls(
+            default_model=settings.llm_model,
+            call_timeout_seconds=settings.llm_call_timeout_seconds,
+            http=HttpToolConfig(guard=guard),
+            secrets=tuple(s for s in (settings.llm_api_key,) if s),
+        )
+
+
+class AgentRunner:
+    """Implements :class:`app.runner.base.Runner` with an LLM tool loop."""
+
+    def __init__(
+        self,
+        llm: LLMClient,
+        *,
+        clock: Clock,
+        config: AgentConfig,
+        tools: Mapping[str, Tool] = REGISTRY,
+        previous_runs: PreviousRuns | None = None,
+        sleep: Sleep = asyncio.sleep,
+        random: Callable[[], float] = _random.random,
+    ) -> None:
+        self.llm = llm
+        self.clock = clock
+        self.config = config
+        self.tools = tools
+        self.previous_runs = previous_runs
+        self.sleep = sleep
+        self.random = random
+        self.redact = Redactor(config.secrets)
+
+    async def run(self, request: RunRequest, *, on_step: StepSink | None = None) -> RunOutcome:
+        """Carry out ``request``; failures and limits are the outcome, never exceptions."""
+        return await _Run(self, request, on_step).execute()
+
+
+class _Failed(Exception):
+    def __init__(self, reason: str, error: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.error = error
+
+
+class _Run:
+    """The state of one run: conversation, budget and steps."""
+
+    def __init__(self, runner: AgentRunner, request: RunRequest, on_step: StepSink | None) -> None:
+        self.r = runner
+        self.request = request
+        self.on_step = on_step
+        self.model = request.model or runner.config.default_model
+        self.steps: list[StepRecord] = []
+        self.tools = {t.name: t for t in (runner.tools[n] for n in request.tools if n in runner.tools)}
+        self.budget = Budget(
+            limits=Limits(
+                max_steps=request.max_steps,
+                max_total_tokens=request.max_total_tokens,
+                run_timeout=request.timeout_seconds,
+                call_timeout=runner.config.call_timeout_seconds,
+            ),
+            started=time.monotonic(),
+        )
+        self.policy = RetryPolicy(
+            max_retries=request.max_retries,
+            base_delay=runner.config.retry_base_delay,
+            max_delay=runner.config.retry_max_delay,
+        )
+        self.ctx = ToolContext(
+            task_id=request.task_id,
+            timezone=request.timezone,
+            clock=runner.clock,
+            http=runner.config.http,
+            previous_runs=runner.previous_runs,
+            recent_outputs=request.recent_outputs,
+        )
+        self.last_content: str | None = None
+        self._emit_lock = asyncio.Lock()
+        self.log = log.bind(task_id=request.task_id, execution_id=request.execution_id)
+
+    async def execute(self) -> RunOutcome:
+        self.log.debug("run.started", model=self.model, tools=sorted(self.tools))
+        try:
+            async with asyncio.timeout(self.request.timeout_seconds) as deadline:
+                outcome = await self._loop()
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            reason = f"run timed out after {self.request.timeout_seconds:g}s"
+            outcome = self._outcome("timed_out", reason=reason, error=reason)
+        except _Failed as failed:
+            outcome = self._outcome("failed", reason=failed.reason, error=failed.error)
+        self.log.info(
+            "run.finished",
+            status=outcome.status,
+            reason=outcome.reason,
+            steps=len(self.steps),
+            tokens=outcome.prompt_tokens + outcome.completion_tokens,
+        )
+        return outcome
+
+    def _outcome(
+        self,
+        status: RunStatus,
+        *,
+        output: str | None = None,
+        reason: str | None = None,
+        error: str | None = None,
+    ) -> RunOutcome:
+        b = self.budget
+        return RunOutcome(
+            status=status,
+            output=output if output is not None else self.last_content,
+            error=error,
+            reason=reason,
+            model=self.model,
+            prompt_tokens=b.prompt_tokens,
+            completion_tokens=b.completion_tokens,
+            cost_usd=b.cost_usd if b.steps else None,
+            steps=list(self.steps),
+        )
+
+    async def _loop(self) -> RunOutcome:
+        specs = [tool.spec() for tool in self.tools.values()]
+        messages = initial_messages(self.request, self.r.clock.now(), list(self.tools))
+        new = list(messages)  # messages not yet shown in a recorded step's input
+        while True:
+            stop = self.budget.check(time.monotonic())
+            if stop is not None:
+                return self._outcome(stop.status, reason=stop.reason, error=stop.reason)
+            response = await self._ask(messages, new, specs)
+            messages.append(response.raw_message)
+            if response.content:
+                self.last_content = response.content
+            if not response.tool_calls:
+                return self._outcome("succeeded", output=response.content or "")
+            results = await asyncio.gather(*(self._call_tool(call) for call in response.tool_calls))
+            new = [
+                {"role": "tool", "tool_call_id": call.id, "content": content}
+                for call, content in zip(response.tool_calls, results, strict=True)
+            ]
+            messages.extend(new)
+
+    # -- LLM calls ----------------------------------------------------------------
+    async def _ask(
+        self, messages: list[dict[str, Any]], new: list[dict[str, Any]], specs: list[dict[str, Any]]
+    ) -> LLMResponse:
+        """One model turn, retried per the policy; raises :class:`_Failed` when it gives up."""
+        step_input = {
+            "new_messages": self.r.redact(new),
+            "message_count": len(messages),
+            "tools": [s["function"]["name"] for s in specs],
+        }
+        attempt = 0
+        while True:
+            attempt += 1
+            timeout = self.budget.call_timeout(time.monotonic())
+            started_at = self.r.clock.now()
+            t0 = time.perf_counter()
+            try:
+                response = await asyncio.wait_for(
+                    self.r.llm.complete(messages, model=self.model, tools=specs or None, timeout=timeout),
+                    timeout + _CALL_GRACE_SECONDS,
+                )
+            except TimeoutError:
+                error: LLMError = LLMTransientError(f"LLM call timed out after {timeout:g}s", status_code=408)
+            except LLMError as exc:
+                error = exc
+            else:
+                self.budget.charge(
+                    prompt_tokens=response.prompt_tokens,
+                    completion_tokens=response.completion_tokens,
+                    cost_usd=response.cost_usd,
+                )
+                await self._record(
+                    kind="llm",
+                    name=response.model or self.model,
+                    input=step_input,
+                    output=self.r.redact(_llm_output(response)),
+                    started_at=started_at,
+                    latency_ms=response.latency_ms or (time.perf_counter() - t0) * 1000,
+                    prompt_tokens=response.prompt_tokens,
+                    completion_tokens=response.completion_tokens,
+                    cost_usd=response.cost_usd,
+                    attempt=attempt,
+                )
+                return response
+            message = self.r.redact.text(error.message)
+            await self._record(
+                kind="llm",
+                name=self.model,
+                input=step_input,
+                output=None,
+                error=message,
+                started_at=started_at,
+                latency_ms=(time.perf_counter() - t0) * 1000,
+                attempt=attempt,
+            )
+            status = f" ({error.status_code})" if error.status_code else ""
+            if isinstance(error, LLMNotConfigured):
+                raise _Failed("no LLM configured", message)
+            decision = self.policy.decide(
+                error,
+                attempt=attempt,
+                rand=self.r.random(),
+                remaining=self.budget.remaining(time.monotonic()),
+            )
+            if not decision.retry:
+                if isinstance(error, LLMTransientError):
+                    raise _Failed(f"LLM unavailable{status}: {decision.reason}", message)
+                raise _Failed(f"the LLM provider rejected the request{status}", message)
+            self.log.info("run.llm_retry", attempt=attempt, delay=round(decision.delay, 3), error=message)
+            await self.r.sleep(decision.delay)
+
+    # -- tools --------------------------------------------------------------------
+    async def _call_tool(self, call: ToolCall) -> str:
+        """Run one tool call and record it; returns the content of the tool message for the model."""
+        started_at = self.r.clock.now()
+        t0 = time.perf_counter()
+        args: Any = call.arguments
+        result: Any = None
+        error: str | None = None
+        try:
+            args = json.loads(call.arguments or "{}")
+            tool = self.tools.get(call.name)
+            if tool is None:
+                raise ToolError(f"no tool named {call.name!r}; available: {', '.join(self.tools) or 'none'}")
+            if not isinstance(args, dict):
+                raise ToolError("arguments must be a JSON object")
+            result = await tool.handler(self.ctx, args)
+        except ToolError as exc:
+            error = str(exc)
+        except json.JSONDecodeError as exc:
+            error = f"arguments are not valid JSON: {exc}"
+        except Exception as exc:  # a broken tool must not crash the run: the model is told, we log it
+            error = f"{call.name} failed: {type(exc).__name__}: {exc}"
+            self.log.warning("run.tool_crashed", tool=call.name, exc_info=True)
+        limit = self.r.config.max_tool_result_chars
+        output = self.r.redact(_clip({"error": error} if error else result, limit))
+        await self._record(
+            kind="tool",
+            name=call.name,
+            input={"call_id": call.id, "arguments": self.r.redact(args)},
+            output=output,
+            error=self.r.redact.text(error) if error else None,
+            started_at=started_at,
+            latency_ms=(time.perf_counter() - t0) * 1000,
+        )
+        text = json.dumps(output, ensure_ascii=False, default=str)
+        return text if len(text) <= limit else text[:limit] + "…[truncated]"
+
+    async def _record(self, **fields: Any) -> None:
+        # A lock keeps indexes and sink calls in one order when tools finish concurrently.
+        async with self._emit_lock:
+            step = StepRecord(index=len(self.steps), **fields)
+            self.steps.append(step)
+            if self.on_step is not None:
+                await self.on_step(step)
+
+
+def _llm_output(response: LLMResponse) -> dict[str, Any]:
+    return {
+        "content": response.content,
+        "tool_calls": [
+            {"id": c.id, "name": c.name, "arguments": _maybe_json(c.arguments)} for c in response.tool_calls
+        ],
+    }
+
+
+def _maybe_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _clip(value: Any, limit: int) -> Any:
+    """``value`` with every string longer than ``limit`` cut, so records and the context stay bounded."""
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[:limit] + "…[truncated]"
+    if isinstance(value, dict):
+        return {k: _clip(v, limit) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clip(v, limit) for v in value]
+    return value

@@ -1,0 +1,125 @@
+"""A checked schedule that can say when it fires and describe itself in words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from app.errors import ScheduleInPast
+from app.schedules.cron import CronExpression
+from app.schedules.describe import describe_cron, describe_interval, describe_once
+from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec
+from app.schedules.timezones import resolve_timezone
+
+Spec = CronSpec | OnceSpec | IntervalSpec
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledSchedule:
+    """A validated schedule; every time it returns is an aware UTC datetime."""
+
+    spec: Spec
+    tz: ZoneInfo
+    cron: CronExpression | None = None
+    at: datetime | None = None  # once: the instant
+    anchor: datetime | None = None  # interval: counted from here
+    every: timedelta | None = None
+
+    def next_fire(self, after: datetime) -> datetime | None:
+        """The first fire strictly after ``after``, or None when there is none."""
+        if self.cron is not None:
+            return self.cron.next_fire(after, self.tz)
+        if self.at is not None:
+            return self.at if self.at > after else None
+        assert self.anchor is not None and self.every is not None
+        if after < self.anchor:
+            return self.anchor + self.every
+        k = (after - self.anchor) // self.every + 1
+        return self.anchor + self.every * k
+
+    def next_fires(self, after: datetime, count: int) -> list[datetime]:
+        """Up to ``count`` fires strictly after ``after``, in order."""
+        out: list[datetime] = []
+        current = after
+        while len(out) < count:
+            upcoming = self.next_fire(current)
+            if upcoming is None:
+                break
+            out.append(upcoming)
+            current = upcoming
+        return out
+
+    def fires_between(self, start: datetime, end: datetime, limit: int = 1000) -> list[datetime]:
+        """Fires in (start, end], at most ``limit``."""
+        out: list[datetime] = []
+        current = start
+        while len(out) < limit:
+            upcoming = self.next_fire(current)
+            if upcoming is None or upcoming > end:
+                break
+            out.append(upcoming)
+            current = upcoming
+        return out
+
+    def describe(self) -> str:
+        """The schedule in words, with its timezone."""
+        if self.cron is not None:
+            return describe_cron(self.cron, self.tz.key)
+        if self.at is not None:
+            return describe_once(self.at, self.tz)
+        assert self.every is not None
+        return describe_interval(int(self.every.total_seconds()), self.tz.key)
+
+
+@lru_cache(maxsize=4096)
+def _cron(text: str) -> CronExpression:
+    return CronExpression.parse(text)
+
+
+def compile_schedule(spec: Spec, *, anchor: datetime, now: datetime | None = None) -> CompiledSchedule:
+    """Check a schedule and compile it; with ``now``, a one-time instant in the past is rejected.
+
+    Raises InvalidCron, InvalidTimezone or ScheduleInPast. ``anchor`` is where an
+    interval counts from (creation or resume).
+    """
+    tz = resolve_timezone(spec.timezone)
+    if isinstance(spec, CronSpec):
+        return CompiledSchedule(spec=spec, tz=tz, cron=_cron(" ".join(spec.cron.split())))
+    if isinstance(spec, OnceSpec):
+        at = resolve_local(spec.at, tz)
+        if now is not None and at <= now:
+            raise ScheduleInPast(
+                f"The time {at.astimezone(tz).isoformat()} is in the past (now is "
+                f"{now.astimezone(tz).isoformat()}); give a future time.",
+                details={"at": at.isoformat(), "now": now.isoformat()},
+            )
+        return CompiledSchedule(spec=spec, tz=tz, at=at)
+    return CompiledSchedule(
+        spec=spec, tz=tz, anchor=anchor.astimezone(UTC), every=timedelta(seconds=spec.every_seconds)
+    )
+
+
+def resolve_local(at: datetime, tz: ZoneInfo) -> datetime:
+    """An instant from ``at``: aware as is; naive read on ``tz``'s wall clock like a fixed cron time.
+
+    A naive time that occurs twice means its first occurrence; one that does not exist
+    (spring forward) means the moment the clock jumps past it.
+    """
+    if at.tzinfo is not None:
+        return at.astimezone(UTC)
+    first = at.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    if first.astimezone(tz).replace(tzinfo=None) == at.replace(microsecond=at.microsecond):
+        second = at.replace(tzinfo=tz, fold=1).astimezone(UTC)
+        return min(first, second)
+    # Nonexistent: the first instant whose wall time is past ``at``.
+    probe = at.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    while probe.astimezone(tz).replace(tzinfo=None) <= at:
+        probe += timedelta(minutes=1)
+    return probe.replace(second=0, microsecond=0)
+
+
+def validate_schedule(spec: Spec, *, now: datetime) -> CompiledSchedule:
+    """Compile with ``anchor=now`` and reject past one-time instants."""
+    return compile_schedule(spec, anchor=now, now=now)
