@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 
 import typer
 
@@ -59,6 +60,10 @@ def serve(
     settings = settings.model_copy(update=overrides)
     configure(settings.log_level, settings.log_format)
     upgrade(settings.database_url)
+    # uvicorn stops gracefully on SIGTERM (the lifespan lets runs finish and releases the
+    # scheduler lock), then re-raises the signal under the handler that was there before it
+    # started; a no-op handler makes that a clean exit 0 instead of death by signal.
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: None)
     uvicorn.run(
         create_app(settings),
         host=settings.host,

@@ -208,7 +208,7 @@ class _Run:
         attempt = 0
         while True:
             attempt += 1
-            timeout = self.budget.call_timeout(time.monotonic())
+            timeout = self.budget.call_timeout()
             started_at = self.r.clock.now()
             t0 = time.perf_counter()
             try:

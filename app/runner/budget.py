@@ -7,7 +7,8 @@ tested with a table. Limits:
   do not use up steps, they are bounded by the retry policy instead;
 - ``max_total_tokens``: prompt + completion tokens over the whole run;
 - ``run_timeout``: wall time for the whole run (enforced by the runner with
-  ``asyncio.timeout``; here it bounds each call's timeout and retry waits);
+  ``asyncio.timeout``, so it wins over a longer call timeout; here it also stops
+  retry waits that would outlast the run);
 - ``call_timeout``: one LLM call.
 """
 
@@ -52,9 +53,9 @@ class Budget:
     def remaining(self, now: float) -> float:
         return self.limits.run_timeout - (now - self.started)
 
-    def call_timeout(self, now: float) -> float:
-        """The timeout for the next LLM call: the per-call limit, cut to the time the run has left."""
-        return max(0.001, min(self.limits.call_timeout, self.remaining(now)))
+    def call_timeout(self) -> float:
+        """The timeout for the next LLM call (the run's own deadline cuts it shorter by cancelling)."""
+        return self.limits.call_timeout
 
     def charge(self, *, prompt_tokens: int, completion_tokens: int, cost_usd: float | None) -> None:
         """Account for one LLM call that returned."""

@@ -1,0 +1,3 @@
+from tests.support.openai_stub import openai_stub
+
+__all__ = ["openai_stub"]
