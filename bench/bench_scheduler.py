@@ -268,9 +268,9 @@ def main() -> None:
     parser.add_argument("--stored", type=int, default=100_000)
     parser.add_argument("--skip-baseline", action="store_true")
     args = parser.parse_args()
-    import logging
+    from app.logging import configure
 
-    logging.basicConfig(level=logging.WARNING)
+    configure("WARNING", "json")
     with scratch_postgres() as url:
         print(f"== burst: {args.tasks} tasks due at the same instant (PostgreSQL, 2 cores)")
         ours = burst_ours(url, args.tasks)

@@ -4,7 +4,8 @@ Three kinds of secret are removed from any JSON-like value (dicts, lists, string
 - values under secret-looking keys (``Authorization``, ``Cookie``, ``X-Api-Key``,
   ``api_key``, ``password``, ``*_token``, ``*_secret``...), whatever their content;
 - secret-looking pieces of text: ``Bearer <token>``, ``sk-...`` keys, credentials in
-  URLs (``?api_key=...``, ``&token=...``, ``user:password@host``);
+  URLs (``?api_key=...``, ``&token=...``, ``user:password@host``), and secret
+  fields inside JSON or header text (``"X-Api-Key": "..."``, ``Cookie: ...``);
 - literal secrets the service knows (its LLM API key), wherever they appear.
 
 Token *counts* (``prompt_tokens``, ``max_tokens``) are not secrets and are kept.
@@ -52,6 +53,12 @@ _QUERY_SECRET = re.compile(
 )
 _URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@\"']+:)[^@\s/\"']+@")
 _BEARER = re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}")
+_NAMES = (
+    r"authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[-_]?key|apikey|x-auth-token"
+    r"|password|passwd|secret|client[-_]secret|access[-_]token|refresh[-_]token|token"
+)
+_JSON_PAIR = re.compile(r'(?i)("(?:' + _NAMES + r')"\s*:\s*")((?:[^"\\]|\\.)*)"')
+_HEADER_LINE = re.compile(r"(?im)^((?:" + _NAMES + r")[ \t]*:[ \t]*)(\S.*)$")
 _KEY_LIKE = re.compile(
     r"\b(sk-(?:ant-|proj-)?[A-Za-z0-9_-]{12,}|gh[pousr]_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16})\b"
 )
@@ -81,6 +88,9 @@ class Redactor:
             value = _QUERY_SECRET.sub(lambda m: m.group(1) + REDACTED, value)
         if "@" in value:
             value = _URL_PASSWORD.sub(lambda m: m.group(1) + REDACTED + "@", value)
+        if ":" in value:
+            value = _JSON_PAIR.sub(lambda m: m.group(1) + REDACTED + '"', value)
+            value = _HEADER_LINE.sub(lambda m: m.group(1) + REDACTED, value)
         value = _BEARER.sub(lambda m: m.group(1) + m.group(2) + REDACTED, value)
         return _KEY_LIKE.sub(REDACTED, value)
 

@@ -26,6 +26,7 @@ from app.clock import Clock
 from app.db.models import Execution, Task
 from app.db.repositories import ExecutionRepository, TaskRepository
 from app.runner.base import Runner, RunOutcome, RunRequest, StepRecord
+from app.scheduler.context import ContextLoader
 from app.scheduler.aps import FireExecutor, ScheduleTrigger, TaskJobStore, never_called
 from app.scheduler.recovery import StoredTask, plan_recovery
 from app.scheduler.writer import Fire, Recorded, RecordWriter
@@ -59,6 +60,7 @@ class SchedulerCore:
         self._due_chunk = due_chunk
         self._slots = asyncio.Semaphore(max_concurrent_runs)
         self.writer = RecordWriter(sessionmaker, clock)
+        self._contexts = ContextLoader(sessionmaker)
         self._aps: AsyncIOScheduler | None = None
         self._revisions: dict[int, int] = {}
         self._inflight: dict[int, asyncio.Task[None]] = {}
@@ -298,7 +300,7 @@ class SchedulerCore:
                     execution_id, status="running", started_at=started, trigger_delay_ms=delay_ms, model=model
                 )
                 metrics.run_started(delay_ms / 1000)
-                bound.info("run.started", trigger=trigger, delay_ms=delay_ms)
+                bound.debug("run.started", trigger=trigger, delay_ms=delay_ms)
                 outcome = await self._call_runner(request, bound)
                 finished = self._clock.now()
                 # A run's own reason (a limit hit, say) replaces the fire's (e.g. "catch-up for ...").
@@ -317,7 +319,8 @@ class SchedulerCore:
                     cost_usd=outcome.cost_usd,
                 )
                 metrics.run_finished(outcome.status, (finished - started).total_seconds())
-                bound.info("run.finished", status=outcome.status)
+                log_finish = bound.debug if outcome.status == "succeeded" else bound.warning
+                log_finish("run.finished", status=outcome.status, error=outcome.error)
         except asyncio.CancelledError:
             # Shutdown past the grace period: the record must still say what happened.
             self.writer.update(
@@ -343,11 +346,10 @@ class SchedulerCore:
     async def _build_request(
         self, execution_id: int, task_id: int, scheduled_for: datetime, trigger: str
     ) -> RunRequest | None:
-        async with self._sessionmaker() as session:
-            task = await session.get(Task, task_id)
-            if task is None:
-                return None  # deleted: its records went with it
-            recent = await ExecutionRepository(session).recent_for_task(task_id, 5)
+        context = await self._contexts.load(task_id)
+        if context is None:
+            return None  # deleted: its records went with it
+        task = context.task
         if task.state == "paused" and trigger != "manual":
             self.writer.update(
                 execution_id,
@@ -356,7 +358,9 @@ class SchedulerCore:
                 finished_at=self._clock.now(),
             )
             return None
-        window_start = _window_start(recent, scheduled_for)
+        earlier = [r for r in context.recent if r.scheduled_for < scheduled_for]
+        succeeded = [r for r in earlier if r.status == "succeeded"]
+        window_start = (succeeded or earlier)[0].scheduled_for if earlier else None
         return RunRequest(
             execution_id=execution_id,
             task_id=task.id,
@@ -374,22 +378,14 @@ class SchedulerCore:
             window_end=scheduled_for,
             recent_outputs=tuple(
                 {
-                    "execution_id": e.id,
-                    "status": e.status,
-                    "scheduled_for": e.scheduled_for.isoformat(),
-                    "output": (e.output or "")[:500],
+                    "execution_id": r.id,
+                    "status": r.status,
+                    "scheduled_for": r.scheduled_for.isoformat(),
+                    "output": r.output or "",
                 }
-                for e in recent[:3]
+                for r in context.recent[:3]
             ),
         )
-
-
-def _window_start(recent: list[Execution] | Any, scheduled_for: datetime) -> datetime | None:
-    earlier = [e for e in recent if e.scheduled_for < scheduled_for]
-    for e in earlier:
-        if e.status == "succeeded":
-            return e.scheduled_for  # type: ignore[no-any-return]
-    return earlier[0].scheduled_for if earlier else None
 
 
 def _with_revision(fire: Fire, revision: int) -> Fire:

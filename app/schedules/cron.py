@@ -32,7 +32,13 @@ from zoneinfo import ZoneInfo
 from app.errors import InvalidCron
 
 FIELDS = ("minute", "hour", "day-of-month", "month", "day-of-week")
-_RANGES = {"minute": (0, 59), "hour": (0, 23), "day-of-month": (1, 31), "month": (1, 12), "day-of-week": (0, 7)}
+_RANGES = {
+    "minute": (0, 59),
+    "hour": (0, 23),
+    "day-of-month": (1, 31),
+    "month": (1, 12),
+    "day-of-week": (0, 7),
+}
 _NAMES = {
     "month": {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m},
     "day-of-week": {d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])},
@@ -72,10 +78,14 @@ class CronExpression:
         expanded = raw
         if raw.startswith("@"):
             if raw.lower() == "@reboot":
-                raise InvalidCron("@reboot is not supported: tasks run on a time schedule", field="expression", value=raw)
+                raise InvalidCron(
+                    "@reboot is not supported: tasks run on a time schedule", field="expression", value=raw
+                )
             if raw.lower() not in MACROS:
                 raise InvalidCron(
-                    f"Unknown cron macro {raw!r}; use one of {', '.join(MACROS)}", field="expression", value=raw
+                    f"Unknown cron macro {raw!r}; use one of {', '.join(MACROS)}",
+                    field="expression",
+                    value=raw,
                 )
             expanded = MACROS[raw.lower()]
         parts = expanded.split(" ")
@@ -138,8 +148,10 @@ class CronExpression:
         for _ in range(20_000):
             if t.month not in self.months:
                 i = bisect_left(self.months, t.month)
-                t = datetime(t.year, self.months[i], 1) if i < len(self.months) else datetime(
-                    t.year + 1, self.months[0], 1
+                t = (
+                    datetime(t.year, self.months[i], 1)
+                    if i < len(self.months)
+                    else datetime(t.year + 1, self.months[0], 1)
                 )
                 continue
             if not self.day_matches(t.year, t.month, t.day):
@@ -160,8 +172,11 @@ class CronExpression:
                     t = t.replace(minute=self.minutes[i])
                 continue
             return t
-        raise InvalidCron(f"cron expression {self.text!r} has no fire time within years", field="expression",
-                          value=self.text)
+        raise InvalidCron(
+            f"cron expression {self.text!r} has no fire time within years",
+            field="expression",
+            value=self.text,
+        )
 
     # -- real instants ---------------------------------------------------------------------------
     def next_fire(self, after: datetime, tz: ZoneInfo) -> datetime:
@@ -203,10 +218,10 @@ class CronExpression:
 
 def _steady(tz: ZoneInfo, after: datetime, candidate: datetime, offset: timedelta) -> bool:
     """No DST change around either end: the wall-clock candidate maps to one instant."""
-    return all(
-        (p.astimezone(tz).utcoffset() == offset)
-        for p in (after - _SLACK, candidate, candidate + _SLACK)
-    ) and candidate > after
+    return (
+        all((p.astimezone(tz).utcoffset() == offset) for p in (after - _SLACK, candidate, candidate + _SLACK))
+        and candidate > after
+    )
 
 
 def _jump_instant(local: datetime, tz: ZoneInfo, low: datetime, high: datetime) -> datetime:

@@ -1,0 +1,102 @@
+"""Batched loading of what a run needs to start: its task and its recent records.
+
+Thousands of runs starting in the same second would otherwise each open a
+session and make two queries; here requests gathered in one turn of the event
+loop share two queries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db.models import ACTIVE_STATUSES, Execution, Task
+
+RECENT = 5
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecentRun:
+    id: int
+    status: str
+    scheduled_for: datetime
+    output: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunContext:
+    task: Task
+    recent: tuple[RecentRun, ...]  # newest first, finished records only
+
+
+class ContextLoader:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+        self._waiting: dict[int, list[asyncio.Future[RunContext | None]]] = {}
+        self._scheduled = False
+
+    def load(self, task_id: int) -> asyncio.Future[RunContext | None]:
+        """The task (None if deleted) and its recent finished records."""
+        future: asyncio.Future[RunContext | None] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(task_id, []).append(future)
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().create_task(self._flush())
+        return future
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(0)  # let the rest of this tick's runs join
+        waiting, self._waiting, self._scheduled = self._waiting, {}, False
+        ids = list(waiting)
+        try:
+            contexts: dict[int, RunContext] = {}
+            for i in range(0, len(ids), 1000):
+                contexts.update(await self._query(ids[i : i + 1000]))
+        except Exception as exc:
+            for futures in waiting.values():
+                for f in futures:
+                    if not f.done():
+                        f.set_exception(exc)
+            return
+        for task_id, futures in waiting.items():
+            for f in futures:
+                if not f.done():
+                    f.set_result(contexts.get(task_id))
+
+    async def _query(self, ids: Sequence[int]) -> dict[int, RunContext]:
+        async with self._sessionmaker() as session:
+            tasks = (await session.execute(select(Task).where(Task.id.in_(ids)))).scalars().all()
+            rank = (
+                func.row_number()
+                .over(partition_by=Execution.task_id, order_by=Execution.scheduled_for.desc())
+                .label("rank")
+            )
+            inner = (
+                select(
+                    Execution.id,
+                    Execution.task_id,
+                    Execution.status,
+                    Execution.scheduled_for,
+                    func.substr(Execution.output, 1, 500).label("output"),
+                    rank,
+                )
+                .where(Execution.task_id.in_(ids), Execution.status.not_in(ACTIVE_STATUSES))
+                .subquery()
+            )
+            rows = (
+                await session.execute(
+                    select(inner).where(inner.c.rank <= RECENT).order_by(inner.c.task_id, inner.c.rank)
+                )
+            ).all()
+        recent: dict[int, list[RecentRun]] = {}
+        for row in rows:
+            scheduled = row.scheduled_for
+            recent.setdefault(row.task_id, []).append(
+                RecentRun(id=row.id, status=row.status, scheduled_for=scheduled, output=row.output)
+            )
+        return {t.id: RunContext(task=t, recent=tuple(recent.get(t.id, ()))) for t in tasks}
