@@ -60,6 +60,12 @@ def install(app: FastAPI) -> None:
         log.warning("api.database_unavailable", error=str(exc).splitlines()[0])
         return error_response("database_unavailable", "The database is unreachable; try again shortly.", 503)
 
+    @app.exception_handler(OSError)
+    async def _unreachable(_request: Request, exc: OSError) -> JSONResponse:
+        # Connecting to a database that is down raises OSError before any DBAPI error exists.
+        log.warning("api.database_unavailable", error=str(exc))
+        return error_response("database_unavailable", "The database is unreachable; try again shortly.", 503)
+
     @app.exception_handler(DBAPIError)
     async def _db_error(_request: Request, exc: DBAPIError) -> JSONResponse:
         if exc.connection_invalidated:

@@ -8,14 +8,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
-
-from tests.support import database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,15 +66,6 @@ class Instance:
         code = self.proc.wait(timeout)
         self.log.close()
         return code
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    if "postgresql" not in database.selected_backends():
-        pytest.skip("PostgreSQL not selected (TEST_DATABASES)")
-    url = database.create_postgres_database()
-    yield url
-    database.drop_postgres_database(url)
 
 
 def wait_for(predicate: object, timeout: float, what: str) -> None:

@@ -83,14 +83,14 @@ async def test_dropped_connection_is_transient(client: LiteLLMClient, openai_stu
 
 async def test_timeout_is_transient(client: LiteLLMClient, openai_stub: OpenAIStub) -> None:
     openai_stub.push_text("late", delay=3)
-    with pytest.raises(LLMTransientError, match="(?i)timed out|timeout"):
+    with pytest.raises(LLMTransientError, match=r"(?i)timed out|timeout"):
         await client.complete(MESSAGES, timeout=0.3)
 
 
 async def test_not_configured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     client = LiteLLMClient(Settings(llm_model="openai/gpt-4o-mini", llm_api_base=None, llm_api_key=None))
-    with pytest.raises(LLMNotConfigured, match="LLM_MODEL.*LLM_API_KEY.*LLM_API_BASE"):
+    with pytest.raises(LLMNotConfigured, match=r"LLM_MODEL.*LLM_API_KEY.*LLM_API_BASE"):
         await client.complete(MESSAGES)
 
 

@@ -89,13 +89,13 @@ async def test_connects_to_the_vetted_address_keeping_the_host_header(web: Web) 
 
 async def test_redirect_to_a_private_address_is_refused(web: Web) -> None:
     url = web.url("/redirect?to=http://10.0.0.1/secret")
-    with pytest.raises(ToolError, match="10.0.0.1 is a private address"):
+    with pytest.raises(ToolError, match=r"10.0.0.1 is a private address"):
         await http_request(context(allow=("127.0.0.1",)), {"url": url})
 
 
 async def test_redirect_to_a_name_resolving_privately_is_refused(web: Web) -> None:
     ctx = context(allow=("127.0.0.1",), table={"evil.example.com": ["192.168.0.10"]})
-    with pytest.raises(ToolError, match="resolves to 192.168.0.10"):
+    with pytest.raises(ToolError, match=r"resolves to 192.168.0.10"):
         await http_request(ctx, {"url": web.url("/redirect?to=http://evil.example.com/")})
 
 

@@ -47,7 +47,7 @@ def test_address_problem(address: str, problem: str | None) -> None:
     assert address_problem(ipaddress.ip_address(address)) == problem
 
 
-def resolver_for(table: dict[str, list[str]]):  # type: ignore[no-untyped-def]
+def resolver_for(table: dict[str, list[str]]):
     calls: list[str] = []
 
     async def resolve(host: str, port: int) -> list[str]:
@@ -95,7 +95,7 @@ async def test_allow_list(allow: tuple[str, ...], host: str, resolved: list[str]
 
 async def test_allow_list_does_not_leak_to_other_addresses() -> None:
     guard = NetGuard(allow=("127.0.0.1",), resolver=resolver_for({}))
-    with pytest.raises(BlockedAddress, match="10.0.0.1 is a private address"):
+    with pytest.raises(BlockedAddress, match=r"10.0.0.1 is a private address"):
         await guard.vet("10.0.0.1", 80)
 
 

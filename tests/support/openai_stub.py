@@ -328,7 +328,7 @@ class OpenAIStub:
 
 async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes:
     if headers.get("transfer-encoding", "").lower() == "chunked":
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             size = int((await reader.readuntil(b"\r\n")).strip().split(b";")[0], 16)
             if size == 0:
@@ -384,6 +384,10 @@ class StubProcess:
     @property
     def api_base(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def pid(self) -> int:
+        return int(self._process.pid)
 
     def __enter__(self) -> StubProcess:
         ctx = multiprocessing.get_context("spawn")
