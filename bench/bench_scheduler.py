@@ -47,16 +47,24 @@ from app.scheduler.core import SchedulerCore
 from app.services.notifier import NullListener
 from bench.common import rss_mb, scratch_postgres, summary
 
+# Open loop: a request every 25 ms whether or not earlier ones were answered, so a frozen
+# server shows up in many samples instead of silently sending fewer requests.
 PROBE = r"""
 import json, sys, time, httpx
+from concurrent.futures import ThreadPoolExecutor
 url, start, stop = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
-lat = []
-with httpx.Client(timeout=30) as c:
-    while time.time() < start: time.sleep(0.005)
-    while time.time() < stop:
-        t0 = time.perf_counter(); r = c.get(url); lat.append((time.perf_counter() - t0) * 1000)
-        r.raise_for_status(); time.sleep(0.025)
-print(json.dumps(lat))
+client = httpx.Client(timeout=60, limits=httpx.Limits(max_connections=200))
+def one(planned):
+    client.get(url).raise_for_status()
+    return (time.time() - planned) * 1000
+while time.time() < start: time.sleep(0.005)
+futures, planned = [], start
+with ThreadPoolExecutor(200) as pool:
+    while planned < stop:
+        time.sleep(max(0.0, planned - time.time()))
+        futures.append(pool.submit(one, planned))
+        planned += 0.025
+    print(json.dumps([f.result() for f in futures]))
 """
 
 
@@ -246,6 +254,8 @@ async def stored_ours(url: str, n: int) -> dict[str, float]:
     await core.start()
     startup = time.perf_counter() - t0
     rss1 = rss_mb()
+    await core.drain()
+    await asyncio.sleep(2)  # let start-up writes settle before measuring idle
     proc = psutil.Process()
     cpu0 = sum(proc.cpu_times()[:2])
     await asyncio.sleep(10)

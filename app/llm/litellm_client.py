@@ -19,7 +19,6 @@ import asyncio
 import os
 import re
 import time
-from functools import lru_cache
 from typing import Any
 
 import structlog
@@ -166,8 +165,8 @@ def _scrub(text: str, secrets: tuple[str, ...]) -> str:
     return _TOKEN_PATTERNS.sub(lambda m: (m.group(1) or "") + "[REDACTED]", text)
 
 
-@lru_cache(maxsize=64)
 def _provider_keys_present(model: str) -> bool:
+    # Not cached: it reads the environment, which may change (and does, in tests).
     litellm = _import_litellm()
     try:
         found = litellm.validate_environment(model=model)

@@ -33,10 +33,10 @@ def plan_recovery(
     ``skip`` records them ``missed``, ``fail`` records them ``failed``, ``catchup`` runs
     the latest once (trigger ``catchup``) and records the others as covered by it.
     """
-    next_after_now = compiled.next_fire(now)
     start = task.next_run_at
     if start is None or start > now:
-        return [], (start if start is not None else next_after_now)
+        return [], (start if start is not None else compiled.next_fire(now))
+    next_after_now = compiled.next_fire(now)
     due: list[datetime] = [start]
     while len(due) <= MAX_RECORDED_MISSED:
         following = compiled.next_fire(due[-1])

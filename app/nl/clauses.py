@@ -1,0 +1,132 @@
+"""The patterns of the rules parser: schedule clauses, and the words that make it refuse.
+
+Every pattern runs on the lower-/original-case text with URLs and quotes masked,
+so words inside them ("https://x/every-day") are never read as schedule.
+"""
+
+from __future__ import annotations
+
+import re
+
+from app.nl.times import NUMBER, UNIT
+
+_I = re.IGNORECASE
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_ABBR = r"(?:mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)"
+DAY_ATOM = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)days?|" + _DAY_ABBR + r"\.?|week\s?days?|week-?ends?)"
+MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+ORD = r"\d{1,2}(?:st|nd|rd|th)"
+_LIST_SEP = r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s*|/\s*)"
+_RANGE_SEP = r"\s*(?:-|–|to|through|thru)\s*"
+
+# -- once ------------------------------------------------------------------------------
+ISO_DATE = re.compile(
+    r"\b(?:on\s+)?(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})(?:[t ](?P<hh>\d{2}):(?P<mm>\d{2})(?::00)?)?\b", _I
+)
+NAMED_DATE = re.compile(
+    r"\b(?:on\s+)?(?:the\s+)?(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>" + MONTH + r")"
+    r"|(?P<m2>" + MONTH + r")\.?\s+(?:the\s+)?(?P<d2>\d{1,2})(?:st|nd|rd|th)?)"
+    r"(?:,?\s+(?P<y>\d{4}))?\b(?!:)",
+    _I,
+)
+DAY_ANCHOR = re.compile(
+    r"\b(?:(?P<w>today|tomorrow)|next\s+(?P<day>(?:mon|tues|wednes|thurs|fri|satur|sun)day|" + _DAY_ABBR + r"))"
+    r"\b(?!')",
+    _I,
+)
+RELATIVE = re.compile(
+    r"\bin\s+(?:(?P<n>" + NUMBER + r")\s+(?P<u>" + UNIT + r")|(?P<half>half\s+an\s+hour))(?:'?s?\s+time)?\b"
+    r"|\b(?P<n2>" + NUMBER + r")\s+(?P<u2>" + UNIT + r")\s+from\s+now\b",
+    _I,
+)
+
+# -- recurring -------------------------------------------------------------------------
+INTERVAL = re.compile(
+    r"\b(?:every|each)\s+(?:(?P<n>" + NUMBER + r")\s+(?P<u>" + UNIT + r")"
+    r"|(?P<u1>second|minute|hour)|(?P<half>half(?:\s+an)?\s+hour)|(?P<quarter>quarter(?:\s+of\s+an)?\s+hour))\b",
+    _I,
+)
+HOURLY_AT = re.compile(
+    r"\b(?:hourly|(?:every|each)\s+hour)\s*,?\s+(?:at\s+(?::|minute\s+)(?P<m>\d{1,2})\b"
+    r"|(?:at\s+)?(?P<m2>\d{1,2})\s+(?:minutes?\s+)?past(?:\s+the\s+hour)?\b|(?P<top>on\s+the\s+hour)\b)",
+    _I,
+)
+HOURLY = re.compile(r"\bhourly\b", _I)
+FREQ = re.compile(
+    r"\b(?:(?P<daily>daily|every\s*day|each\s+day|every\s+single\s+day|nightly|once\s+a\s+day|once\s+daily)"
+    r"|(?P<weekly>weekly|every\s+week|each\s+week|once\s+a\s+week)"
+    r"|(?P<monthly>monthly|every\s+month|each\s+month|once\s+a\s+month)"
+    r"|(?P<twice>twice\s+(?:a\s+day|daily|per\s+day)|(?P<k>two|three|four|\d)\s+times\s+(?:a|per)\s+day))\b(?!')",
+    _I,
+)
+DAYS = re.compile(
+    r"\b(?:(?P<lead>every|each|on|from)\s+(?:the\s+)?)?(?P<list>" + DAY_ATOM + r"(?:(?:" + _LIST_SEP + "|"
+    + _RANGE_SEP + r")" + DAY_ATOM + r")*)\b(?!')",
+    _I,
+)
+DAY_SPLIT = re.compile(_LIST_SEP, _I)
+DAY_RANGE = re.compile(_RANGE_SEP, _I)
+DOM = re.compile(
+    r"\b(?:(?P<lead>every|each|on)\s+(?:the\s+)?)?(?P<list>" + ORD + r"(?:" + _LIST_SEP + r"(?:the\s+)?" + ORD
+    + r")*)(?P<suffix>\s+(?:day\s+)?of\s+(?:every|each|the|a)\s+month)?\b(?!\s*(?:of\s+)?" + MONTH + r"\b)",
+    _I,
+)
+DOM_SPLIT = re.compile(_LIST_SEP + r"(?:the\s+)?", _I)
+
+# -- timezones -------------------------------------------------------------------------
+IANA = re.compile(
+    r"(?:\b(?:in\s+)?(?:the\s+)?time\s?zone\s*:?\s*|\bin\s+|,\s*)?\b(?P<z>[a-z]+/[a-z_\-]+(?:/[a-z_\-]+)?)"
+    r"(?:\s+time(?:zone)?)?\b",
+    _I,
+)
+ZONE_WORD = re.compile(r"\b(?:time\s?zone|time)\b", _I)
+ZONE_BEFORE = re.compile(r"(?:(?:\bin\s+|,\s*|\()(?:the\s+)?)?((?:[^\W\d_]+\s+){0,2}[^\W\d_]+)\s*$")
+ZONE_AFTER = re.compile(r"^\s*(?:\(|,\s*)?(?:in\s+)?(?:the\s+)?((?:[^\W\d_]+)(?:\s+[^\W\d_]+){0,2})\)?")
+LOCAL_TIME = re.compile(r"\b(?:in\s+)?(?:my\s+)?local\s+time\b|\b(?:in\s+)?my\s+time\s?zone\b", _I)
+ABBREVIATION = re.compile(
+    r"(?:\bin\s+)?\b(?P<z>UTC|GMT|BST|PST|PDT|PT|MST|MDT|CST|CDT|EST|EDT|ET|AKST|HST|WET|WEST|CET|CEST|EET|EEST"
+    r"|MSK|IST|SGT|HKT|JST|KST|AEST|AEDT|NZST|NZDT|BRT)\b"
+)
+# Place names that are also ordinary words: never read as a zone without "time" after them.
+NOT_PLACES = frozenset(
+    {"center", "wake", "easter", "christmas", "midway", "knox", "jersey", "guernsey", "man", "casey", "davis",
+     "palmer", "troll", "nome", "salem", "marengo", "norfolk", "canary", "reunion", "faroe", "chatham",
+     "eucla", "currie", "south", "regina", "victoria", "darwin", "mendoza", "phoenix", "boise", "lima"}
+)  # fmt: skip
+
+# -- refusals --------------------------------------------------------------------------
+_DAYISH = r"(?:mon|tue|wed|thu|fri|sat|sun|weekday|weekend|business|working|week\b(?!')|day\b(?!'))"
+REFUSE = re.compile(
+    r"\bevery\s+other\b|\b(?:every|each)\s+(?:second|third|fourth)\s+" + _DAYISH + r"|\balternat"
+    r"|\b(?:first|second|third|fourth|fifth|last|final|penultimate|1st|2nd|3rd|4th|5th)\s+" + _DAYISH
+    + r"|\bend\s+of\s+(?:the\s+|each\s+|every\s+)?(?:day|week|month|quarter|year)"
+    r"|\b(?:start|beginning)\s+of\s+(?:the\s+|each\s+|every\s+)?(?:week|month|quarter|year)"
+    r"|\bbi-?(?:weekly|monthly|annual)|\bfortnight|\bquarterly|\bsemi-?annual|\byearly\b|\bannually\b"
+    r"|\b(?:every|each)\s+(?:year|" + NUMBER + r"\s+(?:weeks?|months?|years?))\b"
+    r"|\bexcept\b|\bexcluding\b|\bbut\s+not\b|\bunless\b|\bholiday|\b(?:business|working)\s+days?\b|\bworkdays?\b"
+    r"|\bbetween\b|\buntil\b|\btill\b|\bstarting\b|\bbeginning\b|\bfrom\s+(?:now|today|tomorrow|next)\b"
+    r"|\b(?:after|before|around|about|by)\s+(?:\d|noon|midnight)|\bapprox|\bsometime|\bor\s+so\b"
+    r"|\b(?:few|couple|several)\s+(?:of\s+)?(?:minutes|hours|days)|\b(?:utc|gmt)\s*[+-]\s*\d|[+-]\d{2}:\d{2}\b"
+    r"|\bfor\s+(?:\d+|the\s+next|a|one|two|three)\s+(?:days|weeks|months)\b|\btimes\s+(?:a|per)\s+(?:week|month|year)"
+    r"|\b(?:every|each)\s+(?:morning|evening|afternoon|night|noon|lunch)"
+    r"|\b(?:in\s+the|this|tomorrow|tonight|today)\s+(?:morning|evening|afternoon|night)|\btonight\b"
+    r"|\bhalf\s+past|\bquarter\s+(?:past|to)\b|\bpast\s+(?:the\s+hour|\d|noon|midnight)|\bday\s+after\s+tomorrow"
+    r"|\bthis\s+" + _DAYISH + r"|\bnext\s+(?:week|month|year)\b(?!')|\bweek\s+from\b|\blast\s+week\s+of",
+    _I,
+)
+# Left in the instructions, these mean a schedule the clauses did not account for.
+LEFTOVER = re.compile(
+    r"\b(?:every|each)\s+(?:" + NUMBER + r"\b|" + UNIT + r"|" + DAY_ATOM + r"|month|year|other|half|quarter"
+    r"|morning|evening|night|afternoon|single|day)\b"
+    r"|\b(?:daily|weekly|monthly|hourly|nightly|everyday|twice|thrice|today|tomorrow|tonight)\b(?!')"
+    r"|\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)days?|week\s?days?|week-?ends?)\b(?!')"
+    r"|\b\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)(?![a-z])|(?<![\w:/.])\d{1,2}:\d{2}\b|\bat\s+\d"
+    r"|\b(?:noon|midnight|midday|o'?clock)\b|(?<!\w)@\s*\d|\b\d{1,2}(?:st|nd|rd|th)\b"
+    r"|\b" + MONTH + r"\.?\s+\d{1,2}\b|\b\d{1,2}\s+" + MONTH + r"\b|\bin\s+" + NUMBER + r"\s+" + UNIT + r"\b"
+    r"|(?<!:)\b:\d{2}\b",
+    _I,
+)
+UNKNOWN_ZONE = re.compile(r"\b[A-Z][a-z]+\s+time\b(?!\s?zone)")
