@@ -18,9 +18,7 @@ TRIGGER_DELAY = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600),
 )
 RUNS_STARTED = Counter("taskrunner_runs_started_total", "Runs started", ["on_time"])
-ON_TIME_RATE = Gauge(
-    "taskrunner_on_time_rate", f"Share of runs started within {ON_TIME_SECONDS:.0f} s of their time"
-)
+ON_TIME_RATE = Gauge("taskrunner_on_time_rate", f"Share of runs started within {ON_TIME_SECONDS:.0f} s of their time")
 RUNS = Counter("taskrunner_runs_total", "Finished runs by status", ["status"])
 RUN_DURATION = Histogram(
     "taskrunner_run_duration_seconds",

@@ -27,14 +27,14 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import psutil
 import uvicorn
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import Table, create_engine, insert, text
 
 from app.api.app import create_app
 from app.clock import SystemClock
@@ -124,7 +124,7 @@ def bulk_tasks(url: str, n: int, *, due: datetime | None, kinds: str) -> None:
         rows.append(row)
     with engine.begin() as conn:
         for i in range(0, n, 5000):
-            conn.execute(insert(Task.__table__), rows[i : i + 5000])
+            conn.execute(insert(cast(Table, Task.__table__)), rows[i : i + 5000])
     engine.dispose()
 
 
@@ -167,7 +167,7 @@ def burst_ours(url: str, n: int) -> dict[str, Any]:
     bulk_tasks(url, n, due=due, kinds="once")
     port = free_port()
     settings = Settings(database_url=url, max_concurrent_runs=200, log_level="WARNING", log_format="json")
-    app = create_app(settings, runner_factory=InstantRunner)
+    app = create_app(settings, runner_factory=lambda _previous_runs: InstantRunner())
     with Server(app, port):
         probe = start_probe(port, due.timestamp() - 2, due.timestamp() + 8)
         engine = create_engine(sync_url(url))
@@ -209,7 +209,7 @@ def burst_baseline(url: str, n: int) -> dict[str, Any]:
     app = create_app(settings, listener=NullListener())
     holder: dict[str, Any] = {}
     with Server(app, port) as server:
-        loop: asyncio.AbstractEventLoop = server.server.servers[0].get_loop()  # type: ignore[attr-defined]
+        loop: asyncio.AbstractEventLoop = server.server.servers[0].get_loop()
 
         def make() -> None:
             store = SQLAlchemyJobStore(url=sync_url(url))
@@ -271,9 +271,7 @@ async def stored_ours(url: str, n: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--stored", type=int, default=100_000)
     parser.add_argument("--skip-baseline", action="store_true")

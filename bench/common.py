@@ -22,14 +22,14 @@ def scratch_postgres() -> Iterator[str]:
     """A migrated, throw-away PostgreSQL database; yields its asyncpg URL."""
     name = f"taskrunner_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+        conn.execute(f'CREATE DATABASE "{name}"')
     url = f"postgresql+asyncpg://postgres@{PG_HOST}/{name}"
     try:
         upgrade(url)
         yield url
     finally:
         with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def pct(values: Sequence[float], p: float) -> float:
@@ -42,10 +42,7 @@ def pct(values: Sequence[float], p: float) -> float:
 def summary(values: Sequence[float]) -> str:
     if not values:
         return "n=0"
-    return (
-        f"n={len(values)} median={statistics.median(values):.1f} p99={pct(values, 99):.1f} "
-        f"max={max(values):.1f}"
-    )
+    return f"n={len(values)} median={statistics.median(values):.1f} p99={pct(values, 99):.1f} max={max(values):.1f}"
 
 
 def rss_mb() -> float:

@@ -17,7 +17,7 @@ from app.clock import Clock, SystemClock
 from app.config import Settings
 from app.db.engine import create_engine, create_sessionmaker
 from app.llm.base import LLMClient
-from app.runner.base import Runner
+from app.runner.base import PreviousRuns, Runner
 from app.services.notifier import ChangeListener, NullListener
 
 
@@ -25,7 +25,7 @@ def create_app(
     settings: Settings | None = None,
     *,
     clock: Clock | None = None,
-    runner_factory: Callable[[], Runner] | None = None,
+    runner_factory: Callable[[PreviousRuns], Runner] | None = None,
     llm: LLMClient | None = None,
     listener: ChangeListener | None = None,
 ) -> FastAPI:
@@ -67,6 +67,9 @@ def create_app(
         finally:
             if scheduler is not None:
                 scheduler.stop()
+            close = getattr(llm_client, "aclose", None)
+            if llm is None and close is not None:
+                await close()
             await engine.dispose()
 
     app = FastAPI(
@@ -88,10 +91,10 @@ def _default_llm(settings: Settings) -> LLMClient:
     return LiteLLMClient(settings)
 
 
-def _default_runner_factory(settings: Settings, clock: Clock) -> Callable[[], Runner]:
+def _default_runner_factory(settings: Settings, clock: Clock) -> Callable[[PreviousRuns], Runner]:
     from app.runner.factory import build_runner
 
-    return lambda: build_runner(settings, clock)
+    return lambda previous_runs: build_runner(settings, clock, previous_runs=previous_runs)
 
 
 class BodySizeLimit:
@@ -133,9 +136,7 @@ class _TooLarge(Exception):
 async def _reject(send: Send, max_bytes: int) -> None:
     import json
 
-    body = json.dumps(
-        error_body("payload_too_large", f"The request body is larger than {max_bytes} bytes.")
-    ).encode()
+    body = json.dumps(error_body("payload_too_large", f"The request body is larger than {max_bytes} bytes.")).encode()
     await send(
         {
             "type": "http.response.start",

@@ -29,9 +29,7 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
-def error_response(
-    code: str, message: str, status: int, details: dict[str, Any] | None = None
-) -> JSONResponse:
+def error_response(code: str, message: str, status: int, details: dict[str, Any] | None = None) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
 
@@ -50,9 +48,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
-            exc.status_code, "http_error"
-        )
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(exc.status_code, "http_error")
         return error_response(code, str(exc.detail), exc.status_code)
 
     @app.exception_handler(OperationalError)
@@ -69,9 +65,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DBAPIError)
     async def _db_error(_request: Request, exc: DBAPIError) -> JSONResponse:
         if exc.connection_invalidated:
-            return error_response(
-                "database_unavailable", "The database is unreachable; try again shortly.", 503
-            )
+            return error_response("database_unavailable", "The database is unreachable; try again shortly.", 503)
         log.error("api.database_error", error=str(exc).splitlines()[0])
         return error_response("internal_error", "The server failed to complete the request.", 500)
 

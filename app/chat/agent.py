@@ -82,9 +82,7 @@ async def run_turn(
             return outcome
         for call in response.tool_calls:
             arguments, result = await _run_tool(tools, call.name, call.arguments)
-            outcome.actions.append(
-                Action(tool=call.name, arguments=arguments, result=result, call_id=call.id)
-            )
+            outcome.actions.append(Action(tool=call.name, arguments=arguments, result=result, call_id=call.id))
             message = {"role": "tool", "tool_call_id": call.id, "content": _dump(result)}
             conversation.append(message)
             outcome.messages.append({**message, "name": call.name})
@@ -128,13 +126,9 @@ async def _run_tool(tools: ToolBox, name: str, raw: str) -> tuple[dict[str, Any]
     try:
         arguments = json.loads(raw or "{}")
     except ValueError:
-        return {"_raw": raw}, {
-            "error": {"code": "invalid_arguments", "message": "Arguments are not valid JSON."}
-        }
+        return {"_raw": raw}, {"error": {"code": "invalid_arguments", "message": "Arguments are not valid JSON."}}
     if not isinstance(arguments, dict):
-        return {"_raw": raw}, {
-            "error": {"code": "invalid_arguments", "message": "Arguments must be an object."}
-        }
+        return {"_raw": raw}, {"error": {"code": "invalid_arguments", "message": "Arguments must be an object."}}
     return arguments, await tools.call(name, arguments)
 
 

@@ -72,9 +72,7 @@ class UpdateTask(_Args):
     task_id: int = Field(ge=1)
     name: str | None = Field(default=None, min_length=1, max_length=200)
     instructions: str | None = Field(default=None, min_length=1)
-    schedule_text: str | None = Field(
-        default=None, description="A new schedule in words, e.g. 'every day at 10am'."
-    )
+    schedule_text: str | None = Field(default=None, description="A new schedule in words, e.g. 'every day at 10am'.")
     cron: str | None = Field(default=None, description="A new 5-field cron schedule.")
     at: str | None = Field(default=None, description="Run once at this ISO 8601 time instead.")
     every_seconds: int | None = Field(default=None, ge=1, description="Run at this interval instead.")
@@ -97,9 +95,7 @@ class ListRuns(_Args):
 
 class Explain(_Args):
     task_id: int = Field(ge=1)
-    since: str | None = Field(
-        default=None, description=f"Start of the period (default 24h ago): {TIME_HELP}."
-    )
+    since: str | None = Field(default=None, description=f"Start of the period (default 24h ago): {TIME_HELP}.")
     until: str | None = Field(default=None, description=f"End of the period (default now): {TIME_HELP}.")
 
 

@@ -31,9 +31,7 @@ class Explanation:
     """Findings in order (each a sentence citing ids), a one-word verdict, and the ids cited."""
 
     task_id: int
-    verdict: (
-        str  # paused | completed | succeeded | failed | missed | skipped | ... | nothing_due | unrecorded
-    )
+    verdict: str  # paused | completed | succeeded | failed | missed | skipped | ... | nothing_due | unrecorded
     findings: list[str]
     execution_ids: list[int] = field(default_factory=list)
     next_run_at: str | None = None

@@ -64,11 +64,7 @@ class ChatRepository:
         return list((await self.session.execute(stmt)).scalars())
 
     async def message_count(self, conversation_id: str) -> int:
-        stmt = (
-            select(func.count())
-            .select_from(ChatMessage)
-            .where(ChatMessage.conversation_id == conversation_id)
-        )
+        stmt = select(func.count()).select_from(ChatMessage).where(ChatMessage.conversation_id == conversation_id)
         return int((await self.session.execute(stmt)).scalar_one())
 
     async def add_messages(self, rows: Sequence[dict[str, Any]]) -> None:

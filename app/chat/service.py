@@ -56,9 +56,7 @@ class ChatService:
         self.deps = deps
         self.repo = ChatRepository(session)
 
-    async def send(
-        self, message: str, *, conversation_id: str | None = None, timezone: str | None = None
-    ) -> ChatTurn:
+    async def send(self, message: str, *, conversation_id: str | None = None, timezone: str | None = None) -> ChatTurn:
         """Answer ``message`` in a new or existing conversation; raises LLMUnavailable if the LLM is down."""
         if self.deps.llm is None:
             raise LLMUnavailable("No language model is configured for the assistant.")
@@ -75,9 +73,7 @@ class ChatService:
             *(_replay(m) for m in history),
             user,
         ]
-        tasks = TaskService(
-            self.session, TaskDeps(clock=self.deps.clock, llm=self.deps.llm, llm_model=self.deps.model)
-        )
+        tasks = TaskService(self.session, TaskDeps(clock=self.deps.clock, llm=self.deps.llm, llm_model=self.deps.model))
         tools = ChatTools(
             ToolContext(
                 session=self.session,
@@ -170,9 +166,7 @@ def _replay(message: ChatMessage) -> dict[str, Any]:
     return out
 
 
-def _row(
-    conversation_id: str, index: int, turn: int, message: dict[str, Any], now: datetime
-) -> dict[str, Any]:
+def _row(conversation_id: str, index: int, turn: int, message: dict[str, Any], now: datetime) -> dict[str, Any]:
     return {
         "conversation_id": conversation_id,
         "index": index,

@@ -128,9 +128,7 @@ class ChatTools:
         return {"status": "created", "task": task_view(task, next_runs=5, full=True)}
 
     async def find_tasks(self, a: A.FindTasks) -> dict[str, Any]:
-        items, total = await self.ctx.tasks.list(
-            TaskFilter(state=a.state, q=a.query), limit=a.limit, offset=0
-        )
+        items, total = await self.ctx.tasks.list(TaskFilter(state=a.state, q=a.query), limit=a.limit, offset=0)
         if a.query and total == 0:
             items, total = await self._by_words(a.query, a.state, a.limit)
         return {"total": total, "tasks": [task_view(t) for t in items]}
@@ -234,8 +232,7 @@ class ChatTools:
         if int(pending["turn"]) >= self.ctx.turn:
             raise ToolFailed(
                 "needs_confirmation",
-                "The user has not confirmed yet. Ask them; the deletion can only be confirmed in their "
-                "next message.",
+                "The user has not confirmed yet. Ask them; the deletion can only be confirmed in their next message.",
             )
         await self.ctx.tasks.delete(a.task_id)
         self.ctx.conversation.pending_action = None

@@ -52,9 +52,7 @@ class TaskrunnerClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._http = httpx.Client(
-            base_url=self.base_url, headers=headers, timeout=timeout, transport=transport
-        )
+        self._http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout, transport=transport)
 
     def __enter__(self) -> TaskrunnerClient:
         return self
@@ -90,17 +88,13 @@ class TaskrunnerClient:
         try:
             response = self._http.request(method, path, params=params, json=json)
         except httpx.ConnectError as exc:
-            raise ServerUnreachable(
-                f"cannot reach the taskrunner server at {self.base_url}: {_reason(exc)}"
-            ) from exc
+            raise ServerUnreachable(f"cannot reach the taskrunner server at {self.base_url}: {_reason(exc)}") from exc
         except httpx.TimeoutException as exc:
             raise ServerUnreachable(
                 f"the taskrunner server at {self.base_url} did not answer in time ({type(exc).__name__})"
             ) from exc
         except httpx.TransportError as exc:
-            raise ServerUnreachable(
-                f"cannot talk to the taskrunner server at {self.base_url}: {exc}"
-            ) from exc
+            raise ServerUnreachable(f"cannot talk to the taskrunner server at {self.base_url}: {exc}") from exc
         if response.status_code == 204 or not response.content:
             if response.is_error:
                 raise APIError(response.status_code, "http_error", f"HTTP {response.status_code}")
@@ -115,9 +109,7 @@ class TaskrunnerClient:
         if response.is_error:
             error = body.get("error") if isinstance(body, dict) else None
             if isinstance(error, dict):
-                raise APIError(
-                    response.status_code, str(error.get("code", "error")), str(error.get("message", ""))
-                )
+                raise APIError(response.status_code, str(error.get("code", "error")), str(error.get("message", "")))
             raise APIError(response.status_code, "http_error", f"HTTP {response.status_code}: {body}")
         return body
 

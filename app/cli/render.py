@@ -129,9 +129,7 @@ def task_panel(task: dict[str, Any]) -> Table:
     return grid
 
 
-def runs_table(
-    runs: list[dict[str, Any]], total: int, timezones: dict[int, str], title: str = "Runs"
-) -> Table:
+def runs_table(runs: list[dict[str, Any]], total: int, timezones: dict[int, str], title: str = "Runs") -> Table:
     table = Table(title=f"{title} ({len(runs)} of {total})", title_justify="left")
     for column in ("ID", "Task", "Trigger", "Status", "Scheduled for", "Duration", "Tokens", "Cost", "Why"):
         table.add_column(column, overflow="fold")

@@ -83,9 +83,7 @@ def list_runs(
         return
     out = render.console()
     if not page["items"]:
-        out.print(
-            "No runs match." if page["total"] == 0 else f"No runs on this page ({page['total']} in all)."
-        )
+        out.print("No runs match." if page["total"] == 0 else f"No runs on this page ({page['total']} in all).")
         return
     out.print(render.runs_table(page["items"], page["total"], zones))
 

@@ -39,25 +39,19 @@ TzOpt = Annotated[
     typer.Option("--tz", help="IANA timezone of the schedule (default UTC), e.g. Europe/Berlin."),
 ]
 NameOpt = Annotated[str | None, typer.Option("--name", help="A short name for the task.")]
-InstructionsOpt = Annotated[
-    str | None, typer.Option("--instructions", help="What the agent does on each run.")
-]
+InstructionsOpt = Annotated[str | None, typer.Option("--instructions", help="What the agent does on each run.")]
 PolicyOpt = Annotated[
     Policy | None,
     typer.Option("--policy", help="Fires missed while the service was down: skip, catchup or fail."),
 ]
 ModelOpt = Annotated[str | None, typer.Option("--model", help="litellm model string for the runs.")]
-ToolOpt = Annotated[
-    list[str] | None, typer.Option("--tool", help="A tool the agent may use (repeat for several).")
-]
+ToolOpt = Annotated[list[str] | None, typer.Option("--tool", help="A tool the agent may use (repeat for several).")]
 MaxStepsOpt = Annotated[int | None, typer.Option("--max-steps", min=1, help="Most LLM steps per run.")]
 TimeoutOpt = Annotated[int | None, typer.Option("--timeout", min=1, help="Seconds a run may take.")]
 RetriesOpt = Annotated[int | None, typer.Option("--max-retries", min=0, help="Retries of a failed run.")]
 
 
-def build_schedule(
-    cron: str | None, at: str | None, every: str | None, tz: str | None
-) -> dict[str, Any] | None:
+def build_schedule(cron: str | None, at: str | None, every: str | None, tz: str | None) -> dict[str, Any] | None:
     """The schedule JSON from at most one of ``--cron/--at/--every``; ValueError when several."""
     given = [flag for flag, value in (("--cron", cron), ("--at", at), ("--every", every)) if value]
     if len(given) > 1:
@@ -148,9 +142,7 @@ def create(
     elif schedule is None:
         fail("describe the task in words, or give --cron, --at or --every with --name and --instructions", 2)
     else:
-        missing = [
-            flag for flag, key in (("--name", "name"), ("--instructions", "instructions")) if key not in body
-        ]
+        missing = [flag for flag, key in (("--name", "name"), ("--instructions", "instructions")) if key not in body]
         if missing:
             fail(f"missing {' and '.join(missing)} (or describe the whole task in words)", 2)
         body["schedule"] = schedule
@@ -178,9 +170,7 @@ def list_tasks(
 ) -> None:
     """List tasks with their state, schedule and next run."""
     with connect(url, api_key) as client:
-        page = client.get(
-            "/api/tasks", state=state.value if state else None, q=search, limit=limit, offset=offset
-        )
+        page = client.get("/api/tasks", state=state.value if state else None, q=search, limit=limit, offset=offset)
     if as_json:
         print_json(page)
         return
@@ -192,9 +182,7 @@ def list_tasks(
 
 
 @app.command("show")
-def show(
-    task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None, as_json: JsonOpt = False
-) -> None:
+def show(task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None, as_json: JsonOpt = False) -> None:
     """Show one task: its schedule in words, next runs, options and recent runs."""
     with connect(url, api_key) as client:
         task = client.get(f"/api/tasks/{task_id}")
@@ -206,9 +194,7 @@ def show(
     out.print(render.task_panel(task))
     if recent["items"]:
         out.print(
-            render.runs_table(
-                recent["items"], recent["total"], {task["id"]: render.task_timezone(task)}, "Recent runs"
-            )
+            render.runs_table(recent["items"], recent["total"], {task["id"]: render.task_timezone(task)}, "Recent runs")
         )
     else:
         out.print("No runs yet.")
@@ -229,9 +215,7 @@ def update(
     max_steps: MaxStepsOpt = None,
     timeout: TimeoutOpt = None,
     max_retries: RetriesOpt = None,
-    paused: Annotated[
-        bool | None, typer.Option("--paused/--active", help="Pause it, or make it active again.")
-    ] = None,
+    paused: Annotated[bool | None, typer.Option("--paused/--active", help="Pause it, or make it active again.")] = None,
     url: UrlOpt = DEFAULT_URL,
     api_key: ApiKeyOpt = None,
     as_json: JsonOpt = False,
@@ -288,25 +272,19 @@ def _state_change(task_id: int, action: str, url: str, api_key: str | None, as_j
 
 
 @app.command("pause")
-def pause(
-    task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None, as_json: JsonOpt = False
-) -> None:
+def pause(task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None, as_json: JsonOpt = False) -> None:
     """Stop a task from firing until it is resumed."""
     _state_change(task_id, "pause", url, api_key, as_json)
 
 
 @app.command("resume")
-def resume(
-    task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None, as_json: JsonOpt = False
-) -> None:
+def resume(task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None, as_json: JsonOpt = False) -> None:
     """Let a paused task fire again (fires missed while paused are not run)."""
     _state_change(task_id, "resume", url, api_key, as_json)
 
 
 @app.command("run")
-def run(
-    task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None, as_json: JsonOpt = False
-) -> None:
+def run(task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None, as_json: JsonOpt = False) -> None:
     """Run a task now (it is queued and starts within moments)."""
     with connect(url, api_key) as client:
         execution = client.post(f"/api/tasks/{task_id}/run")

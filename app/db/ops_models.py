@@ -30,9 +30,7 @@ class NotificationDelivery(Base):
     __tablename__ = "notification_deliveries"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    execution_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("executions.id", ondelete="CASCADE"), index=True
-    )
+    execution_id: Mapped[int] = mapped_column(BigId, ForeignKey("executions.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(16))  # webhook | email
     target: Mapped[str] = mapped_column(String(255))  # redacted: a host, or ***@domain
     attempt: Mapped[int] = mapped_column(Integer)

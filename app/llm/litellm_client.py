@@ -140,9 +140,7 @@ class LiteLLMClient:
         status = status if isinstance(status, int) else None
         message = _scrub(str(exc) or type(exc).__name__, self._secrets)
         names = {cls.__name__ for cls in type(exc).__mro__}
-        if names & _TRANSIENT_NAMES or (
-            status is not None and (status in _TRANSIENT_STATUS or status >= 500)
-        ):
+        if names & _TRANSIENT_NAMES or (status is not None and (status in _TRANSIENT_STATUS or status >= 500)):
             return LLMTransientError(message, status_code=status)
         if "AuthenticationError" in names and "api_key" in message and "must be set" in message:
             return LLMNotConfigured(f"{message} ({_SETTINGS_HINT})", status_code=status)
@@ -185,8 +183,7 @@ def _to_response(litellm: Any, response: Any, model: str, latency_ms: float) -> 
     raw: dict[str, Any] = {"role": "assistant", "content": message.content}
     if calls:
         raw["tool_calls"] = [
-            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-            for c in calls
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}} for c in calls
         ]
     usage = getattr(response, "usage", None)
     return LLMResponse(

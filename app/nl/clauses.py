@@ -63,15 +63,29 @@ FREQ = re.compile(
     _I,
 )
 DAYS = re.compile(
-    r"\b(?:(?P<lead>every|each|on|from)\s+(?:the\s+)?)?(?P<list>" + DAY_ATOM + r"(?:(?:" + _LIST_SEP + "|"
-    + _RANGE_SEP + r")" + DAY_ATOM + r")*)\b(?!')",
+    r"\b(?:(?P<lead>every|each|on|from)\s+(?:the\s+)?)?(?P<list>"
+    + DAY_ATOM
+    + r"(?:(?:"
+    + _LIST_SEP
+    + "|"
+    + _RANGE_SEP
+    + r")"
+    + DAY_ATOM
+    + r")*)\b(?!')",
     _I,
 )
 DAY_SPLIT = re.compile(_LIST_SEP, _I)
 DAY_RANGE = re.compile(_RANGE_SEP, _I)
 DOM = re.compile(
-    r"\b(?:(?P<lead>every|each|on)\s+(?:the\s+)?)?(?P<list>" + ORD + r"(?:" + _LIST_SEP + r"(?:the\s+)?" + ORD
-    + r")*)(?P<suffix>\s+(?:day\s+)?of\s+(?:every|each|the|a)\s+month)?\b(?!\s*(?:of\s+)?" + MONTH + r"\b)",
+    r"\b(?:(?P<lead>every|each|on)\s+(?:the\s+)?)?(?P<list>"
+    + ORD
+    + r"(?:"
+    + _LIST_SEP
+    + r"(?:the\s+)?"
+    + ORD
+    + r")*)(?P<suffix>\s+(?:day\s+)?of\s+(?:every|each|the|a)\s+month)?\b(?!\s*(?:of\s+)?"
+    + MONTH
+    + r"\b)",
     _I,
 )
 DOM_SPLIT = re.compile(_LIST_SEP + r"(?:the\s+)?", _I)
@@ -101,7 +115,8 @@ NOT_PLACES = frozenset(
 _DAYISH = r"(?:mon|tue|wed|thu|fri|sat|sun|weekday|weekend|business|working|week\b(?!')|day\b(?!'))"
 REFUSE = re.compile(
     r"\bevery\s+other\b|\b(?:every|each)\s+(?:second|third|fourth)\s+" + _DAYISH + r"|\balternat"
-    r"|\b(?:first|second|third|fourth|fifth|last|final|penultimate|1st|2nd|3rd|4th|5th)\s+" + _DAYISH
+    r"|\b(?:first|second|third|fourth|fifth|last|final|penultimate|1st|2nd|3rd|4th|5th)\s+"
+    + _DAYISH
     + r"|\bend\s+of\s+(?:the\s+|each\s+|every\s+)?(?:day|week|month|quarter|year)"
     r"|\b(?:start|beginning)\s+of\s+(?:the\s+|each\s+|every\s+)?(?:week|month|quarter|year)"
     r"|\bbi-?(?:weekly|monthly|annual)|\bfortnight|\bquarterly|\bsemi-?annual|\byearly\b|\bannually\b"
@@ -130,3 +145,7 @@ LEFTOVER = re.compile(
     _I,
 )
 UNKNOWN_ZONE = re.compile(r"\b[A-Z][a-z]+\s+time\b(?!\s?zone)")
+
+
+class Refuse(Exception):
+    """The text holds schedule words the rules cannot express exactly: the LLM parser gets it."""

@@ -59,9 +59,7 @@ _NAMES = (
 )
 _JSON_PAIR = re.compile(r'(?i)("(?:' + _NAMES + r')"\s*:\s*")((?:[^"\\]|\\.)*)"')
 _HEADER_LINE = re.compile(r"(?im)^((?:" + _NAMES + r")[ \t]*:[ \t]*)(\S.*)$")
-_KEY_LIKE = re.compile(
-    r"\b(sk-(?:ant-|proj-)?[A-Za-z0-9_-]{12,}|gh[pousr]_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16})\b"
-)
+_KEY_LIKE = re.compile(r"\b(sk-(?:ant-|proj-)?[A-Za-z0-9_-]{12,}|gh[pousr]_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16})\b")
 
 
 def is_secret_key(key: str) -> bool:
@@ -100,8 +98,7 @@ class Redactor:
             return self.text(value)
         if isinstance(value, dict):
             return {
-                k: (REDACTED if isinstance(k, str) and is_secret_key(k) and v else self(v))
-                for k, v in value.items()
+                k: (REDACTED if isinstance(k, str) and is_secret_key(k) and v else self(v)) for k, v in value.items()
             }
         if isinstance(value, list | tuple):
             return [self(v) for v in value]

@@ -23,11 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import metrics
 from app.clock import Clock
-from app.db.models import Execution, Task
+from app.db.models import Task
 from app.db.repositories import ExecutionRepository, TaskRepository
 from app.runner.base import Runner, RunOutcome, RunRequest, StepRecord
-from app.scheduler.context import ContextLoader
 from app.scheduler.aps import FireExecutor, ScheduleTrigger, TaskJobStore, never_called
+from app.scheduler.context import ContextLoader
 from app.scheduler.recovery import StoredTask, plan_recovery
 from app.scheduler.writer import Fire, Recorded, RecordWriter
 from app.schedules import CompiledSchedule
@@ -250,9 +250,7 @@ class SchedulerCore:
         next_run = None if once else compiled.next_fire(last)
         for at in run_times[:-1]:
             behind = "the scheduler fell behind; a later fire ran instead"
-            self.writer.fire(
-                Fire(task_id=task_id, scheduled_for=at, status="missed", reason=behind, advance=False)
-            )
+            self.writer.fire(Fire(task_id=task_id, scheduled_for=at, status="missed", reason=behind, advance=False))
         future = self.writer.fire(
             Fire(task_id=task_id, scheduled_for=last, next_run_at=next_run, complete=once, revision=revision)
         )

@@ -59,9 +59,7 @@ def plan_recovery(
         more = " (more fires were missed than are recorded one by one)" if overflow else ""
         if task.policy == "catchup" and not late:
             covered = f"covered by the catch-up run for {missed[-1].isoformat()}"
-            fires += [
-                fire(t, status="missed", reason=f"the service was down; {covered}") for t in missed[:-1]
-            ]
+            fires += [fire(t, status="missed", reason=f"the service was down; {covered}") for t in missed[:-1]]
             fires.append(
                 fire(
                     missed[-1],
@@ -81,7 +79,5 @@ def plan_recovery(
         if i == len(late) - 1:
             fires.append(fire(t, status="queued"))
         else:
-            fires.append(
-                fire(t, status="missed", reason="the scheduler fell behind; a later fire ran instead")
-            )
+            fires.append(fire(t, status="missed", reason="the scheduler fell behind; a later fire ran instead"))
     return fires, (None if once else next_after_now)

@@ -12,17 +12,42 @@ import contextlib
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import metrics
 from app.clock import Clock
 from app.db.engine import create_engine, create_sessionmaker
-from app.runner.base import Runner
+from app.db.repositories import ExecutionRepository
+from app.runner.base import PreviousRuns, Runner
 from app.scheduler.core import SchedulerCore
 from app.scheduler.leader import LeaderLock, leader_lock_for
 
 log = structlog.get_logger("taskrunner.scheduler")
+
+
+def previous_runs_reader(sessions: async_sessionmaker[AsyncSession]) -> PreviousRuns:
+    """What the agent's ``previous_runs`` tool reads: a task's latest finished records."""
+
+    async def read(task_id: int, limit: int) -> list[dict[str, Any]]:
+        async with sessions() as session:
+            rows = await ExecutionRepository(session).recent_for_task(task_id, min(max(limit, 1), 50))
+        return [
+            {
+                "execution_id": e.id,
+                "status": e.status,
+                "scheduled_for": e.scheduled_for.isoformat(),
+                "finished_at": e.finished_at.isoformat() if e.finished_at else None,
+                "reason": e.reason,
+                "output": (e.output or "")[:2000],
+                "error": e.error,
+            }
+            for e in rows
+        ]
+
+    return read
 
 
 class SchedulerService:
@@ -31,7 +56,7 @@ class SchedulerService:
     def __init__(
         self,
         database_url: str,
-        runner_factory: Callable[[], Runner],
+        runner_factory: Callable[[PreviousRuns], Runner],
         clock: Clock,
         *,
         default_model: str | None = None,
@@ -59,9 +84,7 @@ class SchedulerService:
 
     def start(self) -> None:
         ready = threading.Event()
-        self._thread = threading.Thread(
-            target=self._thread_main, args=(ready,), name="scheduler", daemon=True
-        )
+        self._thread = threading.Thread(target=self._thread_main, args=(ready,), name="scheduler", daemon=True)
         self._thread.start()
         ready.wait(5)
 
@@ -107,9 +130,10 @@ class SchedulerService:
                 metrics.SCHEDULER_LEADER.set(1)
                 self.healthy = True
                 log.info("scheduler.leader_acquired")
+                sessions = create_sessionmaker(engine)
                 core = SchedulerCore(
-                    create_sessionmaker(engine),
-                    self._runner_factory(),
+                    sessions,
+                    self._runner_factory(previous_runs_reader(sessions)),
                     self._clock,
                     default_model=self._default_model,
                     max_concurrent_runs=self._max_runs,

@@ -185,8 +185,9 @@ class CronExpression:
         wall = after.astimezone(tz)
         offset = wall.utcoffset()
         local = self.next_local(wall.replace(tzinfo=None))
-        candidate = (local - offset).replace(tzinfo=UTC) if offset is not None else None
-        if candidate is not None and _steady(tz, after, candidate, offset):
+        assert offset is not None  # a ZoneInfo always has an offset for aware times
+        candidate = (local - offset).replace(tzinfo=UTC)
+        if _steady(tz, after, candidate, offset):
             return candidate
         return self._next_fire_near_transition(after, tz)
 

@@ -34,9 +34,7 @@ class TaskCreate(_Options):
     instructions: str | None = Field(default=None, min_length=1, max_length=20_000)
     schedule: ScheduleSpec | None = None
     description: str | None = Field(default=None, min_length=1, max_length=2_000)
-    timezone: str | None = Field(
-        default=None, max_length=64, description="default timezone for `description`"
-    )
+    timezone: str | None = Field(default=None, max_length=64, description="default timezone for `description`")
 
     @model_validator(mode="after")
     def _one_way(self) -> TaskCreate:

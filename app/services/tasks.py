@@ -133,9 +133,7 @@ class TaskService:
     async def resume(self, task_id: int) -> Task:
         task = await self._get_for_update(task_id)
         if task.state == "completed":
-            raise Conflict(
-                f"Task {task_id} was a one-time task and has run; give it a new schedule to run it again."
-            )
+            raise Conflict(f"Task {task_id} was a one-time task and has run; give it a new schedule to run it again.")
         if task.state == "paused":
             now = self.deps.clock.now()
             self._resume(task, now)

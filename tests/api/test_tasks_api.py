@@ -160,9 +160,7 @@ async def test_unknown_ids_malformed_json_and_oversized_bodies(client: httpx.Asy
     assert_error(await client.get("/api/tasks/999/executions"), 404, "not_found")
     assert_error(await client.get("/api/tasks/abc"), 422, "validation_error")
     assert_error(await client.get("/api/nowhere"), 404, "not_found")
-    bad_json = await client.post(
-        "/api/tasks", content=b"{not json", headers={"content-type": "application/json"}
-    )
+    bad_json = await client.post("/api/tasks", content=b"{not json", headers={"content-type": "application/json"})
     assert_error(bad_json, 422, "validation_error")
     huge = {"name": "x", "instructions": "y" * 100_000, "schedule": CRON}
     assert_error(await client.post("/api/tasks", json=huge), 413, "payload_too_large")
@@ -188,9 +186,7 @@ async def test_preview_uses_the_same_engine(client: httpx.AsyncClient) -> None:
         "2026-03-30T02:30:00+02:00",
     ]
     assert body["description"]
-    sunday = await client.get(
-        "/api/schedules/preview", params={"kind": "cron", "cron": "0 9 * * 0,7", "count": 2}
-    )
+    sunday = await client.get("/api/schedules/preview", params={"kind": "cron", "cron": "0 9 * * 0,7", "count": 2})
     assert sunday.json()["next_runs"] == ["2026-11-29T09:00:00Z", "2026-12-06T09:00:00Z"]
     assert_error(
         await client.get("/api/schedules/preview", params={"kind": "cron", "cron": "* * 32 * *"}),

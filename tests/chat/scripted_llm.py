@@ -17,9 +17,7 @@ class Script:
         self._ids = 0
 
     def reply(self, text: str) -> Script:
-        self.queue.append(
-            LLMResponse(content=text, model="openai/test", prompt_tokens=50, completion_tokens=10)
-        )
+        self.queue.append(LLMResponse(content=text, model="openai/test", prompt_tokens=50, completion_tokens=10))
         return self
 
     def call(self, *calls: tuple[str, dict[str, Any]]) -> Script:

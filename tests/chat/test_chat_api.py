@@ -12,9 +12,7 @@ from tests.chat.conftest import Script, create_task, insert_runs, say, scheduler
 from tests.scheduler.conftest import START
 
 
-async def test_create_from_words_shows_the_understood_schedule(
-    client: httpx.AsyncClient, script: Script
-) -> None:
+async def test_create_from_words_shows_the_understood_schedule(client: httpx.AsyncClient, script: Script) -> None:
     words = "every weekday at 9am Berlin time, check status.example.com and summarise incidents"
     script.call(("create_task", {"description": words})).reply("Created task 1; next run Tue 09:00.")
     answer = await say(client, words)
@@ -52,9 +50,7 @@ async def test_follow_up_uses_the_conversation(client: httpx.AsyncClient, script
     assert (await client.get("/api/tasks/1")).json()["state"] == "active"
 
 
-async def test_delete_needs_confirmation_in_a_later_message(
-    client: httpx.AsyncClient, script: Script
-) -> None:
+async def test_delete_needs_confirmation_in_a_later_message(client: httpx.AsyncClient, script: Script) -> None:
     await create_task(client, "backup")
     # A model that tries to delete and confirm in one turn gets refused by the server.
     script.call(("delete_task", {"task_id": 1}), ("confirm_delete", {"task_id": 1})).reply("Confirm?")
@@ -81,9 +77,7 @@ async def test_delete_needs_confirmation_in_a_later_message(
     assert (await client.get("/api/tasks/1")).status_code == 404
 
 
-async def test_a_confirmation_is_only_good_in_the_next_message(
-    client: httpx.AsyncClient, script: Script
-) -> None:
+async def test_a_confirmation_is_only_good_in_the_next_message(client: httpx.AsyncClient, script: Script) -> None:
     await create_task(client, "backup")
     script.call(("delete_task", {"task_id": 1})).reply("Sure?")
     conversation = (await say(client, "delete task 1"))["conversation_id"]
@@ -265,9 +259,7 @@ async def test_conversations_are_stored_and_listed(client: httpx.AsyncClient, sc
     roles = [m["role"] for m in detail["messages"]]
     assert roles == ["user", "assistant", "tool", "assistant"]
     assert detail["messages"][1]["tool_calls"][0]["function"]["name"] == "find_tasks"
-    assert (
-        detail["messages"][2]["name"] == "find_tasks" and '"task_id": 1' in detail["messages"][2]["content"]
-    )
+    assert detail["messages"][2]["name"] == "find_tasks" and '"task_id": 1' in detail["messages"][2]["content"]
     assert detail["messages"][3]["content"] == "You have task 1 (digest)."
     missing = await client.get("/api/chat/conversations/nope")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"

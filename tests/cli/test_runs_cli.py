@@ -42,9 +42,7 @@ def seed(cli: Cli, live: Live) -> list[int]:
                 {},
             ),
             (
-                FireRow(
-                    task_id=1, scheduled_for=START - timedelta(hours=1), trigger="schedule", status="running"
-                ),
+                FireRow(task_id=1, scheduled_for=START - timedelta(hours=1), trigger="schedule", status="running"),
                 {
                     "status": "failed",
                     "error": "HTTP tool: status.example.com timed out",
@@ -69,9 +67,7 @@ def test_list_in_the_task_timezone_with_filters(cli: Cli, live: Live) -> None:
     failed = json.loads(cli("runs", "list", "--status", "failed", "--json").stdout)
     assert [r["id"] for r in failed["items"]] == [ids[2]]
     window = json.loads(
-        cli(
-            "runs", "list", "--since", "2026-11-22T00:00:00+00:00", "--until", "2026-11-23T00:00Z", "--json"
-        ).stdout
+        cli("runs", "list", "--since", "2026-11-22T00:00:00+00:00", "--until", "2026-11-23T00:00Z", "--json").stdout
     )
     assert [r["id"] for r in window["items"]] == [ids[1]]
     by_task = json.loads(cli("runs", "list", "--task", "1", "--limit", "1", "--offset", "1", "--json").stdout)
@@ -85,11 +81,7 @@ def test_show_with_steps(cli: Cli, live: Live) -> None:
     ids = seed(cli, live)
     shown = cli("runs", "show", str(ids[0]))
     assert shown.exit_code == 0, shown.output
-    assert (
-        "succeeded" in shown.stdout
-        and "all quiet" in shown.stdout
-        and "Sat 2026-11-21 09:00 CET" in shown.stdout
-    )
+    assert "succeeded" in shown.stdout and "all quiet" in shown.stdout and "Sat 2026-11-21 09:00 CET" in shown.stdout
     detail = json.loads(cli("runs", "show", str(ids[2]), "--json").stdout)
     assert detail["status"] == "failed" and detail["steps"] == []
     assert one_error_line(cli("runs", "show", "999")) == "error: not_found: No execution with id 999."

@@ -32,9 +32,7 @@ def one_error_line(result: Any) -> str:
 
 
 def test_create_from_flags_shows_the_schedule_in_the_task_timezone(cli: Cli) -> None:
-    result = cli(
-        "task", "create", *CRON_ARGS, "--tool", "current_time", "--max-steps", "5", "--policy", "catchup"
-    )
+    result = cli("task", "create", *CRON_ARGS, "--tool", "current_time", "--max-steps", "5", "--policy", "catchup")
     assert result.exit_code == 0, result.output
     assert "Created task 1 (digest)" in result.stdout
     # Now is Monday 2026-11-23 09:00 in Berlin: the next run is Tuesday, shown in Berlin time.
@@ -82,9 +80,7 @@ def test_create_usage_errors_are_one_line(cli: Cli) -> None:
     assert "--cron, --every" in one_error_line(cli("task", "create", "--cron", "* * * * *", "--every", "5m"))
     assert "--name" in one_error_line(cli("task", "create", "--cron", "* * * * *"))
     assert "words" in one_error_line(cli("task", "create"))
-    assert "interval" in one_error_line(
-        cli("task", "create", "--every", "soon", "--name", "a", "--instructions", "b")
-    )
+    assert "interval" in one_error_line(cli("task", "create", "--every", "soon", "--name", "a", "--instructions", "b"))
 
 
 def test_api_errors_are_one_line_with_code_and_message(cli: Cli) -> None:
@@ -179,9 +175,7 @@ def test_server_not_running_is_exit_code_2_without_traceback(cli: Cli) -> None:
     for args in (["task", "list"], ["task", "show", "1"], ["runs", "list"], ["chat", "hello"]):
         result = cli(*args, "--url", url, url=False)
         assert result.exit_code == 2, result.output
-        assert (
-            result.stderr.strip() == f"error: cannot reach the taskrunner server at {url}: connection refused"
-        )
+        assert result.stderr.strip() == f"error: cannot reach the taskrunner server at {url}: connection refused"
 
 
 def test_help_on_every_command(cli: Cli) -> None:

@@ -42,9 +42,7 @@ def api_status(base: str) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    shutil.which("pg_ctlcluster") is None or PG_VERSION is None, reason="needs a local cluster"
-)
+@pytest.mark.skipif(shutil.which("pg_ctlcluster") is None or PG_VERSION is None, reason="needs a local cluster")
 def test_service_survives_a_postgres_restart(pg_url: str, tmp_path: Path) -> None:
     instance = Instance(pg_url, tmp_path / "a.log")
     instance.wait_ready()

@@ -80,9 +80,7 @@ def wait_for(predicate: object, timeout: float, what: str) -> None:
 def fires(url: str) -> list[tuple[int, object]]:
     dsn = url.replace("postgresql+asyncpg", "postgresql")
     with psycopg.connect(dsn) as conn:
-        return list(
-            conn.execute("SELECT task_id, scheduled_for FROM executions ORDER BY scheduled_for").fetchall()
-        )
+        return list(conn.execute("SELECT task_id, scheduled_for FROM executions ORDER BY scheduled_for").fetchall())
 
 
 @pytest.mark.slow

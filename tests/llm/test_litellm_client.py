@@ -98,9 +98,7 @@ async def test_api_base_without_key_works_for_local_servers(
     monkeypatch: pytest.MonkeyPatch, openai_stub: OpenAIStub
 ) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    client = LiteLLMClient(
-        Settings(llm_model="openai/llama3", llm_api_base=openai_stub.api_base, llm_api_key=None)
-    )
+    client = LiteLLMClient(Settings(llm_model="openai/llama3", llm_api_base=openai_stub.api_base, llm_api_key=None))
     openai_stub.push_text("local")
     try:
         assert (await client.complete(MESSAGES)).content == "local"

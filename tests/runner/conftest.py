@@ -44,9 +44,7 @@ def make_request(**changes: Any) -> RunRequest:
         scheduled_for=START,
         window_start=datetime(2026, 3, 1, 8, 0, tzinfo=UTC),
         window_end=START,
-        recent_outputs=(
-            {"status": "succeeded", "scheduled_for": "2026-03-01T08:00:00+00:00", "output": "All good."},
-        ),
+        recent_outputs=({"status": "succeeded", "scheduled_for": "2026-03-01T08:00:00+00:00", "output": "All good."},),
     )
     return replace(base, **changes)
 
@@ -116,9 +114,7 @@ class _Site(BaseHTTPRequestHandler):
         if parts.path == "/big":
             body = b"x" * 1_000_000
         elif parts.path == "/echo":
-            body = json.dumps(
-                {"method": self.command, "headers": dict(self.headers), "path": self.path}
-            ).encode()
+            body = json.dumps({"method": self.command, "headers": dict(self.headers), "path": self.path}).encode()
         else:
             body = b"hello from the test site"
         self.send_response(200)

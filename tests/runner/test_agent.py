@@ -22,9 +22,7 @@ def tool_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [m for m in body["messages"] if m["role"] == "tool"]
 
 
-async def test_multi_step_tool_loop_records_every_step(
-    openai_stub: OpenAIStub, make_runner: MakeRunner
-) -> None:
+async def test_multi_step_tool_loop_records_every_step(openai_stub: OpenAIStub, make_runner: MakeRunner) -> None:
     history = [{"status": "succeeded", "output": "2 incidents yesterday"}]
     asked: list[tuple[int, int]] = []
 
@@ -89,9 +87,7 @@ async def test_current_time_and_previous_runs_without_history_source(
 
     assert outcome.status == "succeeded"
     runs, now = tool_messages(openai_stub.requests[1])
-    assert (
-        json.loads(runs["content"])["runs"][0]["output"] == "All good."
-    )  # from the request's recent outputs
+    assert json.loads(runs["content"])["runs"][0]["output"] == "All good."  # from the request's recent outputs
     assert json.loads(now["content"])["timezone"] == "Europe/Berlin"
 
 
@@ -146,9 +142,7 @@ async def test_run_timeout_is_timed_out(openai_stub: OpenAIStub, make_runner: Ma
     assert [s.kind for s in outcome.steps] == ["llm", "tool"]
 
 
-async def test_per_call_timeout_is_retried(
-    openai_stub: OpenAIStub, make_runner: MakeRunner, sleeps: Sleeps
-) -> None:
+async def test_per_call_timeout_is_retried(openai_stub: OpenAIStub, make_runner: MakeRunner, sleeps: Sleeps) -> None:
     openai_stub.push_text("slow", delay=3)
     openai_stub.push_text("fast")
 
@@ -161,9 +155,7 @@ async def test_per_call_timeout_is_retried(
     assert sleeps.delays == [0.75]
 
 
-async def test_per_call_timeout_without_retries_fails(
-    openai_stub: OpenAIStub, make_runner: MakeRunner
-) -> None:
+async def test_per_call_timeout_without_retries_fails(openai_stub: OpenAIStub, make_runner: MakeRunner) -> None:
     openai_stub.push_text("slow", delay=3)
 
     outcome = await make_runner(config={"call_timeout_seconds": 0.3}).run(make_request(max_retries=0))
@@ -203,9 +195,7 @@ async def test_transient_errors_are_retried_and_each_attempt_recorded(
     assert sleeps.delays == [0.75, 1.5, 3.0]  # exponential, jitter drawn as 0.5
 
 
-async def test_retries_exhausted_fails(
-    openai_stub: OpenAIStub, make_runner: MakeRunner, sleeps: Sleeps
-) -> None:
+async def test_retries_exhausted_fails(openai_stub: OpenAIStub, make_runner: MakeRunner, sleeps: Sleeps) -> None:
     openai_stub.push_error(503, "overloaded")
     openai_stub.push_error(503, "overloaded")
 
@@ -240,9 +230,7 @@ async def test_permanent_errors_fail_at_once_with_the_providers_message(
     assert "sk-test" not in json.dumps([outcome.error, *[s.error for s in outcome.steps]])
 
 
-async def test_a_failing_tool_gives_the_model_an_error(
-    openai_stub: OpenAIStub, make_runner: MakeRunner
-) -> None:
+async def test_a_failing_tool_gives_the_model_an_error(openai_stub: OpenAIStub, make_runner: MakeRunner) -> None:
     async def broken(ctx: ToolContext, args: dict[str, Any]) -> None:
         raise RuntimeError("disk on fire")
 
@@ -250,9 +238,7 @@ async def test_a_failing_tool_gives_the_model_an_error(
         **REGISTRY,
         "broken": Tool(name="broken", description="", parameters={"type": "object"}, handler=broken),
     }
-    openai_stub.push_tool_calls(
-        [("broken", {}), ("http_request", {"url": "http://127.0.0.1:9/"}), ("not_a_tool", {})]
-    )
+    openai_stub.push_tool_calls([("broken", {}), ("http_request", {"url": "http://127.0.0.1:9/"}), ("not_a_tool", {})])
     openai_stub.push_text("reported the failures")
 
     outcome = await make_runner(tools=tools).run(make_request(tools=("broken", "http_request")))
@@ -302,9 +288,7 @@ async def test_tool_arguments_that_are_not_json(openai_stub: OpenAIStub, make_ru
     assert "not valid JSON" in json.loads(tool_messages(openai_stub.requests[1])[0]["content"])["error"]
 
 
-async def test_secrets_never_reach_the_records(
-    openai_stub: OpenAIStub, make_runner: MakeRunner, web: Web
-) -> None:
+async def test_secrets_never_reach_the_records(openai_stub: OpenAIStub, make_runner: MakeRunner, web: Web) -> None:
     token = "s3cr3t-bearer-token-value"
     url = web.url("/echo?api_key=qwerty12345&page=2")
     openai_stub.push_tool_calls(

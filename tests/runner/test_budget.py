@@ -20,8 +20,7 @@ LIMITS = Limits(max_steps=3, max_total_tokens=100, run_timeout=60.0, call_timeou
             1.0,
             Stop(
                 status="failed",
-                reason="step limit reached: 3 LLM calls (max_steps=3) "
-                "and the model still wanted to call tools",
+                reason="step limit reached: 3 LLM calls (max_steps=3) and the model still wanted to call tools",
             ),
         ),
         (

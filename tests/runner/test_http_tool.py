@@ -13,9 +13,7 @@ from app.runner.tools.http_request import http_request
 from tests.runner.conftest import START, Web
 
 
-def context(
-    *, allow: tuple[str, ...] = (), table: dict[str, list[str]] | None = None, **limits: Any
-) -> ToolContext:
+def context(*, allow: tuple[str, ...] = (), table: dict[str, list[str]] | None = None, **limits: Any) -> ToolContext:
     resolved: list[str] = []
 
     async def resolve(host: str, port: int) -> list[str]:
@@ -78,9 +76,7 @@ async def test_connects_to_the_vetted_address_keeping_the_host_header(web: Web) 
     # "site.test" exists only in the injected resolver: success proves the tool connected to
     # the address it vetted, without a second (system) lookup.
     ctx = context(allow=("site.test",), table={"site.test": ["127.0.0.1"]})
-    result = await http_request(
-        ctx, {"url": web.url("/echo", host="site.test"), "method": "POST", "body": "hi"}
-    )
+    result = await http_request(ctx, {"url": web.url("/echo", host="site.test"), "method": "POST", "body": "hi"})
     assert result["status"] == 200
     assert f'"Host": "site.test:{web.port}"' in result["body"]
     assert '"method": "POST"' in result["body"]

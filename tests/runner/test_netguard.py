@@ -62,9 +62,7 @@ def resolver_for(table: dict[str, list[str]]):
 
 async def test_name_resolving_to_a_private_address_is_refused() -> None:
     guard = NetGuard(resolver=resolver_for({"intranet.example.com": ["10.1.2.3"]}))
-    with pytest.raises(
-        BlockedAddress, match=r"'intranet.example.com' resolves to 10.1.2.3, which is a private"
-    ):
+    with pytest.raises(BlockedAddress, match=r"'intranet.example.com' resolves to 10.1.2.3, which is a private"):
         await guard.vet("intranet.example.com", 443)
 
 

@@ -27,9 +27,7 @@ P = LLMPermanentError("401")
         (LLMError("unknown kind"), 1, 0.5, None, RetryDecision(retry=False, reason="permanent error")),
     ],
 )
-def test_decide(
-    error: LLMError, attempt: int, rand: float, remaining: float | None, expected: RetryDecision
-) -> None:
+def test_decide(error: LLMError, attempt: int, rand: float, remaining: float | None, expected: RetryDecision) -> None:
     assert POLICY.decide(error, attempt=attempt, rand=rand, remaining=remaining) == expected
 
 

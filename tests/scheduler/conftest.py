@@ -42,9 +42,7 @@ def runner() -> ScriptedRunner:
 class Harness:
     """Creates tasks through the service layer and moves time for a SchedulerCore."""
 
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], runner: ScriptedRunner, traveller: Any
-    ) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], runner: ScriptedRunner, traveller: Any) -> None:
         self.sessions = sessions
         self.runner = runner
         self.traveller = traveller

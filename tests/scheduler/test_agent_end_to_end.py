@@ -16,7 +16,8 @@ from tests.support.openai_stub import OpenAIStub, openai_stub  # noqa: F401
 
 
 async def test_scheduled_fire_runs_the_agent_loop_and_records_each_step(
-    harness: Harness, openai_stub: OpenAIStub  # noqa: F811
+    harness: Harness,
+    openai_stub: OpenAIStub,  # noqa: F811
 ) -> None:
     settings = Settings(llm_model="openai/test-model", llm_api_base=openai_stub.api_base, llm_api_key="sk-test")
     harness.runner = build_runner(settings, SystemClock())  # type: ignore[assignment]

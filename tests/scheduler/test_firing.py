@@ -28,15 +28,13 @@ async def task_row(h: Harness, task_id: int) -> Task:
         return task
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 async def test_cron_task_fires_on_time_and_leaves_a_succeeded_record(harness: Harness) -> None:
     await harness.start()
-    task_id = await harness.create(
-        schedule={"kind": "cron", "cron": "0 9 * * 1-5", "timezone": "Europe/Berlin"}
-    )
+    task_id = await harness.create(schedule={"kind": "cron", "cron": "0 9 * * 1-5", "timezone": "Europe/Berlin"})
     # 2026-11-23 is a Monday; 09:00 Berlin (CET) is 08:00 UTC, which is "now": next is Tuesday.
     await harness.move_to(utc(2026, 11, 24, 7, 59, 59))
     assert await executions(harness) == []
@@ -73,9 +71,7 @@ async def test_standard_cron_meaning_when_firing(harness: Harness) -> None:
 async def test_fixed_time_in_dst_gap_runs_once_when_the_clock_jumps(harness: Harness) -> None:
     harness.traveller.move_to(utc(2026, 3, 28, 12))
     await harness.start()
-    task_id = await harness.create(
-        schedule={"kind": "cron", "cron": "30 2 * * *", "timezone": "Europe/Berlin"}
-    )
+    task_id = await harness.create(schedule={"kind": "cron", "cron": "30 2 * * *", "timezone": "Europe/Berlin"})
     await harness.move_to(utc(2026, 3, 30, 12))
     times = [e.scheduled_for for e in await executions(harness, task_id)]
     # 02:30 does not exist on 2026-03-29 in Berlin: it runs at 03:00 CEST (01:00 UTC), once.
@@ -98,9 +94,7 @@ async def test_fixed_time_in_repeated_hour_runs_once_and_wildcard_hours_keep_rea
 
 async def test_one_time_task_runs_once_then_is_completed(harness: Harness) -> None:
     await harness.start()
-    task_id = await harness.create(
-        schedule={"kind": "once", "at": "2026-11-23T10:00:00", "timezone": "Europe/Paris"}
-    )
+    task_id = await harness.create(schedule={"kind": "once", "at": "2026-11-23T10:00:00", "timezone": "Europe/Paris"})
     await harness.move_to(utc(2026, 11, 23, 9, 0))
     await harness.move_to(utc(2026, 11, 24, 9, 0))
     runs = await executions(harness, task_id)

@@ -105,9 +105,7 @@ def completion_body(reply: Reply, request: dict[str, Any], call_number: int) -> 
     }
 
 
-def error_body(
-    status: int, message: str, *, error_type: str | None = None, code: str | None = None
-) -> dict[str, Any]:
+def error_body(status: int, message: str, *, error_type: str | None = None, code: str | None = None) -> dict[str, Any]:
     return {
         "error": {
             "message": message,
@@ -141,11 +139,7 @@ class OpenAIStub:
     def push_text(
         self, content: str, *, delay: float = 0.0, prompt_tokens: int = 10, completion_tokens: int = 5
     ) -> None:
-        self.push(
-            Reply(
-                content=content, delay=delay, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
-            )
-        )
+        self.push(Reply(content=content, delay=delay, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens))
 
     def push_tool_calls(
         self,

@@ -37,9 +37,7 @@ class ScriptedRunner:
         if on_step is not None:
             await on_step(step)
         if self.fail:
-            return RunOutcome(
-                status="failed", error="scripted failure", reason="the model failed", steps=[step]
-            )
+            return RunOutcome(status="failed", error="scripted failure", reason="the model failed", steps=[step])
         return RunOutcome(
             status="succeeded",
             output=self.output,

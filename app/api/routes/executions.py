@@ -41,9 +41,7 @@ async def list_executions(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Page[ExecutionOut]:
-    flt = ExecutionFilter(
-        task_id=task_id, status=status, since=_aware("since", since), until=_aware("until", until)
-    )
+    flt = ExecutionFilter(task_id=task_id, status=status, since=_aware("since", since), until=_aware("until", until))
     return await _page(session, flt, limit, offset)
 
 
@@ -57,9 +55,7 @@ async def task_executions(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Page[ExecutionOut]:
-    flt = ExecutionFilter(
-        task_id=task_id, status=status, since=_aware("since", since), until=_aware("until", until)
-    )
+    flt = ExecutionFilter(task_id=task_id, status=status, since=_aware("since", since), until=_aware("until", until))
     return await _page(session, flt, limit, offset)
 
 

@@ -33,9 +33,7 @@ async def list_tasks(
     q: Annotated[str | None, Query(max_length=200)] = None,
     kind: Annotated[Literal["cron", "once", "interval"] | None, Query()] = None,
 ) -> Page[TaskOut]:
-    items, total = await tasks.list(
-        TaskFilter(state=task_state, q=q, schedule_kind=kind), limit=limit, offset=offset
-    )
+    items, total = await tasks.list(TaskFilter(state=task_state, q=q, schedule_kind=kind), limit=limit, offset=offset)
     now = state.clock.now()
     return Page(items=[TaskOut.of(t, now=now) for t in items], total=total, limit=limit, offset=offset)
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy import Table, bindparam, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import ACTIVE_STATUSES, Execution, ExecutionStep
 from app.db.types import UTCDateTime
 
-_EXEC = Execution.__table__
-_STEPS = ExecutionStep.__table__
+_EXEC = cast(Table, Execution.__table__)
+_STEPS = cast(Table, ExecutionStep.__table__)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,9 +45,7 @@ class ExecutionRepository:
         dialect = self.session.get_bind().dialect.name
         return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_EXEC)
 
-    async def insert_fires(
-        self, rows: Sequence[FireRow], *, now: datetime
-    ) -> list[tuple[int, int, datetime]]:
+    async def insert_fires(self, rows: Sequence[FireRow], *, now: datetime) -> list[tuple[int, int, datetime]]:
         """Insert fires, skipping any that conflict; returns (id, task_id, scheduled_for) inserted.
 
         A conflict is either the same (task, scheduled time) already recorded or, for a
@@ -55,11 +53,7 @@ class ExecutionRepository:
         """
         if not rows:
             return []
-        stmt = (
-            self._insert()
-            .on_conflict_do_nothing()
-            .returning(_EXEC.c.id, _EXEC.c.task_id, _EXEC.c.scheduled_for)
-        )
+        stmt = self._insert().on_conflict_do_nothing().returning(_EXEC.c.id, _EXEC.c.task_id, _EXEC.c.scheduled_for)
         params = [
             {
                 "task_id": r.task_id,
@@ -95,9 +89,7 @@ class ExecutionRepository:
         for columns, items in groups.items():
             values = {c: bindparam(f"v_{c}", type_=_EXEC.c[c].type) for c in columns}
             stmt = update(_EXEC).where(_EXEC.c.id == bindparam("v_id")).values(**values)
-            await self.session.execute(
-                stmt, [{"v_id": u["id"], **{f"v_{c}": u[c] for c in columns}} for u in items]
-            )
+            await self.session.execute(stmt, [{"v_id": u["id"], **{f"v_{c}": u[c] for c in columns}} for u in items])
 
     async def add_steps(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
@@ -107,11 +99,7 @@ class ExecutionRepository:
         return await self.session.get(Execution, execution_id)
 
     async def steps(self, execution_id: int) -> Sequence[ExecutionStep]:
-        stmt = (
-            select(ExecutionStep)
-            .where(ExecutionStep.execution_id == execution_id)
-            .order_by(ExecutionStep.index)
-        )
+        stmt = select(ExecutionStep).where(ExecutionStep.execution_id == execution_id).order_by(ExecutionStep.index)
         return list((await self.session.execute(stmt)).scalars())
 
     async def list(self, flt: ExecutionFilter, *, limit: int, offset: int) -> tuple[Sequence[Execution], int]:
@@ -171,8 +159,6 @@ class ExecutionRepository:
         result = await self.session.execute(
             update(_EXEC)
             .where(_EXEC.c.status == "running")
-            .values(
-                status="interrupted", reason=reason, finished_at=bindparam("now", now, type_=UTCDateTime())
-            )
+            .values(status="interrupted", reason=reason, finished_at=bindparam("now", now, type_=UTCDateTime()))
         )
         return int(getattr(result, "rowcount", 0) or 0)

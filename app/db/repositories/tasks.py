@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Integer, bindparam, func, or_, select, update
+from sqlalchemy import Integer, Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Task
@@ -48,16 +48,10 @@ class TaskRepository:
             conditions.append(Task.schedule_kind == flt.schedule_kind)
         if flt.q:
             pattern = f"%{flt.q.lower()}%"
-            conditions.append(
-                or_(func.lower(Task.name).like(pattern), func.lower(Task.instructions).like(pattern))
-            )
-        total = (
-            await self.session.execute(select(func.count()).select_from(Task).where(*conditions))
-        ).scalar_one()
+            conditions.append(or_(func.lower(Task.name).like(pattern), func.lower(Task.instructions).like(pattern)))
+        total = (await self.session.execute(select(func.count()).select_from(Task).where(*conditions))).scalar_one()
         rows = (
-            await self.session.execute(
-                select(Task).where(*conditions).order_by(Task.id).limit(limit).offset(offset)
-            )
+            await self.session.execute(select(Task).where(*conditions).order_by(Task.id).limit(limit).offset(offset))
         ).scalars()
         return list(rows), int(total)
 
@@ -71,7 +65,7 @@ class TaskRepository:
         stmt = select(Task.id, Task.revision, Task.state).where(Task.updated_at >= since)
         return [(r[0], r[1], r[2]) for r in (await self.session.execute(stmt)).all()]
 
-    async def set_fire_progress(self, rows: list[dict[str, Any]]) -> None:
+    async def set_fire_progress(self, rows: Sequence[dict[str, Any]]) -> None:
         """Bulk update of ``next_run_at``, ``last_fire_at`` and ``state`` after fires.
 
         Each row: ``task_id``, ``next_run_at``, ``last_fire_at``, ``state``, ``revision``. Only
@@ -79,7 +73,7 @@ class TaskRepository:
         """
         if not rows:
             return
-        table = Task.__table__
+        table = cast(Table, Task.__table__)
         stmt = (
             update(table)
             .where(

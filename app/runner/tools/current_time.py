@@ -33,9 +33,7 @@ TOOL = Tool(
     description="The current date and time in an IANA timezone (default: the task's timezone).",
     parameters={
         "type": "object",
-        "properties": {
-            "timezone": {"type": "string", "description": "IANA timezone name, e.g. 'America/New_York'"}
-        },
+        "properties": {"timezone": {"type": "string", "description": "IANA timezone name, e.g. 'America/New_York'"}},
         "additionalProperties": False,
     },
     handler=current_time,

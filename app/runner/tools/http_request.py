@@ -93,9 +93,7 @@ async def _fetch(
                 if response.status_code in _REDIRECTS and location:
                     target = url.join(location)
                     redirects.append(str(target))
-                    if response.status_code == 303 or (
-                        response.status_code in (301, 302) and method == "POST"
-                    ):
+                    if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
                         method, body = ("HEAD" if method == "HEAD" else "GET"), None
                     if (target.scheme, target.host, target.port) != (url.scheme, url.host, url.port):
                         headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS}

@@ -1,0 +1,94 @@
+"""Bearer-key authentication for every endpoint but the health checks (pure ASGI middleware).
+
+When a key is configured (``API_KEYS``) or stored (``taskrunner keys create``),
+requests without a good ``Authorization: Bearer <key>`` get 401 in the usual
+error shape; with no key anywhere the API is open, and ``serve`` keeps it on
+loopback. Wiring: ``app.add_middleware(ApiKeyAuth)`` in the app factory.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection
+from typing import Any
+
+import structlog
+from sqlalchemy.exc import DBAPIError
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.api.deps import AppState
+from app.api.errors import error_response
+from app.db.repositories.ops import ApiKeyRepository
+from app.security import KeyChecker, bearer_token
+
+log = structlog.get_logger("taskrunner.api")
+
+OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+
+
+class ApiKeyAuth:
+    """Rejects requests without an accepted key with 401, once any key exists."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        cache_ttl: float = 5.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        open_paths: Collection[str] = OPEN_PATHS,
+    ) -> None:
+        self.app = app
+        self.cache_ttl = cache_ttl
+        self.monotonic = monotonic
+        self.open_paths = frozenset(open_paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or scope["path"] in self.open_paths:
+            await self.app(scope, receive, send)
+            return
+        checker = key_checker(scope["app"], ttl=self.cache_ttl, monotonic=self.monotonic)
+        token = bearer_token(Headers(scope=scope).get("authorization"))
+        try:
+            allowed = await checker.accepts(token) or not await checker.required()
+        except DBAPIError as exc:
+            log.warning("auth.keys_unavailable", error=str(exc).splitlines()[0])
+            response = error_response(
+                "database_unavailable", "The database is unreachable; try again shortly.", 503
+            )
+            await response(scope, receive, send)
+            return
+        if allowed:
+            await self.app(scope, receive, send)
+            return
+        message = (
+            "Missing API key: send 'Authorization: Bearer <key>'."
+            if token is None
+            else "The API key is not valid (unknown or revoked)."
+        )
+        await error_response("unauthorized", message, 401)(scope, receive, send)
+
+
+def key_checker(app: Any, *, ttl: float = 5.0, monotonic: Callable[[], float] = time.monotonic) -> KeyChecker:
+    """The app's :class:`KeyChecker`, built on first use from what its lifespan made."""
+    state: AppState = app.state.taskrunner
+    held = getattr(app.state, "key_checker", None)
+    if held is not None and held[0] is state:
+        checker: KeyChecker = held[1]
+        return checker
+
+    async def load() -> list[str]:
+        async with state.sessionmaker() as session:
+            return await ApiKeyRepository(session).active_hashes()
+
+    checker = KeyChecker(state.settings.api_key_list, load, ttl=ttl, monotonic=monotonic)
+    # Tied to this lifespan's state: a restarted app gets a checker over its new sessions.
+    app.state.key_checker = (state, checker)
+    return checker
+
+
+def keys_changed(app: Any) -> None:
+    """Make a key created or revoked through this app count at once (here; elsewhere within the TTL)."""
+    held = getattr(app.state, "key_checker", None)
+    if held is not None:
+        held[1].invalidate()

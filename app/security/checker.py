@@ -1,0 +1,57 @@
+"""Deciding whether a request's key is good: configured keys plus stored ones, cached briefly.
+
+Stored key hashes are loaded at most once per ``ttl`` seconds, so a request
+does not cost a query; a key revoked on another instance stops working within
+``ttl`` (on this instance, :meth:`KeyChecker.invalidate` makes it immediate).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Collection, Iterable
+
+from app.security.keys import hash_key, matches_any
+
+HashLoader = Callable[[], Awaitable[Collection[str]]]
+
+
+class KeyChecker:
+    """Checks bearer keys against ``static_keys`` (plaintext, from settings) and stored hashes."""
+
+    def __init__(
+        self,
+        static_keys: Iterable[str],
+        load_hashes: HashLoader,
+        *,
+        ttl: float = 5.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._static = tuple(hash_key(k) for k in static_keys)
+        self._load = load_hashes
+        self._ttl = ttl
+        self._monotonic = monotonic
+        self._stored: tuple[str, ...] = ()
+        self._loaded_at: float | None = None
+
+    async def _stored_hashes(self) -> tuple[str, ...]:
+        now = self._monotonic()
+        if self._loaded_at is None or now - self._loaded_at >= self._ttl:
+            self._stored = tuple(await self._load())
+            self._loaded_at = now
+        return self._stored
+
+    def invalidate(self) -> None:
+        """Forget the cached stored hashes (after a key is created or revoked here)."""
+        self._loaded_at = None
+
+    async def required(self) -> bool:
+        """Whether any key is configured or stored: if not, the API is open (on loopback)."""
+        return bool(self._static) or bool(await self._stored_hashes())
+
+    async def accepts(self, token: str | None) -> bool:
+        """Whether ``token`` is a configured key or a stored key that is not revoked."""
+        if not token:
+            return False
+        if matches_any(token, self._static):
+            return True  # settings keys work even while the database is unreachable
+        return matches_any(token, await self._stored_hashes())
