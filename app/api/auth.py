@@ -9,7 +9,7 @@ loopback. Wiring: ``app.add_middleware(ApiKeyAuth)`` in the app factory.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import structlog
@@ -53,9 +53,7 @@ class ApiKeyAuth:
             allowed = await checker.accepts(token) or not await checker.required()
         except DBAPIError as exc:
             log.warning("auth.keys_unavailable", error=str(exc).splitlines()[0])
-            response = error_response(
-                "database_unavailable", "The database is unreachable; try again shortly.", 503
-            )
+            response = error_response("database_unavailable", "The database is unreachable; try again shortly.", 503)
             await response(scope, receive, send)
             return
         if allowed:
@@ -77,7 +75,7 @@ def key_checker(app: Any, *, ttl: float = 5.0, monotonic: Callable[[], float] = 
         checker: KeyChecker = held[1]
         return checker
 
-    async def load() -> list[str]:
+    async def load() -> Sequence[str]:
         async with state.sessionmaker() as session:
             return await ApiKeyRepository(session).active_hashes()
 

@@ -138,7 +138,9 @@ class LiteLLMClient:
         """The :class:`LLMError` for a litellm/OpenAI SDK exception, secrets removed."""
         status = getattr(exc, "status_code", None)
         status = status if isinstance(status, int) else None
-        message = _scrub(str(exc) or type(exc).__name__, self._secrets)
+        # litellm sometimes appends a whole traceback to the message; people need the first words.
+        text = (str(exc) or type(exc).__name__).split("\nTraceback", 1)[0].strip()
+        message = _scrub(text[:500] + ("…" if len(text) > 500 else ""), self._secrets)
         names = {cls.__name__ for cls in type(exc).__mro__}
         if names & _TRANSIENT_NAMES or (status is not None and (status in _TRANSIENT_STATUS or status >= 500)):
             return LLMTransientError(message, status_code=status)

@@ -55,8 +55,11 @@ HOURLY_AT = re.compile(
     _I,
 )
 HOURLY = re.compile(r"\bhourly\b", _I)
+# "the weekly report", "our daily standup": an adjective, not a frequency.
+_NOT_ADJECTIVE = r"(?<!\bthe )(?<!\ba )(?<!\ban )(?<!\bmy )(?<!\bour )(?<!\byour )(?<!\btheir )(?<!\bits )(?<!\bthis )"
 FREQ = re.compile(
-    r"\b(?:(?P<daily>daily|every\s*day|each\s+day|every\s+single\s+day|nightly|once\s+a\s+day|once\s+daily)"
+    _NOT_ADJECTIVE
+    + r"\b(?:(?P<daily>daily|every\s*day|each\s+day|every\s+single\s+day|nightly|once\s+a\s+day|once\s+daily)"
     r"|(?P<weekly>weekly|every\s+week|each\s+week|once\s+a\s+week)"
     r"|(?P<monthly>monthly|every\s+month|each\s+month|once\s+a\s+month)"
     r"|(?P<twice>twice\s+(?:a\s+day|daily|per\s+day)|(?P<k>two|three|four|\d)\s+times\s+(?:a|per)\s+day))\b(?!')",
@@ -98,7 +101,7 @@ IANA = re.compile(
 )
 ZONE_WORD = re.compile(r"\b(?:time\s?zone|time)\b", _I)
 ZONE_BEFORE = re.compile(r"(?:(?:\bin\s+|,\s*|\()(?:the\s+)?)?((?:[^\W\d_]+\s+){0,2}[^\W\d_]+)\s*$")
-ZONE_AFTER = re.compile(r"^\s*(?:\(|,\s*)?(?:in\s+)?(?:the\s+)?((?:[^\W\d_]+)(?:\s+[^\W\d_]+){0,2})\)?")
+ZONE_AFTER = re.compile(r"\s*(?:\(|,\s*)?(?:in\s+)?(?:the\s+)?((?:[^\W\d_]+)(?:\s+[^\W\d_]+){0,2})\)?")
 LOCAL_TIME = re.compile(r"\b(?:in\s+)?(?:my\s+)?local\s+time\b|\b(?:in\s+)?my\s+time\s?zone\b", _I)
 ABBREVIATION = re.compile(
     r"(?:\bin\s+)?\b(?P<z>UTC|GMT|BST|PST|PDT|PT|MST|MDT|CST|CDT|EST|EDT|ET|AKST|HST|WET|WEST|CET|CEST|EET|EEST"
@@ -122,13 +125,13 @@ REFUSE = re.compile(
     r"|\bbi-?(?:weekly|monthly|annual)|\bfortnight|\bquarterly|\bsemi-?annual|\byearly\b|\bannually\b"
     r"|\b(?:every|each)\s+(?:year|" + NUMBER + r"\s+(?:weeks?|months?|years?))\b"
     r"|\bexcept\b|\bexcluding\b|\bbut\s+not\b|\bunless\b|\bholiday|\b(?:business|working)\s+days?\b|\bworkdays?\b"
-    r"|\bbetween\b|\buntil\b|\btill\b|\bstarting\b|\bbeginning\b|\bfrom\s+(?:now|today|tomorrow|next)\b"
+    r"|\bbetween\b|\buntil\b|\btill\b|\bstarting\b|\bbeginning\b|\bfrom\s+(?:today|tomorrow|next)\b"
     r"|\b(?:after|before|around|about|by)\s+(?:\d|noon|midnight)|\bapprox|\bsometime|\bor\s+so\b"
     r"|\b(?:few|couple|several)\s+(?:of\s+)?(?:minutes|hours|days)|\b(?:utc|gmt)\s*[+-]\s*\d|[+-]\d{2}:\d{2}\b"
     r"|\bfor\s+(?:\d+|the\s+next|a|one|two|three)\s+(?:days|weeks|months)\b|\btimes\s+(?:a|per)\s+(?:week|month|year)"
     r"|\b(?:every|each)\s+(?:morning|evening|afternoon|night|noon|lunch)"
     r"|\b(?:in\s+the|this|tomorrow|tonight|today)\s+(?:morning|evening|afternoon|night)|\btonight\b"
-    r"|\bhalf\s+past|\bquarter\s+(?:past|to)\b|\bpast\s+(?:the\s+hour|\d|noon|midnight)|\bday\s+after\s+tomorrow"
+    r"|\bhalf\s+past|\bquarter\s+(?:past|to)\b|\bpast\s+(?:\d|noon|midnight)|\bday\s+after\s+tomorrow"
     r"|\bthis\s+" + _DAYISH + r"|\bnext\s+(?:week|month|year)\b(?!')|\bweek\s+from\b|\blast\s+week\s+of",
     _I,
 )
@@ -136,7 +139,8 @@ REFUSE = re.compile(
 LEFTOVER = re.compile(
     r"\b(?:every|each)\s+(?:" + NUMBER + r"\b|" + UNIT + r"|" + DAY_ATOM + r"|month|year|other|half|quarter"
     r"|morning|evening|night|afternoon|single|day)\b"
-    r"|\b(?:daily|weekly|monthly|hourly|nightly|everyday|twice|thrice|today|tomorrow|tonight)\b(?!')"
+    r"|" + _NOT_ADJECTIVE + r"\b(?:daily|weekly|monthly|hourly|nightly|everyday|twice|thrice)\b(?!')"
+    r"|\b(?:today|tomorrow|tonight)\b(?!')|\b(?:every|each)\s*\x00"
     r"|\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)days?|week\s?days?|week-?ends?)\b(?!')"
     r"|\b\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)(?![a-z])|(?<![\w:/.])\d{1,2}:\d{2}\b|\bat\s+\d"
     r"|\b(?:noon|midnight|midday|o'?clock)\b|(?<!\w)@\s*\d|\b\d{1,2}(?:st|nd|rd|th)\b"

@@ -144,11 +144,11 @@ def _take_zones(scan: _Scan, times_m: list[re.Match[str]]) -> None:
         after = C.ZONE_AFTER.match(scan.s, t.end())
         if after is None:
             continue
-        words = after.group(1).split()
-        for k in range(len(words), 0, -1):
-            reading = _place(" ".join(words[:k]), strict=True)
+        parts = list(re.finditer(r"\S+", after.group(1)))
+        for k in range(len(parts), 0, -1):
+            reading = _place(" ".join(p.group(0) for p in parts[:k]), strict=True)
             if reading is not None:
-                end = after.start(1) + after.group(1).find(words[k - 1]) + len(words[k - 1])
+                end = after.start(1) + parts[k - 1].end()
                 if scan.s[end : end + 1] == ")":
                     end += 1
                 scan.consume(t.end(), end)

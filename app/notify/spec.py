@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -84,10 +84,33 @@ class RunEvent:
     notify: NotifySpec
 
     @classmethod
-    def of_run(cls, *, output: str | None, notify: NotifySpec, **fields: Any) -> RunEvent:
-        """An event from a run's fields, its output cut to the first 1000 characters."""
-        excerpt = output[:EXCERPT_CHARS] if output is not None else None
-        return cls(output_excerpt=excerpt, notify=notify, **fields)
+    def of_run(
+        cls,
+        *,
+        task_id: int,
+        task_name: str,
+        execution_id: int,
+        status: str,
+        output: str | None,
+        error: str | None,
+        cost_usd: float | None,
+        scheduled_for: datetime,
+        finished_at: datetime | None,
+        notify: NotifySpec,
+    ) -> RunEvent:
+        """An event from a finished run's fields, its output cut to the first 1000 characters."""
+        return cls(
+            task_id=task_id,
+            task_name=task_name,
+            execution_id=execution_id,
+            status=status,
+            output_excerpt=output[:EXCERPT_CHARS] if output is not None else None,
+            error=error,
+            cost_usd=cost_usd,
+            scheduled_for=scheduled_for,
+            finished_at=finished_at,
+            notify=notify,
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,4 +124,34 @@ class DeliveryAttempt:
     created_at: datetime
     status_code: int | None = None
     error: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+def run_event_if_wanted(
+    raw_notify: dict[str, Any] | None,
+    *,
+    task_id: int,
+    task_name: str,
+    execution_id: int,
+    status: str,
+    output: str | None,
+    error: str | None,
+    cost_usd: float | None,
+    scheduled_for: datetime,
+    finished_at: datetime | None,
+) -> RunEvent | None:
+    """The event to deliver for a finished run under the task's stored ``notify``, or None."""
+    spec = parse_spec(raw_notify)
+    if spec is None or not should_notify(spec, status):
+        return None
+    return RunEvent.of_run(
+        task_id=task_id,
+        task_name=task_name,
+        execution_id=execution_id,
+        status=status,
+        output=output,
+        error=error,
+        cost_usd=cost_usd,
+        scheduled_for=scheduled_for,
+        finished_at=finished_at,
+        notify=spec,
+    )

@@ -28,7 +28,9 @@ class CompiledSchedule:
     every: timedelta | None = None
 
     def next_fire(self, after: datetime) -> datetime | None:
-        """The first fire strictly after ``after``, or None when there is none."""
+        """The first fire strictly after the aware ``after`` (UTC), or None when there is none."""
+        if after.tzinfo is None:
+            raise ValueError("after must be timezone-aware")
         if self.cron is not None:
             return self.cron.next_fire(after, self.tz)
         if self.at is not None:
@@ -70,7 +72,7 @@ class CompiledSchedule:
         if self.at is not None:
             return describe_once(self.at, self.tz)
         assert self.every is not None
-        return describe_interval(int(self.every.total_seconds()), self.tz.key)
+        return describe_interval(int(self.every.total_seconds()))
 
 
 @lru_cache(maxsize=4096)
@@ -81,9 +83,12 @@ def _cron(text: str) -> CronExpression:
 def compile_schedule(spec: Spec, *, anchor: datetime, now: datetime | None = None) -> CompiledSchedule:
     """Check a schedule and compile it; with ``now``, a one-time instant in the past is rejected.
 
-    Raises InvalidCron, InvalidTimezone or ScheduleInPast. ``anchor`` is where an
-    interval counts from (creation or resume).
+    Raises InvalidCron, InvalidTimezone or ScheduleInPast (``at <= now``). An interval
+    fires at ``anchor + k * every_seconds`` for k >= 1, in real seconds: ``anchor`` is
+    its creation or resume time.
     """
+    if anchor.tzinfo is None or (now is not None and now.tzinfo is None):
+        raise ValueError("anchor and now must be timezone-aware")
     tz = resolve_timezone(spec.timezone)
     if isinstance(spec, CronSpec):
         return CompiledSchedule(spec=spec, tz=tz, cron=_cron(" ".join(spec.cron.split())))
@@ -102,22 +107,16 @@ def compile_schedule(spec: Spec, *, anchor: datetime, now: datetime | None = Non
 
 
 def resolve_local(at: datetime, tz: ZoneInfo) -> datetime:
-    """An instant from ``at``: aware as is; naive read on ``tz``'s wall clock like a fixed cron time.
+    """The UTC instant a once-schedule's ``at`` names: aware as is, naive read on ``tz``'s wall clock.
 
-    A naive time that occurs twice means its first occurrence; one that does not exist
-    (spring forward) means the moment the clock jumps past it.
+    A naive time is read with ``fold=0`` (PEP 495): a time that occurs twice means
+    its first occurrence; a time in a spring-forward gap is read with the offset in
+    force before the gap and so normalises to as far after the jump as it was into
+    the gap (Berlin 02:30 on 2026-03-29 -> 03:30 CEST = 01:30 UTC).
     """
-    if at.tzinfo is not None:
-        return at.astimezone(UTC)
-    first = at.replace(tzinfo=tz, fold=0).astimezone(UTC)
-    if first.astimezone(tz).replace(tzinfo=None) == at.replace(microsecond=at.microsecond):
-        second = at.replace(tzinfo=tz, fold=1).astimezone(UTC)
-        return min(first, second)
-    # Nonexistent: the first instant whose wall time is past ``at``.
-    probe = at.replace(tzinfo=tz, fold=1).astimezone(UTC)
-    while probe.astimezone(tz).replace(tzinfo=None) <= at:
-        probe += timedelta(minutes=1)
-    return probe.replace(second=0, microsecond=0)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=tz, fold=0)
+    return at.astimezone(UTC)
 
 
 def validate_schedule(spec: Spec, *, now: datetime) -> CompiledSchedule:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from app.errors import InvalidTimezone
 
-_ALIASES = {"utc": "UTC", "z": "UTC", "gmt": "UTC", "etc/utc": "UTC"}
+_ALIASES = {"utc": "UTC", "z": "UTC"}
 
 
 @cache

@@ -3,6 +3,10 @@
 Stored key hashes are loaded at most once per ``ttl`` seconds, so a request
 does not cost a query; a key revoked on another instance stops working within
 ``ttl`` (on this instance, :meth:`KeyChecker.invalidate` makes it immediate).
+
+Once keys are required they stay required for the life of the process, even if
+the last stored key is revoked: a server that was reachable only with a key
+must not silently open up. Turning authentication off takes a restart.
 """
 
 from __future__ import annotations
@@ -32,12 +36,14 @@ class KeyChecker:
         self._monotonic = monotonic
         self._stored: tuple[str, ...] = ()
         self._loaded_at: float | None = None
+        self._required = bool(self._static)
 
     async def _stored_hashes(self) -> tuple[str, ...]:
         now = self._monotonic()
         if self._loaded_at is None or now - self._loaded_at >= self._ttl:
             self._stored = tuple(await self._load())
             self._loaded_at = now
+            self._required = self._required or bool(self._stored)
         return self._stored
 
     def invalidate(self) -> None:
@@ -45,8 +51,10 @@ class KeyChecker:
         self._loaded_at = None
 
     async def required(self) -> bool:
-        """Whether any key is configured or stored: if not, the API is open (on loopback)."""
-        return bool(self._static) or bool(await self._stored_hashes())
+        """Whether a key is needed: one is configured or stored, or was since this process started."""
+        if not self._required:
+            await self._stored_hashes()
+        return self._required
 
     async def accepts(self, token: str | None) -> bool:
         """Whether ``token`` is a configured key or a stored key that is not revoked."""

@@ -54,6 +54,12 @@ class TaskService:
             spec: Spec = parsed.schedule
             name = data.name or parsed.name
             instructions = data.instructions or parsed.instructions
+            if not instructions.strip():
+                raise ValidationFailed(
+                    f"The description says when ({parsed.schedule.kind} schedule) but not what to do: "
+                    "add the task's instructions, e.g. 'every day at 9am, summarise new incidents'.",
+                    details={"schedule": parsed.schedule.model_dump(mode="json")},
+                )
             parse_info = {"parser": parsed.parser, "assumptions": list(parsed.assumptions)}
         else:
             assert data.schedule is not None and data.name and data.instructions

@@ -201,3 +201,40 @@ async def test_health_endpoints(client: httpx.AsyncClient) -> None:
     ready = (await client.get("/readyz")).json()
     assert ready["status"] == "ready"
     assert (await client.get("/metrics")).status_code == 200
+
+
+async def test_execution_filters_by_task_status_and_time_range_newest_first(
+    client: httpx.AsyncClient, db_url: str
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from app.db.engine import create_engine, create_sessionmaker
+    from app.db.repositories import ExecutionRepository, FireRow
+
+    a, b = (await create(client, name="a"))["id"], (await create(client, name="b"))["id"]
+    base = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    engine = create_engine(db_url)
+    async with create_sessionmaker(engine)() as s:
+        rows = [
+            FireRow(task_id=a, scheduled_for=base + timedelta(days=i), trigger="schedule", status=status, reason="r")
+            for i, status in enumerate(["missed", "failed", "skipped"])
+        ]
+        rows.append(FireRow(task_id=b, scheduled_for=base, trigger="schedule", status="failed", reason="r"))
+        await ExecutionRepository(s).insert_fires(rows, now=base)
+        await s.commit()
+    await engine.dispose()
+    everything = (await client.get("/api/executions")).json()
+    assert everything["total"] == 4
+    times = [e["scheduled_for"] for e in everything["items"]]
+    assert times == sorted(times, reverse=True)
+    failed = (await client.get("/api/executions", params={"status": "failed"})).json()
+    assert {e["task_id"] for e in failed["items"]} == {a, b}
+    window = await client.get(
+        "/api/executions",
+        params={"task_id": a, "since": "2026-11-21T00:00:00+00:00", "until": "2026-11-22T00:00:00+00:00"},
+    )
+    assert [e["status"] for e in window.json()["items"]] == ["failed"]
+    page = (await client.get(f"/api/tasks/{a}/executions", params={"limit": 1, "offset": 1})).json()
+    assert page["total"] == 3 and [e["status"] for e in page["items"]] == ["failed"]
+    naive = await client.get("/api/executions", params={"since": "2026-11-21T00:00:00"})
+    assert_error(naive, 422, "validation_error")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.clock import SystemClock
 from app.config import Settings
 from app.db.models import ExecutionStep
+from app.llm.litellm_client import LiteLLMClient
 from app.runner.factory import build_runner
 from tests.scheduler.conftest import Harness
 from tests.scheduler.test_firing import executions, utc
@@ -20,7 +21,16 @@ async def test_scheduled_fire_runs_the_agent_loop_and_records_each_step(
     openai_stub: OpenAIStub,  # noqa: F811
 ) -> None:
     settings = Settings(llm_model="openai/test-model", llm_api_base=openai_stub.api_base, llm_api_key="sk-test")
-    harness.runner = build_runner(settings, SystemClock())  # type: ignore[assignment]
+    llm = LiteLLMClient(settings)
+    harness.runner = build_runner(settings, SystemClock(), llm=llm)  # type: ignore[assignment]
+    try:
+        await _fire_and_check(harness, openai_stub)
+    finally:
+        await harness.stop()
+        await llm.aclose()
+
+
+async def _fire_and_check(harness: Harness, openai_stub: OpenAIStub) -> None:  # noqa: F811
     openai_stub.push_tool_calls([("current_time", {"timezone": "Europe/Berlin"})])
     openai_stub.push_text("Nothing new since last time.")
     await harness.start()

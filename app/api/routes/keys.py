@@ -32,9 +32,7 @@ class KeyOut(BaseModel):
 
     @classmethod
     def of(cls, key: ApiKey) -> KeyOut:
-        return cls(
-            id=key.id, name=key.name, prefix=key.prefix, created_at=key.created_at, revoked_at=key.revoked_at
-        )
+        return cls(id=key.id, name=key.name, prefix=key.prefix, created_at=key.created_at, revoked_at=key.revoked_at)
 
 
 class KeyCreated(KeyOut):
@@ -44,9 +42,7 @@ class KeyCreated(KeyOut):
 @router.post("", status_code=201)
 async def create_key(body: KeyCreate, s: Session, state: State, request: Request) -> KeyCreated:
     new = generate_key()
-    row = await ApiKeyRepository(s).add(
-        name=body.name, prefix=new.prefix, key_hash=new.key_hash, now=state.clock.now()
-    )
+    row = await ApiKeyRepository(s).add(name=body.name, prefix=new.prefix, key_hash=new.key_hash, now=state.clock.now())
     await s.commit()
     keys_changed(request.app)
     return KeyCreated(**KeyOut.of(row).model_dump(), key=new.secret)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import ACTIVE_STATUSES, Execution, ExecutionStep
@@ -40,7 +40,7 @@ class ApiKeyRepository:
             await self.session.flush()
         return key
 
-    async def active_hashes(self) -> list[str]:
+    async def active_hashes(self) -> Sequence[str]:
         """The hashes of every key not revoked."""
         rows = await self.session.execute(select(ApiKey.key_hash).where(ApiKey.revoked_at.is_(None)))
         return [str(h) for h in rows.scalars()]
@@ -53,7 +53,7 @@ class DeliveryRepository:
     async def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
         """Insert delivery attempts (columns of :class:`NotificationDelivery`, without ``id``)."""
         if rows:
-            await self.session.execute(NotificationDelivery.__table__.insert(), list(rows))
+            await self.session.execute(insert(NotificationDelivery), list(rows))
 
     async def for_execution(self, execution_id: int) -> Sequence[NotificationDelivery]:
         stmt = (

@@ -1,4 +1,4 @@
-"""Migration 0002: upgrade, downgrade and upgrade again, with no drift from the chat models."""
+"""Migration 0003: upgrade, downgrade and upgrade again, with no drift from the models."""
 
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-import app.db.chat_models  # noqa: F401
+import app.db.chat_models
+import app.db.ops_models  # noqa: F401
 from app.db.engine import sync_url
 from app.db.migrate import downgrade, upgrade
 from app.db.models import Base
 from tests.support import database
+
+OPS_TABLES = {"api_keys", "notification_deliveries"}
 
 
 @pytest.fixture(params=database.selected_backends())
@@ -32,14 +35,18 @@ def test_upgrade_downgrade_and_no_drift(fresh_url: str) -> None:
     engine = create_engine(sync_url(fresh_url))
     try:
         with engine.connect() as conn:
-            assert {"chat_conversations", "chat_messages"} <= set(inspect(conn).get_table_names())
+            inspector = inspect(conn)
+            assert set(inspector.get_table_names()) >= OPS_TABLES
+            assert "notify" in {c["name"] for c in inspector.get_columns("tasks")}
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
-        downgrade(fresh_url, "0001")
+        downgrade(fresh_url, "0002")
         with engine.connect() as conn:
-            assert not {"chat_conversations", "chat_messages"} & set(inspect(conn).get_table_names())
+            inspector = inspect(conn)
+            assert not OPS_TABLES & set(inspector.get_table_names())
+            assert "notify" not in {c["name"] for c in inspector.get_columns("tasks")}
         upgrade(fresh_url)
         with engine.connect() as conn:
-            assert "chat_messages" in inspect(conn).get_table_names()
+            assert set(inspect(conn).get_table_names()) >= OPS_TABLES
     finally:
         engine.dispose()

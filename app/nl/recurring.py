@@ -1,0 +1,154 @@
+"""Recurring phrases as 5-field cron or an interval: days of the week, days of the month, clock times.
+
+Only what standard cron says exactly is produced. Restricting both the day of
+the month and the day of the week is refused, since cron then fires on days
+matching EITHER ("0 9 1-7 * 1" is not "the first Monday").
+"""
+
+from __future__ import annotations
+
+import re
+
+from app.nl.clauses import DAY_NAMES, DAY_RANGE, DAY_SPLIT, DOM_SPLIT, Refuse
+from app.nl.once import unit_seconds
+from app.nl.times import ClockTime, number
+from app.schedules.spec import CronSpec, IntervalSpec
+
+_MAX_INTERVAL = 366 * 86400
+
+
+def hourly_or_interval(
+    hourly_at: list[re.Match[str]], interval: list[re.Match[str]], tz: str, assumptions: list[str]
+) -> tuple[CronSpec | IntervalSpec, bool]:
+    """ "hourly" (at a minute) as cron, "every N units" as an interval; and whether it is clock-free."""
+    if hourly_at:
+        m = hourly_at[0]
+        minute = 0 if m.group("top") else int(m.group("m") or m.group("m2"))
+        if minute > 59:
+            raise Refuse
+        return CronSpec(cron=f"{minute} * * * *", timezone=tz), False
+    if not interval:
+        assumptions.append("'hourly' read as at minute 0 of every hour")
+        return CronSpec(cron="0 * * * *", timezone=tz), False
+    m = interval[0]
+    if m.group("half"):
+        seconds = 1800
+    elif m.group("quarter"):
+        seconds = 900
+    elif m.group("u1"):
+        seconds = unit_seconds(m.group("u1"))
+    else:
+        seconds = number(m.group("n")) * unit_seconds(m.group("u"))
+    if not 1 <= seconds <= _MAX_INTERVAL:
+        raise Refuse
+    if seconds >= 86400:
+        assumptions.append("counted from when the task is created (or resumed), not from a clock time")
+    return IntervalSpec(every_seconds=seconds, timezone=tz), True
+
+
+def cron_text(
+    dom: list[re.Match[str]],
+    freq: list[re.Match[str]],
+    days: list[re.Match[str]],
+    times: list[ClockTime],
+    assumptions: list[str],
+) -> str:
+    """The cron expression for day-of-month / frequency / day-of-week clauses and clock times."""
+    f = freq[0] if freq else None
+    weekly = bool(f and f.group("weekly"))
+    monthly = bool(f and f.group("monthly"))
+    dows = _days_of_week(days[0], weekly) if days else None
+    doms = _days_of_month(dom[0], monthly, assumptions) if dom else None
+    if dows is not None and doms is not None:
+        raise Refuse  # cron would fire on either; never what "the 1st Monday" means
+    if (weekly and dows is None) or (monthly and dows is not None) or (f and f.group("daily") and doms):
+        raise Refuse
+    if monthly and doms is None:
+        doms = "1"
+        assumptions.append(f"'{f.group(0) if f else 'monthly'}' read as on the 1st of every month")
+    if f and f.group("twice"):
+        wanted = 2 if f.group("k") is None else number(f.group("k"))
+        if len(times) != wanted:
+            raise Refuse
+    if not times:
+        times = [ClockTime(0, 0)]
+        assumptions.append("no time given: runs at 00:00 (midnight)")
+    minutes = {t.minute for t in times}
+    if len(minutes) != 1:
+        raise Refuse  # 9:00 and 17:30 need two cron lines
+    hours = ",".join(str(h) for h in sorted({t.hour for t in times}))
+    return f"{minutes.pop()} {hours} {doms or '*'} * {dows or '*'}"
+
+
+def _day_number(atom: str) -> list[int]:
+    word = atom.lower().rstrip(".").replace(" ", "").replace("-", "")
+    if word.startswith("weekday"):
+        return [1, 2, 3, 4, 5]
+    if word.startswith("weekend"):
+        return [6, 0]
+    for i, name in enumerate(DAY_NAMES):
+        if name.startswith(word[:3]):
+            return [(i + 1) % 7]  # cron counts Sunday as 0
+    raise Refuse
+
+
+def _days_of_week(m: re.Match[str], weekly: bool) -> str:
+    lead = (m.group("lead") or "").lower()
+    text = m.group("list")
+    plural = any(w.lower().endswith("s") and not w.lower().endswith(("tues", "thurs")) for w in text.split())
+    ranged = DAY_RANGE.search(text) is not None  # "monday to friday" is a recurring span
+    if not (lead in {"every", "each", "from"} or plural or weekly or ranged):
+        raise Refuse  # "on Monday at 9": this Monday once, or every Monday?
+    out: list[int] = []
+    for part in DAY_SPLIT.split(text):
+        ends = DAY_RANGE.split(part)
+        if len(ends) == 1:
+            out.extend(_day_number(ends[0]))
+            continue
+        if len(ends) != 2:
+            raise Refuse
+        (a,), (b,) = _single(ends[0]), _single(ends[1])
+        first, last = (a - 1) % 7, (b - 1) % 7  # Monday-based, so "fri-mon" wraps
+        out.extend((d + 1) % 7 for d in _wrap(first, last))
+    return cron_list(sorted(set(out)))
+
+
+def cron_list(values: list[int]) -> str:
+    """Sorted values as a cron list, runs of three or more written as ranges: [1,2,3,4,5] -> "1-5"."""
+    parts: list[str] = []
+    i = 0
+    while i < len(values):
+        j = i
+        while j + 1 < len(values) and values[j + 1] == values[j] + 1:
+            j += 1
+        if j - i >= 2:
+            parts.append(f"{values[i]}-{values[j]}")
+        else:
+            parts.extend(str(v) for v in values[i : j + 1])
+        i = j + 1
+    return ",".join(parts)
+
+
+def _single(atom: str) -> list[int]:
+    found = _day_number(atom)
+    if len(found) != 1:
+        raise Refuse  # "weekdays-sunday"
+    return found
+
+
+def _wrap(first: int, last: int) -> list[int]:
+    return list(range(first, last + 1)) if first <= last else [*range(first, 7), *range(0, last + 1)]
+
+
+def _days_of_month(m: re.Match[str], monthly: bool, assumptions: list[str]) -> str:
+    lead = (m.group("lead") or "").lower()
+    if not (lead in {"every", "each"} or m.group("suffix") or monthly):
+        if lead != "on":
+            raise Refuse  # a bare "15th" in the sentence
+        assumptions.append(f"'{m.group(0).strip()}' read as every month")
+    days = sorted({int(re.sub(r"\D", "", part)) for part in DOM_SPLIT.split(m.group("list"))})
+    if not days or days[0] < 1 or days[-1] > 31:
+        raise Refuse
+    if days[-1] > 28:
+        assumptions.append(f"months without a {days[-1]}th day are skipped")
+    return cron_list(days)
