@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,7 +28,18 @@ class Settings(BaseSettings):
     log_format: str = "auto"  # auto | json | console
     log_level: str = "INFO"
 
-    @field_validator("llm_api_base", "llm_api_key", "api_keys", "http_tool_allow_hosts")
+    # Notifications and retention (docs/operations.md).
+    webhook_secret: SecretStr | None = None
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "taskrunner@localhost"
+    smtp_starttls: bool = True
+    retention_days: int = Field(default=90, ge=1)
+    retention_failed_days: int | None = Field(default=None, ge=1)
+
+    @field_validator("llm_api_base", "llm_api_key", "api_keys", "http_tool_allow_hosts", "smtp_host", "smtp_username")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value or None

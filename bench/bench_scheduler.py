@@ -83,7 +83,8 @@ def bulk_tasks(url: str, n: int, *, due: datetime | None, kinds: str) -> None:
     """Insert ``n`` active tasks directly (what thousands of API calls would leave behind)."""
     engine = create_engine(sync_url(url))
     now = datetime.now(UTC)
-    crons = ["0 9 * * 1-5", "*/15 * * * *", "30 2 * * *", "0 0 1 * *", "0 */6 * * *", "5 4 * * sun"]
+    # Daily-or-rarer times, so the idle measurement is not a burst of fires.
+    crons = ["0 9 * * 1-5", "45 17 * * 1-5", "30 2 * * *", "0 0 1 * *", "15 6 * * 0,6", "5 4 * * sun"]
     zones = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney"]
     rows: list[dict[str, Any]] = []
     for i in range(n):

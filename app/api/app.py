@@ -10,9 +10,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
 from app.api import errors
+from app.api.auth import ApiKeyAuth
 from app.api.deps import AppState
 from app.api.errors import error_body
-from app.api.routes import chat, executions, health, schedules, tasks
+from app.api.routes import chat, executions, health, keys, schedules, tasks
 from app.clock import Clock, SystemClock
 from app.config import Settings
 from app.db.engine import create_engine, create_sessionmaker
@@ -43,6 +44,8 @@ def create_app(
         scheduler = None
         chosen: ChangeListener = listener or NullListener()
         if listener is None and settings.scheduler_enabled:
+            from app.notify import build_notifier
+            from app.scheduler.core import RetentionPolicy
             from app.scheduler.service import SchedulerService
 
             scheduler = SchedulerService(
@@ -51,6 +54,10 @@ def create_app(
                 clock,
                 default_model=settings.llm_model,
                 max_concurrent_runs=settings.max_concurrent_runs,
+                notifier_factory=lambda sessions: build_notifier(settings, clock=clock, sessionmaker=sessions),
+                retention=RetentionPolicy(
+                    keep_days=settings.retention_days, keep_failed_days=settings.retention_failed_days
+                ),
             )
             scheduler.start()
             chosen = scheduler
@@ -67,8 +74,9 @@ def create_app(
         finally:
             if scheduler is not None:
                 scheduler.stop()
+            # litellm caches HTTP clients per event loop; close them with the app's loop.
             close = getattr(llm_client, "aclose", None)
-            if llm is None and close is not None:
+            if close is not None:
                 await close()
             await engine.dispose()
 
@@ -79,8 +87,9 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (tasks, executions, schedules, chat, health):
+    for module in (tasks, executions, schedules, chat, health, keys):
         app.include_router(module.router)
+    app.add_middleware(ApiKeyAuth)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     return app
 

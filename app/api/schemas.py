@@ -36,6 +36,7 @@ class TaskOut(BaseModel):
     max_steps: int
     timeout_seconds: int
     max_retries: int
+    notify: dict[str, Any] | None
     next_run_at: datetime | None
     next_runs: list[datetime]
     last_fire_at: datetime | None
@@ -70,6 +71,7 @@ class TaskOut(BaseModel):
             max_steps=task.max_steps,
             timeout_seconds=task.timeout_seconds,
             max_retries=task.max_retries,
+            notify=task.notify,
             next_run_at=task.next_run_at.astimezone(tz) if task.next_run_at else None,
             next_runs=[t.astimezone(tz) for t in next_runs],
             last_fire_at=task.last_fire_at.astimezone(tz) if task.last_fire_at else None,

@@ -8,6 +8,7 @@ import signal
 import typer
 
 from app.cli import chat as chat_command
+from app.cli import keys as key_commands
 from app.cli import runs as runs_commands
 from app.cli import tasks as task_commands
 from app.config import Settings
@@ -20,6 +21,7 @@ app = typer.Typer(
 )
 app.add_typer(task_commands.app, name="task")
 app.add_typer(runs_commands.app, name="runs")
+app.add_typer(key_commands.app, name="keys")
 app.command("chat")(chat_command.chat)
 
 
@@ -40,6 +42,11 @@ def serve(
     host: str | None = typer.Option(None, help="Address to listen on (default: HOST or 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port to listen on (default: PORT or 8000)."),
     no_scheduler: bool = typer.Option(False, "--no-scheduler", help="Serve the API only; do not schedule."),
+    allow_insecure_public: bool = typer.Option(
+        False,
+        "--allow-insecure-public",
+        help="Listen on a non-loopback address without API keys (only behind something that authenticates).",
+    ),
 ) -> None:
     """Migrate the database, then serve the API and run the scheduler."""
     import uvicorn
@@ -60,6 +67,16 @@ def serve(
     settings = settings.model_copy(update=overrides)
     configure(settings.log_level, settings.log_format)
     upgrade(settings.database_url)
+    from app.security import InsecureBind, check_bind, has_stored_keys
+
+    has_keys = bool(settings.api_key_list) or has_stored_keys(settings.database_url)
+    try:
+        notice = check_bind(settings.host, has_keys, allow_insecure_public)
+    except InsecureBind as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    if notice:
+        typer.echo(notice, err=True)
     # uvicorn stops gracefully on SIGTERM (the lifespan lets runs finish and releases the
     # scheduler lock), then re-raises the signal under the handler that was there before it
     # started; a no-op handler makes that a clean exit 0 instead of death by signal.

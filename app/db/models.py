@@ -66,6 +66,8 @@ class Task(Base):
     max_steps: Mapped[int] = mapped_column(Integer)
     timeout_seconds: Mapped[int] = mapped_column(Integer)
     max_retries: Mapped[int] = mapped_column(Integer)
+    # Where to report runs: {"webhook_url": ..., "email": ..., "on": "failure" | "always"}.
+    notify: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     state: Mapped[str] = mapped_column(String(16), default="active")
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -142,4 +144,4 @@ class ExecutionStep(Base):
 
 
 # Chat tables live in their own module; import them so the metadata (and Alembic) sees them.
-from app.db import chat_models  # noqa: E402, F401
+from app.db import chat_models, ops_models  # noqa: E402, F401

@@ -31,6 +31,7 @@ class RunRequest:
     window_start: datetime | None  # what this run covers: (window_start, window_end]
     window_end: datetime
     recent_outputs: tuple[dict[str, Any], ...] = ()  # newest first: status, finished_at, output excerpt
+    notify: dict[str, Any] | None = None  # the task's notify spec, for the scheduler after the run
     max_total_tokens: int = 100_000  # prompt + completion tokens over the whole run
 
 

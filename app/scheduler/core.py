@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,8 @@ from app import metrics
 from app.clock import Clock
 from app.db.models import Task
 from app.db.repositories import ExecutionRepository, TaskRepository
+from app.notify import Notifier, run_event_if_wanted
+from app.retention import prune
 from app.runner.base import Runner, RunOutcome, RunRequest, StepRecord
 from app.scheduler.aps import FireExecutor, ScheduleTrigger, TaskJobStore, never_called
 from app.scheduler.context import ContextLoader
@@ -34,6 +37,14 @@ from app.schedules import CompiledSchedule
 from app.schedules.of_task import compile_task
 
 log = structlog.get_logger("taskrunner.scheduler")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetentionPolicy:
+    keep_days: int = 90
+    keep_failed_days: int | None = None
+    interval_seconds: float = 3600.0
+
 
 INTERRUPTED_REASON = "the service stopped while this run was in progress"
 
@@ -50,6 +61,8 @@ class SchedulerCore:
         misfire_grace: timedelta = timedelta(seconds=60),
         poll_interval: float = 2.0,
         due_chunk: int = 500,
+        notifier: Notifier | None = None,
+        retention: RetentionPolicy | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._runner = runner
@@ -58,6 +71,8 @@ class SchedulerCore:
         self._grace = misfire_grace
         self._poll_interval = poll_interval
         self._due_chunk = due_chunk
+        self._notifier = notifier
+        self._retention = retention
         self._slots = asyncio.Semaphore(max_concurrent_runs)
         self.writer = RecordWriter(sessionmaker, clock)
         self._contexts = ContextLoader(sessionmaker)
@@ -90,6 +105,8 @@ class SchedulerCore:
         self._aps.start()
         await self._pickup_queued()
         self._poller = asyncio.create_task(self._poll_loop(), name="scheduler-poll")
+        if self._retention is not None:
+            self._spawn(self._prune_loop(self._retention))
         log.info("scheduler.started", tasks=loaded)
 
     async def stop(self, grace_seconds: float = 30.0) -> None:
@@ -200,6 +217,22 @@ class SchedulerCore:
                 )
         if fires:
             await asyncio.gather(*fires, return_exceptions=True)
+
+    async def _prune_loop(self, policy: RetentionPolicy) -> None:
+        """Prune old records now and then every ``policy.interval_seconds``, in small batches."""
+        while True:
+            try:
+                removed = await prune(
+                    self._sessionmaker,
+                    now=self._clock.now(),
+                    keep_days=policy.keep_days,
+                    keep_failed_days=policy.keep_failed_days,
+                )
+                if removed:
+                    log.info("retention.pruned", executions=removed)
+            except Exception as exc:  # pruning is housekeeping: log, retry next round
+                log.warning("retention.failed", error=str(exc).splitlines()[0])
+            await asyncio.sleep(policy.interval_seconds)
 
     def _remove_job(self, task_id: int) -> None:
         assert self._aps is not None
@@ -317,6 +350,7 @@ class SchedulerCore:
                     cost_usd=outcome.cost_usd,
                 )
                 metrics.run_finished(outcome.status, (finished - started).total_seconds())
+                self._notify(request, outcome, scheduled_for, finished)
                 log_finish = bound.debug if outcome.status == "succeeded" else bound.warning
                 log_finish("run.finished", status=outcome.status, error=outcome.error)
         except asyncio.CancelledError:
@@ -325,6 +359,25 @@ class SchedulerCore:
                 execution_id, status="interrupted", reason=INTERRUPTED_REASON, finished_at=self._clock.now()
             )
             raise
+
+    def _notify(self, request: RunRequest, outcome: RunOutcome, scheduled_for: datetime, finished: datetime) -> None:
+        if self._notifier is None:
+            return
+        event = run_event_if_wanted(
+            request.notify,
+            task_id=request.task_id,
+            task_name=request.task_name,
+            execution_id=request.execution_id,
+            status=outcome.status,
+            output=outcome.output,
+            error=outcome.error,
+            cost_usd=outcome.cost_usd,
+            scheduled_for=scheduled_for,
+            finished_at=finished,
+        )
+        if event is not None:
+            # Delivery (with its retries) runs beside the scheduler and never fails the run.
+            self._spawn(self._notifier.deliver(event))
 
     async def _call_runner(self, request: RunRequest, bound: Any) -> RunOutcome:
         async def on_step(step: StepRecord) -> None:
@@ -374,6 +427,7 @@ class SchedulerCore:
             scheduled_for=scheduled_for,
             window_start=window_start,
             window_end=scheduled_for,
+            notify=task.notify,
             recent_outputs=tuple(
                 {
                     "execution_id": r.id,

@@ -21,8 +21,9 @@ from app import metrics
 from app.clock import Clock
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.repositories import ExecutionRepository
+from app.notify import Notifier
 from app.runner.base import PreviousRuns, Runner
-from app.scheduler.core import SchedulerCore
+from app.scheduler.core import RetentionPolicy, SchedulerCore
 from app.scheduler.leader import LeaderLock, leader_lock_for
 
 log = structlog.get_logger("taskrunner.scheduler")
@@ -65,6 +66,8 @@ class SchedulerService:
         lock_retry_seconds: float = 2.0,
         stop_grace_seconds: float = 30.0,
         lock: LeaderLock | None = None,
+        notifier_factory: Callable[[async_sessionmaker[AsyncSession]], Notifier] | None = None,
+        retention: RetentionPolicy | None = None,
     ) -> None:
         self._url = database_url
         self._runner_factory = runner_factory
@@ -75,6 +78,8 @@ class SchedulerService:
         self._lock_retry = lock_retry_seconds
         self._stop_grace = stop_grace_seconds
         self._lock = lock or leader_lock_for(database_url)
+        self._notifier_factory = notifier_factory
+        self._retention = retention
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stopping: asyncio.Event | None = None
@@ -138,6 +143,8 @@ class SchedulerService:
                     default_model=self._default_model,
                     max_concurrent_runs=self._max_runs,
                     misfire_grace=self._grace,
+                    notifier=self._notifier_factory(sessions) if self._notifier_factory else None,
+                    retention=self._retention,
                 )
                 try:
                     await core.start()

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.notify import NotifySpec
 from app.schedules.spec import ScheduleSpec
 
 MissedRunPolicy = Literal["skip", "catchup", "fail"]
@@ -25,6 +26,7 @@ class _Options(BaseModel):
     timeout_seconds: int | None = Field(default=None, ge=1, le=86_400)
     max_retries: int | None = Field(default=None, ge=0, le=10)
     enabled: bool | None = None
+    notify: NotifySpec | None = Field(default=None, description="where to report runs: webhook and/or e-mail")
 
 
 class TaskCreate(_Options):

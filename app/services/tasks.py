@@ -77,6 +77,7 @@ class TaskService:
             timeout_seconds=data.timeout_seconds or inputs.DEFAULT_TIMEOUT_SECONDS,
             max_retries=data.max_retries if data.max_retries is not None else inputs.DEFAULT_MAX_RETRIES,
             state="active" if data.enabled is not False else "paused",
+            notify=data.notify.model_dump(mode="json") if data.notify else None,
             revision=1,
             created_at=now,
             updated_at=now,
@@ -110,6 +111,8 @@ class TaskService:
             if data.missed_run_policy is None:
                 raise ValidationFailed("`missed_run_policy` cannot be null")
             task.missed_run_policy = data.missed_run_policy
+        if "notify" in fields:
+            task.notify = data.notify.model_dump(mode="json") if data.notify else None
         if "tools" in fields:
             task.tools = _check_tools(data.tools or [])
         if "schedule" in fields:
