@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -31,3 +32,13 @@ def db_url(migrated_url: str) -> str:
     """The session's database, emptied before each test."""
     database.wipe(migrated_url)
     return migrated_url
+
+
+@pytest.fixture(autouse=True)
+async def _close_litellm_clients() -> AsyncIterator[None]:
+    """litellm caches HTTP sessions per event loop; close them before the test's loop goes away."""
+    yield
+    litellm = sys.modules.get("litellm")
+    if litellm is not None:
+        await litellm.close_litellm_async_clients()
+        litellm.in_memory_llm_clients_cache.flush_cache()
