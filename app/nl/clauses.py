@@ -8,33 +8,53 @@ from __future__ import annotations
 
 import re
 
-from app.nl.times import NUMBER, UNIT
+from app.nl.times import ATOM, HOUR_WORD, NUMBER, UNIT, WINDOW_ATOM
 
 _I = re.IGNORECASE
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY_ABBR = r"(?:mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)"
-DAY_ATOM = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)days?|" + _DAY_ABBR + r"\.?|week\s?days?|week-?ends?)"
+_WORK_DAYS = r"(?:business|working|work)\s?days?"
+DAY_ATOM = (
+    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)days?|"
+    + _DAY_ABBR
+    + r"\.?|week\s?days?|week-?ends?|"
+    + _WORK_DAYS
+    + ")"
+)
 MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
+_MONTH_WORD = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)"
+)
 ORD = r"\d{1,2}(?:st|nd|rd|th)"
+_PART = r"(?:morning|afternoon|evening|night)"
 _LIST_SEP = r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s*|/\s*)"
 _RANGE_SEP = r"\s*(?:-|–|to|through|thru)\s*"
+# "the weekly report", "our daily standup": an adjective, not a frequency.
+_NOT_ADJECTIVE = r"(?<!\bthe )(?<!\ba )(?<!\ban )(?<!\bmy )(?<!\bour )(?<!\byour )(?<!\btheir )(?<!\bits )(?<!\bthis )"
 
 # -- once ------------------------------------------------------------------------------
 ISO_DATE = re.compile(
     r"\b(?:on\s+)?(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})(?:[t ](?P<hh>\d{2}):(?P<mm>\d{2})(?::00)?)?\b", _I
 )
+# Also the date of a yearly schedule: "every 15th of december", "each march 1st".
 NAMED_DATE = re.compile(
-    r"\b(?:on\s+)?(?:the\s+)?(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>" + MONTH + r")"
-    r"|(?P<m2>" + MONTH + r")\.?\s+(?:the\s+)?(?P<d2>\d{1,2})(?:st|nd|rd|th)?)"
-    r"(?:,?\s+(?P<y>\d{4}))?\b(?!:)",
+    r"\b(?:(?P<ev>every|each)\s+)?(?:on\s+)?(?:the\s+)?(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>"
+    + MONTH
+    + r")|(?P<m2>"
+    + MONTH
+    + r")\.?\s+(?:the\s+)?(?P<d2>\d{1,2})(?:st|nd|rd|th)?)(?:,?\s+(?P<y>\d{4}))?\b(?!:)",
     _I,
 )
+# "today", "tomorrow morning", "tonight", "this evening", "next friday", "the day after tomorrow".
 DAY_ANCHOR = re.compile(
-    r"\b(?:(?P<w>today|tomorrow)|next\s+(?P<day>(?:mon|tues|wednes|thurs|fri|satur|sun)day|" + _DAY_ABBR + r"))"
-    r"\b(?!')",
+    r"\b(?:(?P<dat>(?:the\s+)?day\s+after\s+tomorrow)|(?P<w>today|tomorrow|tonight)"
+    r"|next\s+(?P<day>(?:mon|tues|wednes|thurs|fri|satur|sun)day|" + _DAY_ABBR + r")"
+    r"|(?P<this>this)(?=\s+(?:morning|afternoon|evening)\b))"
+    r"(?:\s+(?P<part>" + _PART + r"))?\b(?!')",
     _I,
 )
 RELATIVE = re.compile(
@@ -55,18 +75,26 @@ HOURLY_AT = re.compile(
     _I,
 )
 HOURLY = re.compile(r"\bhourly\b", _I)
-# "the weekly report", "our daily standup": an adjective, not a frequency.
-_NOT_ADJECTIVE = r"(?<!\bthe )(?<!\ba )(?<!\ban )(?<!\bmy )(?<!\bour )(?<!\byour )(?<!\btheir )(?<!\bits )(?<!\bthis )"
+# With an interval: "every 2 hours between 9 and 17", "every 30 minutes from 9:00 to 16:30".
+WINDOW = re.compile(
+    r"\b(?:between|from)\s+(?P<a>" + WINDOW_ATOM + r")\s*(?:and\s+|to\s+|-\s*|–\s*)(?P<b>" + ATOM + r")", _I
+)
 FREQ = re.compile(
     _NOT_ADJECTIVE
-    + r"\b(?:(?P<daily>daily|every\s*day|each\s+day|every\s+single\s+day|nightly|once\s+a\s+day|once\s+daily)"
+    + r"\b(?:(?P<daily>daily|every\s*day|each\s+day|every\s+single\s+day|(?P<nightly>nightly)|once\s+a\s+day"
+    r"|once\s+daily|(?:every|each)\s+(?P<dpart>" + _PART + r"))"
     r"|(?P<weekly>weekly|every\s+week|each\s+week|once\s+a\s+week)"
     r"|(?P<monthly>monthly|every\s+month|each\s+month|once\s+a\s+month)"
+    r"|(?P<quarterly>quarterly|(?:every|each|once\s+a)\s+quarter(?!\s+(?:of\s+an\s+)?hour|\s+past|\s+to))"
     r"|(?P<twice>twice\s+(?:a\s+day|daily|per\s+day)|(?P<k>two|three|four|\d)\s+times\s+(?:a|per)\s+day))\b(?!')",
     _I,
 )
+# With a named date: "every year on march 1st", "on the 1st of january every year".
+YEARLY = re.compile(_NOT_ADJECTIVE + r"\b(?:yearly|annually|(?:every|each)\s+year|once\s+a\s+year)\b(?!')", _I)
+# "check the work days", "my mondays": a noun in the instructions (LEFTOVER then refuses).
 DAYS = re.compile(
-    r"\b(?:(?P<lead>every|each|on|from)\s+(?:the\s+)?)?(?P<list>"
+    _NOT_ADJECTIVE
+    + r"\b(?:(?P<lead>every|each|on|from)\s+(?:the\s+)?)?(?P<list>"
     + DAY_ATOM
     + r"(?:(?:"
     + _LIST_SEP
@@ -74,7 +102,9 @@ DAYS = re.compile(
     + _RANGE_SEP
     + r")"
     + DAY_ATOM
-    + r")*)\b(?!')",
+    + r")*)(?:\s+(?P<dpart>"
+    + _PART
+    + r")s?)?\b(?!')",
     _I,
 )
 DAY_SPLIT = re.compile(_LIST_SEP, _I)
@@ -95,16 +125,23 @@ DOM_SPLIT = re.compile(_LIST_SEP + r"(?:the\s+)?", _I)
 
 # -- timezones -------------------------------------------------------------------------
 IANA = re.compile(
-    r"(?:\b(?:in\s+)?(?:the\s+)?time\s?zone\s*:?\s*|\bin\s+|,\s*)?\b(?P<z>[a-z]+/[a-z_\-]+(?:/[a-z_\-]+)?)"
-    r"(?:\s+time(?:zone)?)?\b",
+    r"(?:\b(?:in\s+)?(?:the\s+)?time\s?zone\s*:?\s*|\bin\s+|,\s*)?\b(?P<z>[a-z]+/[a-z0-9_\-+]+(?:/[a-z0-9_\-+]+)?)"
+    r"(?:\s+time(?:zone)?)?(?![\w+\-/])",
+    _I,
+)
+# "UTC+2", "GMT-5", "utc +05:30": only whole hours have an IANA name (Etc/GMT-2 is UTC+2).
+OFFSET = re.compile(
+    r"(?<![/\w])(?:\(\s*)?(?:in\s+)?(?P<z>utc|gmt)\s*(?P<sign>[+\-−])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?(?![\d:])"
+    r"(?:\s*\))?",
     _I,
 )
 ZONE_WORD = re.compile(r"\b(?:time\s?zone|time)\b", _I)
 ZONE_BEFORE = re.compile(r"(?:(?:\bin\s+|,\s*|\()(?:the\s+)?)?((?:[^\W\d_]+\s+){0,2}[^\W\d_]+)\s*$")
 ZONE_AFTER = re.compile(r"\s*(?:\(|,\s*)?(?:in\s+)?(?:the\s+)?((?:[^\W\d_]+)(?:\s+[^\W\d_]+){0,2})\)?")
 LOCAL_TIME = re.compile(r"\b(?:in\s+)?(?:my\s+)?local\s+time\b|\b(?:in\s+)?my\s+time\s?zone\b", _I)
+# Two-letter ones ("PT", "ET") are words too ("the ET dashboard"): only right after a clock time.
 ABBREVIATION = re.compile(
-    r"(?:\bin\s+)?\b(?P<z>UTC|GMT|BST|PST|PDT|PT|MST|MDT|CST|CDT|EST|EDT|ET|AKST|HST|WET|WEST|CET|CEST|EET|EEST"
+    r"(?:\bin\s+)?\b(?P<z>UTC|GMT|BST|PST|PDT|MST|MDT|CST|CDT|EST|EDT|AKST|HST|WET|WEST|CET|CEST|EET|EEST"
     r"|MSK|IST|SGT|HKT|JST|KST|AEST|AEDT|NZST|NZDT|BRT)\b"
 )
 # Place names that are also ordinary words: never read as a zone without "time" after them.
@@ -115,23 +152,24 @@ NOT_PLACES = frozenset(
 )  # fmt: skip
 
 # -- refusals --------------------------------------------------------------------------
-_DAYISH = r"(?:mon|tue|wed|thu|fri|sat|sun|weekday|weekend|business|working|week\b(?!')|day\b(?!'))"
+_DAYISH = r"(?:mon|tue|wed|thu|fri|sat|sun|weekday|weekend|business|working|work|week\b(?!')|day\b(?!'))"
+_COUNT = r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten)"
 REFUSE = re.compile(
     r"\bevery\s+other\b|\b(?:every|each)\s+(?:second|third|fourth)\s+" + _DAYISH + r"|\balternat"
     r"|\b(?:first|second|third|fourth|fifth|last|final|penultimate|1st|2nd|3rd|4th|5th)\s+"
     + _DAYISH
     + r"|\bend\s+of\s+(?:the\s+|each\s+|every\s+)?(?:day|week|month|quarter|year)"
     r"|\b(?:start|beginning)\s+of\s+(?:the\s+|each\s+|every\s+)?(?:week|month|quarter|year)"
-    r"|\bbi-?(?:weekly|monthly|annual)|\bfortnight|\bquarterly|\bsemi-?annual|\byearly\b|\bannually\b"
-    r"|\b(?:every|each)\s+(?:year|" + NUMBER + r"\s+(?:weeks?|months?|years?))\b"
-    r"|\bexcept\b|\bexcluding\b|\bbut\s+not\b|\bunless\b|\bholiday|\b(?:business|working)\s+days?\b|\bworkdays?\b"
-    r"|\bbetween\b|\buntil\b|\btill\b|\bstarting\b|\bbeginning\b|\bfrom\s+(?:today|tomorrow|next)\b"
-    r"|\b(?:after|before|around|about|by)\s+(?:\d|noon|midnight)|\bapprox|\bsometime|\bor\s+so\b"
-    r"|\b(?:few|couple|several)\s+(?:of\s+)?(?:minutes|hours|days)|\b(?:utc|gmt)\s*[+-]\s*\d|[+-]\d{2}:\d{2}\b"
+    r"|\bbi-?(?:weekly|monthly|annual)|\bfortnight|\bsemi-?annual"
+    r"|\b(?:every|each)\s+" + NUMBER + r"\s+(?:weeks?|months?|years?|quarters?)\b"
+    r"|\bexcept\b|\bexcluding\b|\bbut\s+not\b|\bunless\b|\bholiday"
+    r"|\b" + _COUNT + r"\s+(?:" + _WORK_DAYS + r"|week\s?days|(?:mon|tues|wednes|thurs|fri|satur|sun)days?)\b"
+    r"|\buntil\b|\btill\b|\bstarting\b|\bbeginning\b|\bfrom\s+(?:today|tomorrow|next)\b"
+    r"|\b(?:after|before|around|about|by)\s+(?:\d|noon|midnight|" + HOUR_WORD + r"\b)|\bapprox|\bsometime|\bor\s+so\b"
+    r"|\b(?:few|couple|several)\s+(?:of\s+)?(?:minutes|hours|days)"
     r"|\bfor\s+(?:\d+|the\s+next|a|one|two|three)\s+(?:days|weeks|months)\b|\btimes\s+(?:a|per)\s+(?:week|month|year)"
-    r"|\b(?:every|each)\s+(?:morning|evening|afternoon|night|noon|lunch)"
-    r"|\b(?:in\s+the|this|tomorrow|tonight|today)\s+(?:morning|evening|afternoon|night)|\btonight\b"
-    r"|\bhalf\s+past|\bquarter\s+(?:past|to)\b|\bpast\s+(?:\d|noon|midnight)|\bday\s+after\s+tomorrow"
+    r"|\b(?:every|each)\s+(?:noon|lunch)"
+    r"|(?<!\bhalf )(?<!\bquarter )\bpast\s+(?:\d|noon|midnight|" + HOUR_WORD + r"\b)"
     r"|\bthis\s+" + _DAYISH + r"|\bnext\s+(?:week|month|year)\b(?!')|\bweek\s+from\b|\blast\s+week\s+of",
     _I,
 )
@@ -139,13 +177,21 @@ REFUSE = re.compile(
 LEFTOVER = re.compile(
     r"\b(?:every|each)\s+(?:" + NUMBER + r"\b|" + UNIT + r"|" + DAY_ATOM + r"|month|year|other|half|quarter"
     r"|morning|evening|night|afternoon|single|day)\b"
-    r"|" + _NOT_ADJECTIVE + r"\b(?:daily|weekly|monthly|hourly|nightly|everyday|twice|thrice)\b(?!')"
+    r"|" + _NOT_ADJECTIVE + r"\b(?:daily|weekly|monthly|hourly|nightly|everyday|twice|thrice|yearly|annually"
+    r"|quarterly)\b(?!')"
     r"|\b(?:today|tomorrow|tonight)\b(?!')|\b(?:every|each)\s*\x00"
-    r"|\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)days?|week\s?days?|week-?ends?)\b(?!')"
+    r"|\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)days?|week\s?days?|week-?ends?|" + _WORK_DAYS + r")\b(?!')"
     r"|\b\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)(?![a-z])|(?<![\w:/.])\d{1,2}:\d{2}\b|\bat\s+\d"
     r"|\b(?:noon|midnight|midday|o'?clock)\b|(?<!\w)@\s*\d|\b\d{1,2}(?:st|nd|rd|th)\b"
     r"|\b" + MONTH + r"\.?\s+\d{1,2}\b|\b\d{1,2}\s+" + MONTH + r"\b|\bin\s+" + NUMBER + r"\s+" + UNIT + r"\b"
-    r"|(?<!:)\b:\d{2}\b",
+    r"|(?<!:)\b:\d{2}\b"
+    r"|\b(?:in\s+the|this|tomorrow|today|tonight)\s+" + _PART + r"|\bat\s+night\b"
+    r"|\b(?:half|quarter)\s+(?:past|to)\b|\b(?:at|@)\s*" + HOUR_WORD + r"\b"
+    r"|\b" + HOUR_WORD + r"\s*(?:a\.?m\.?|p\.?m\.?)(?![a-z])|\bbetween\b|\bfrom\s+(?:\d|noon|midnight)"
+    r"|\b(?:utc|gmt)\s*[+\-−]\s*\d|[+\-−]\d{1,2}:\d{2}\b"
+    r"|\b(?:in|during|throughout|through|of|from)\s+" + _MONTH_WORD + r"\b"
+    r"|\b(?:january|february|march|april|june|july|august|september|october|november|december)\b"
+    r"|\b(?:on|by|for|from)\s+\d{1,2}[./-]\d{1,2}\b",
     _I,
 )
 UNKNOWN_ZONE = re.compile(r"\b[A-Z][a-z]+\s+time\b(?!\s?zone)")

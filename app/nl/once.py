@@ -1,4 +1,4 @@
-"""One-time phrases: "tomorrow at 3pm", "in 2 hours", "next Friday at 10", "on 2026-12-24 at 18:00".
+"""One-time phrases: "tomorrow at 3pm", "in 2 hours", "next Friday at 10", "tonight at 8", "on 2026-12-24 at 18:00".
 
 Dates and clock times are computed from ``now`` on the wall clock of the resolved
 zone; the instant itself is checked (not in the past) by ``compile_schedule``.
@@ -33,6 +33,7 @@ def once_spec(
     tz: ZoneInfo,
     now: datetime,
     assumptions: list[str],
+    part: str | None = None,
 ) -> tuple[OnceSpec, bool]:
     """The one-time schedule and whether it is clock-free (a pure delay such as "in 2 hours")."""
     local_now = now.astimezone(tz)
@@ -46,6 +47,8 @@ def once_spec(
     if len(times) != 1:
         raise Refuse  # a day with no time, or several times: not one instant
     clock = times[0]
+    if part == "night" and clock.hour < 12:
+        raise Refuse  # "tomorrow night at 1am": the night of tomorrow is the day after
     if iso:
         day = _date(int(iso[0].group("y")), int(iso[0].group("mo")), int(iso[0].group("d")))
     elif named:
@@ -53,6 +56,9 @@ def once_spec(
     else:
         day = _anchor_date(anchor[0], local_now.date(), assumptions)
     at = _wall(day, clock)
+    later_today = anchor and (anchor[0].group("this") or (anchor[0].group("w") or "").lower() == "tonight")
+    if later_today and at.replace(tzinfo=tz) <= now:
+        raise Refuse  # "tonight at 8" said at 21:00: tomorrow, or a mistake? Let the LLM ask.
     return OnceSpec(at=at, timezone=tz.key), False
 
 
@@ -101,8 +107,10 @@ def _named_date(m: re.Match[str], clock: ClockTime, local_now: datetime, assumpt
 
 def _anchor_date(m: re.Match[str], today: date, assumptions: list[str]) -> date:
     word = (m.group("w") or "").lower()
-    if word == "today":
+    if word in {"today", "tonight"} or m.group("this"):
         return today
+    if m.group("dat"):
+        return today + timedelta(days=2)
     if word == "tomorrow":
         return today + timedelta(days=1)
     target = next(i for i, d in enumerate(DAY_NAMES) if d.startswith(m.group("day").lower()[:3]))

@@ -1,4 +1,4 @@
-"""Recurring phrases as 5-field cron or an interval: days of the week, days of the month, clock times.
+"""Recurring phrases as 5-field cron or an interval: days of the week and month, dates, clock times, windows.
 
 Only what standard cron says exactly is produced. Restricting both the day of
 the month and the day of the week is refused, since cron then fires on days
@@ -11,10 +11,12 @@ import re
 
 from app.nl.clauses import DAY_NAMES, DAY_RANGE, DAY_SPLIT, DOM_SPLIT, Refuse
 from app.nl.once import unit_seconds
-from app.nl.times import ClockTime, number
+from app.nl.times import ClockTime, number, parse_time
 from app.schedules.spec import CronSpec, IntervalSpec
 
 _MAX_INTERVAL = 366 * 86400
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def hourly_or_interval(
@@ -30,15 +32,7 @@ def hourly_or_interval(
     if not interval:
         assumptions.append("'hourly' read as at minute 0 of every hour")
         return CronSpec(cron="0 * * * *", timezone=tz), False
-    m = interval[0]
-    if m.group("half"):
-        seconds = 1800
-    elif m.group("quarter"):
-        seconds = 900
-    elif m.group("u1"):
-        seconds = unit_seconds(m.group("u1"))
-    else:
-        seconds = number(m.group("n")) * unit_seconds(m.group("u"))
+    seconds = _interval_seconds(interval[0])
     if not 1 <= seconds <= _MAX_INTERVAL:
         raise Refuse
     if seconds >= 86400:
@@ -50,22 +44,13 @@ def cron_text(
     dom: list[re.Match[str]],
     freq: list[re.Match[str]],
     days: list[re.Match[str]],
+    annual: list[re.Match[str]],
     times: list[ClockTime],
     assumptions: list[str],
 ) -> str:
-    """The cron expression for day-of-month / frequency / day-of-week clauses and clock times."""
+    """The cron expression for day-of-month / frequency / day-of-week / yearly-date clauses and clock times."""
     f = freq[0] if freq else None
-    weekly = bool(f and f.group("weekly"))
-    monthly = bool(f and f.group("monthly"))
-    dows = _days_of_week(days[0], weekly) if days else None
-    doms = _days_of_month(dom[0], monthly, assumptions) if dom else None
-    if dows is not None and doms is not None:
-        raise Refuse  # cron would fire on either; never what "the 1st Monday" means
-    if (weekly and dows is None) or (monthly and dows is not None) or (f and f.group("daily") and doms):
-        raise Refuse
-    if monthly and doms is None:
-        doms = "1"
-        assumptions.append(f"'{f.group(0) if f else 'monthly'}' read as on the 1st of every month")
+    doms, months, dows = _day_fields(dom, f, days, annual, assumptions)
     if f and f.group("twice"):
         wanted = 2 if f.group("k") is None else number(f.group("k"))
         if len(times) != wanted:
@@ -77,12 +62,105 @@ def cron_text(
     if len(minutes) != 1:
         raise Refuse  # 9:00 and 17:30 need two cron lines
     hours = ",".join(str(h) for h in sorted({t.hour for t in times}))
-    return f"{minutes.pop()} {hours} {doms or '*'} * {dows or '*'}"
+    return f"{minutes.pop()} {hours} {doms} {months} {dows}"
+
+
+def window_cron(
+    window: re.Match[str],
+    interval: list[re.Match[str]],
+    hourly: list[re.Match[str]],
+    dom: list[re.Match[str]],
+    freq: list[re.Match[str]],
+    days: list[re.Match[str]],
+    assumptions: list[str],
+) -> str:
+    """ "every 2 hours between 9 and 17" as "0 9-17/2 * * *": only when one cron line fires exactly then."""
+    f = freq[0] if freq else None
+    if len(interval + hourly) != 1 or (f and not f.group("daily")) or (f and (f.group("dpart") or f.group("nightly"))):
+        raise Refuse
+    first, last = parse_time(window.group("a")), parse_time(window.group("b"))
+    if first is None or last is None or (last.hour, last.minute) <= (first.hour, first.minute):
+        raise Refuse  # an unreadable end, or a window across midnight
+    seconds = _interval_seconds(interval[0]) if interval else 3600
+    if seconds % 3600 == 0 and seconds < 86400 and first.minute == last.minute:
+        step = seconds // 3600
+        minute, hours = str(first.minute), f"{first.hour}-{last.hour}" + (f"/{step}" if step > 1 else "")
+    elif seconds % 60 == 0 and seconds < 3600 and 3600 % seconds == 0 and first.minute == 0:
+        step = seconds // 60
+        if last.minute != 60 - step:
+            raise Refuse  # 09:00-17:00 every 30 min ends with a lone 17:00: not one cron line
+        minute = f"*/{step}"
+        hours = str(first.hour) if first.hour == last.hour else f"{first.hour}-{last.hour}"
+    else:
+        raise Refuse
+    for t in (first, last):
+        if t.assumption:
+            assumptions.append(t.assumption)
+    assumptions.append(
+        f"'{window.group(0)}' read as from {first.hour:02d}:{first.minute:02d} to "
+        f"{last.hour:02d}:{last.minute:02d}, both included"
+    )
+    doms, months, dows = _day_fields(dom, f, days, [], assumptions)
+    return f"{minute} {hours} {doms} {months} {dows}"
+
+
+def _day_fields(
+    dom: list[re.Match[str]],
+    f: re.Match[str] | None,
+    days: list[re.Match[str]],
+    annual: list[re.Match[str]],
+    assumptions: list[str],
+) -> tuple[str, str, str]:
+    """Day-of-month, month and day-of-week cron fields."""
+    if annual:
+        if dom or days or f:
+            raise Refuse
+        return _yearly_date(annual[0])
+    weekly = bool(f and f.group("weekly"))
+    monthly = bool(f and f.group("monthly"))
+    quarterly = bool(f and f.group("quarterly"))
+    dows = _days_of_week(days[0], weekly, assumptions) if days else None
+    doms = _days_of_month(dom[0], monthly or quarterly, assumptions) if dom else None
+    if dows is not None and doms is not None:
+        raise Refuse  # cron would fire on either; never what "the 1st Monday" means
+    if (weekly and dows is None) or ((monthly or quarterly) and dows is not None) or (f and f.group("daily") and doms):
+        raise Refuse
+    if quarterly and dom and dom[0].group("suffix"):
+        raise Refuse  # "quarterly on the 1st of every month"
+    if (monthly or quarterly) and doms is None:
+        doms = "1"
+        which = " of every month" if monthly else ""
+        assumptions.append(f"'{f.group(0) if f else 'monthly'}' read as on the 1st{which}")
+    months = "*"
+    if quarterly:
+        months = "1,4,7,10"
+        assumptions.append("quarters read as starting in January: runs in January, April, July and October")
+    return doms or "*", months, dows or "*"
+
+
+def _yearly_date(m: re.Match[str]) -> tuple[str, str, str]:
+    if m.group("y"):
+        raise Refuse  # "every year on march 1st 2027"
+    month = _MONTHS.index((m.group("m1") or m.group("m2"))[:3].lower()) + 1
+    day = int(m.group("d1") or m.group("d2"))
+    if not 1 <= day <= _MONTH_DAYS[month] or (month, day) == (2, 29):
+        raise Refuse  # "every 31st of april"; 29 February fires only in leap years: let the LLM ask
+    return str(day), str(month), "*"
+
+
+def _interval_seconds(m: re.Match[str]) -> int:
+    if m.group("half"):
+        return 1800
+    if m.group("quarter"):
+        return 900
+    if m.group("u1"):
+        return unit_seconds(m.group("u1"))
+    return number(m.group("n")) * unit_seconds(m.group("u"))
 
 
 def _day_number(atom: str) -> list[int]:
     word = atom.lower().rstrip(".").replace(" ", "").replace("-", "")
-    if word.startswith("weekday"):
+    if word.startswith(("weekday", "business", "working", "workday")):
         return [1, 2, 3, 4, 5]
     if word.startswith("weekend"):
         return [6, 0]
@@ -92,10 +170,14 @@ def _day_number(atom: str) -> list[int]:
     raise Refuse
 
 
-def _days_of_week(m: re.Match[str], weekly: bool) -> str:
+def _days_of_week(m: re.Match[str], weekly: bool, assumptions: list[str]) -> str:
     lead = (m.group("lead") or "").lower()
     text = m.group("list")
     plural = any(w.lower().endswith("s") and not w.lower().endswith(("tues", "thurs")) for w in text.split())
+    plural = plural or bool(m.group("dpart") and m.group(0).lower().endswith("s"))  # "monday mornings"
+    work = re.search(r"(?:business|working|work)\s?days?", text, re.IGNORECASE)
+    if work:
+        assumptions.append(f"'{work.group(0)}' read as Monday to Friday (public holidays are not skipped)")
     ranged = DAY_RANGE.search(text) is not None  # "monday to friday" is a recurring span
     if not (lead in {"every", "each", "from"} or plural or weekly or ranged):
         raise Refuse  # "on Monday at 9": this Monday once, or every Monday?

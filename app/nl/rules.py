@@ -20,10 +20,11 @@ from app.nl.clauses import Refuse as _Refuse
 from app.nl.once import once_spec as _once
 from app.nl.recurring import cron_text as _cron
 from app.nl.recurring import hourly_or_interval as _hourly_or_interval
+from app.nl.recurring import window_cron as _window_cron
 from app.nl.result import ParsedDescription
 from app.nl.times import TIME_LIST, ClockTime, parse_time_list
 from app.nl.wording import QUOTED, URL, instructions_from, name_from
-from app.nl.zones import ZoneReading, abbreviation_reading, iana_name, place_zone
+from app.nl.zones import ZoneReading, abbreviation_reading, iana_name, offset_reading, place_zone
 from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec
 from app.schedules.timezones import resolve_timezone
 
@@ -71,9 +72,11 @@ def _parse(scan: _Scan, default_timezone: str | None, now: datetime) -> ParsedDe
     named = scan.take(C.NAMED_DATE)
     anchor = scan.take(C.DAY_ANCHOR)
     relative = scan.take(C.RELATIVE)
+    window = scan.take(C.WINDOW)
     hourly_at = scan.take(C.HOURLY_AT)
     interval = scan.take(C.INTERVAL)
     hourly = scan.take(C.HOURLY)
+    yearly = scan.take(C.YEARLY)
     dom = scan.take(C.DOM)
     freq = scan.take(C.FREQ)
     days = scan.take(C.DAYS)
@@ -83,21 +86,34 @@ def _parse(scan: _Scan, default_timezone: str | None, now: datetime) -> ParsedDe
         raise _Refuse
     tz_name = _zone_name(scan, default_timezone, assumptions)
     tz = resolve_timezone(tz_name)
-    times = _times(times_m, assumptions)
-    once = iso or named or anchor or relative
-    recurring = hourly_at or interval or hourly or dom or freq or days
+    part = _part(anchor, freq, days, times_m)
+    times = _times(times_m, part, assumptions)
+    if part and not times:
+        raise _Refuse  # "every morning", "tomorrow evening": which time?
+    # "every 15th of december", "on the 1st of january every year": a date that recurs.
+    annual = named if yearly or (named and named[0].group("ev")) else []
+    if yearly and not annual:
+        raise _Refuse
+    once = iso or (named if not annual else []) or anchor or relative
+    recurring = hourly_at or interval or hourly or dom or freq or days or annual
     if (once and recurring) or len(once) > 1 or not (once or recurring):
         raise _Refuse
     schedule: CronSpec | OnceSpec | IntervalSpec
     clock_free = False
-    if once:
-        schedule, clock_free = _once(iso, named, anchor, relative, times, tz, now, assumptions)
+    if window:
+        if times or hourly_at or annual or not (interval or hourly):
+            raise _Refuse  # "every day between 9 and 5": how often?
+        schedule = CronSpec(
+            cron=_window_cron(window[0], interval, hourly, dom, freq, days, assumptions), timezone=tz.key
+        )
+    elif once:
+        schedule, clock_free = _once(iso, named, anchor, relative, times, tz, now, assumptions, part)
     elif hourly_at or interval or hourly:
-        if times or dom or freq or days or len(hourly_at + interval + hourly) > 1:
+        if times or dom or freq or days or annual or len(hourly_at + interval + hourly) > 1:
             raise _Refuse
         schedule, clock_free = _hourly_or_interval(hourly_at, interval, tz.key, assumptions)
     else:
-        schedule = CronSpec(cron=_cron(dom, freq, days, times, assumptions), timezone=tz.key)
+        schedule = CronSpec(cron=_cron(dom, freq, days, annual, times, assumptions), timezone=tz.key)
     if not clock_free:
         _note_default_zone(scan, default_timezone, tz.key, assumptions)
     instructions = instructions_from(scan.text, scan.s)
@@ -109,6 +125,32 @@ def _parse(scan: _Scan, default_timezone: str | None, now: datetime) -> ParsedDe
         parser="rules",
         assumptions=assumptions,
     )
+
+
+def _part(
+    anchor: list[re.Match[str]], freq: list[re.Match[str]], days: list[re.Match[str]], times: list[re.Match[str]]
+) -> str | None:
+    """The one part of the day said ("tonight", "every morning", "at 9 in the evening"), if any."""
+    parts: set[str] = set()
+    for m in anchor:
+        if (m.group("w") or "").lower() == "tonight":
+            parts.add("night" if m.group("part") else "tonight")
+        if m.group("part"):
+            parts.add(m.group("part").lower())
+    for m in freq:
+        if m.group("dpart"):
+            parts.add(m.group("dpart").lower())
+        elif m.group("nightly") and times:
+            parts.add("night")
+    for m in days:
+        if m.group("dpart"):
+            parts.add(m.group("dpart").lower())
+    for m in times:
+        if m.group("part") or m.group("night"):
+            parts.add((m.group("part") or "night").lower())
+    if len(parts) > 1:
+        raise _Refuse  # "every morning at 9 in the evening"
+    return parts.pop() if parts else None
 
 
 # -- timezones -------------------------------------------------------------------------
@@ -133,6 +175,12 @@ def _take_zones(scan: _Scan, times_m: list[re.Match[str]]) -> None:
                 scan.consume(start, m.end())
                 scan.zones.append(reading)
                 break
+    for m in list(C.OFFSET.finditer(scan.s)):
+        reading = offset_reading(m.group("z"), m.group("sign"), m.group("h"), m.group("m"))
+        if reading is None:
+            raise _Refuse  # "UTC+05:30", "UTC+15": no IANA name says it
+        scan.consume(*m.span())
+        scan.zones.append(reading)
     for m in list(C.LOCAL_TIME.finditer(scan.s)):
         scan.consume(*m.span())
     for m in list(C.ABBREVIATION.finditer(scan.s)):
@@ -190,11 +238,11 @@ def _note_default_zone(scan: _Scan, default: str | None, used: str, assumptions:
 # -- clock times -----------------------------------------------------------------------
 
 
-def _times(found: list[re.Match[str]], assumptions: list[str]) -> list[ClockTime]:
+def _times(found: list[re.Match[str]], part: str | None, assumptions: list[str]) -> list[ClockTime]:
     if not found:
         return []
     m = found[0]
-    parsed = parse_time_list(m.group("a") or m.group("b"))
+    parsed = parse_time_list(m.group("a") or m.group("b"), part)
     if parsed is None:
         raise _Refuse
     for t in parsed:

@@ -36,10 +36,10 @@ NUMBER_WORDS = {
 NUMBER = r"(?:\d{1,4}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")"
 HOUR_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 HOUR_WORD = r"(?:" + "|".join(sorted(HOUR_WORDS, key=len, reverse=True)) + ")"
-# Words that would continue a spelled time ("nine thirty", "seven oh five"): never a bare hour then.
-_MORE_NUMBER = (
+# Words that would continue a spelled time ("nine thirty", "10 to 9", "9 30"): never a bare hour then.
+_NUMBER_ON = (
     r"(?:" + HOUR_WORD + r"|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty"
-    r"|fifty|oh|o|hundred|\d)\b"
+    r"|fifty|oh|o|hundred|past|before|after|of|and\s+a\s+half)\b|\d"
 )
 
 UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
@@ -48,15 +48,35 @@ UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?)"
 # One clock time. Bare numbers ("9") only count after "at"; see TIME_LIST.
 _AMPM = r"(?:a\.?m\.?|p\.?m\.?)(?![a-z])"
 _REL_BASE = r"(?:noon|midnight|\d{1,2}(?![\d:]|\.\d)|" + HOUR_WORD + r")"
-_BARE_END = r"(?![\w:\-–/]|\.\d|\s+[ap]\.?\s+m\b|\s+" + _MORE_NUMBER + r"|\s*(?:%|" + UNIT + r"\b))"
-ATOM = (
-    r"(?:(?:half|quarter)\s+(?:past|to)\s+" + _REL_BASE + r"(?:\s*" + _AMPM + r")?" + _BARE_END
-    + r"|noon|midday|midnight"
-    r"|\d{1,2}(?:[:.]\d{2})?\s*" + _AMPM + r"|\d{1,2}:\d{2}(?!\s*" + _AMPM + r")(?![\d:]|\.\d)"
-    r"|" + HOUR_WORD + r"(?:\s*" + _AMPM + r"|\s*o'?clock)?" + _BARE_END
-    + r"|\d{1,2}(?:\s*o'?clock)?(?![\d:]|\.\d|\s*(?:st\b|nd\b|rd\b|th\b))" + _BARE_END
-    + ")"
-)
+
+
+def _atom(more: str) -> str:
+    """One clock time; a bare hour must not be followed by ``more`` ("nine thirty", "9 30", "10 to 9")."""
+    bare_end = r"(?![\w:\-–/]|\.\d|\s+[ap]\.?\s+m\b|\s+(?:" + more + r")|\s*(?:%|" + UNIT + r"\b))"
+    return (
+        r"(?:(?:a\s+)?(?:half|quarter)\s+(?:past|to)\s+"
+        + _REL_BASE
+        + r"(?:\s*"
+        + _AMPM
+        + r")?"
+        + bare_end
+        + r"|noon|midday|midnight"
+        r"|\d{1,2}(?:[:.]\d{2})?\s*" + _AMPM + r"|\d{1,2}:\d{2}(?!\s*" + _AMPM + r")(?![\d:]|\.\d)"
+        r"|"
+        + HOUR_WORD
+        + r"(?:\s*"
+        + _AMPM
+        + r"|\s*o'?clock)?"
+        + bare_end
+        + r"|\d{1,2}(?:\s*o'?clock)?(?![\d:]|\.\d|\s*(?:st\b|nd\b|rd\b|th\b))"
+        + bare_end
+        + ")"
+    )
+
+
+ATOM = _atom(_NUMBER_ON + r"|(?:to|till|til|until)\b")
+# The start of a window, "from 9 to 17": "to" ends it.
+WINDOW_ATOM = _atom(_NUMBER_ON)
 _SEP = r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s*)(?:at\s+)?"
 # The part of the day said right after the time: "at 9 in the evening", "at 10 at night".
 _PART_AFTER = r"(?:\s*,?\s*(?:in\s+the\s+(?P<part>morning|afternoon|evening)|at\s+(?P<night>night))\b)?"
@@ -68,7 +88,7 @@ TIME_LIST = re.compile(
     re.IGNORECASE,
 )
 _ATOM_RE = re.compile(
-    r"(?:(?P<rel>half|quarter)\s+(?P<dir>past|to)\s+)?"
+    r"(?:(?:a\s+)?(?P<rel>half|quarter)\s+(?P<dir>past|to)\s+)?"
     r"(?:(?P<word>noon|midday|midnight)|(?P<hw>" + HOUR_WORD + r")|(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?)"
     r"\s*(?:(?P<ap>[ap])\.?m\.?)?(?:\s*o'?clock)?",
     re.IGNORECASE,
@@ -153,8 +173,14 @@ def parse_time(text: str, part: str | None = None) -> ClockTime | None:
         hour = hour % 12 + shift
         if hour not in allowed:
             return None
-        said = "tonight" if part == "tonight" else ("at night" if part == "night" else f"in the {part}")
-        return _relative(ClockTime(hour, minute, f"'{raw}' {said} read as {hour:02d}:{minute:02d}"), m, raw)
+        said = (
+            f"tonight at {raw}"
+            if part == "tonight"
+            else f"{raw} at night"
+            if part == "night"
+            else f"{raw} in the {part}"
+        )
+        return _relative(ClockTime(hour, minute, f"'{said}' read as {hour:02d}:{minute:02d}"), m, raw)
     spelled = f"{hour:02d}:{minute:02d}"
     if m.group("m") is not None:
         return ClockTime(hour, minute, f"'{raw}' read as {spelled} (24-hour clock)")

@@ -178,6 +178,19 @@ def abbreviation_reading(abbr: str) -> ZoneReading | None:
     return ZoneReading(name, f"'{abbr}' read as {name}{note}")
 
 
+def offset_reading(z: str, sign: str, hours: str, minutes: str | None) -> ZoneReading | None:
+    """ "UTC+2" as the fixed-offset zone Etc/GMT-2 (POSIX signs are inverted); None without an IANA name."""
+    h = int(hours)
+    east = sign == "+"
+    if (minutes and int(minutes)) or h > (14 if east else 12):
+        return None
+    said = f"{z.upper()}{'+' if east else '-'}{h}"
+    if h == 0:
+        return ZoneReading("UTC", f"'{said}' read as UTC")
+    name = f"Etc/GMT{'-' if east else '+'}{h}"
+    return ZoneReading(name, f"'{said}' read as {name}, a fixed offset that does not follow daylight saving")
+
+
 @cache
 def _observes_dst(name: str) -> bool:
     from datetime import datetime

@@ -26,11 +26,11 @@ from app import metrics
 from app.clock import Clock
 from app.db.models import Task
 from app.db.repositories import ExecutionRepository, TaskRepository
-from app.notify import Notifier, run_event_if_wanted
+from app.notify import Notifier
 from app.retention import prune
-from app.runner.base import Runner, RunOutcome, RunRequest, StepRecord
+from app.runner.base import Runner
 from app.scheduler.aps import FireExecutor, ScheduleTrigger, TaskJobStore, never_called
-from app.scheduler.context import ContextLoader
+from app.scheduler.dispatch import INTERRUPTED_REASON, RunDispatcher
 from app.scheduler.recovery import StoredTask, plan_recovery
 from app.scheduler.writer import Fire, Recorded, RecordWriter
 from app.schedules import CompiledSchedule
@@ -44,9 +44,6 @@ class RetentionPolicy:
     keep_days: int = 90
     keep_failed_days: int | None = None
     interval_seconds: float = 3600.0
-
-
-INTERRUPTED_REASON = "the service stopped while this run was in progress"
 
 
 class SchedulerCore:
@@ -73,12 +70,19 @@ class SchedulerCore:
         self._due_chunk = due_chunk
         self._notifier = notifier
         self._retention = retention
-        self._slots = asyncio.Semaphore(max_concurrent_runs)
         self.writer = RecordWriter(sessionmaker, clock)
-        self._contexts = ContextLoader(sessionmaker)
+        self.runs = RunDispatcher(
+            sessionmaker,
+            runner,
+            self.writer,
+            clock,
+            spawn=self._spawn,
+            default_model=default_model,
+            max_concurrent_runs=max_concurrent_runs,
+            notifier=notifier,
+        )
         self._aps: AsyncIOScheduler | None = None
         self._revisions: dict[int, int] = {}
-        self._inflight: dict[int, asyncio.Task[None]] = {}
         self._background: set[asyncio.Task[Any]] = set()
         self._poller: asyncio.Task[None] | None = None
         self._last_poll: datetime | None = None
@@ -120,12 +124,7 @@ class SchedulerCore:
                 await self._poller
         for task in list(self._background):
             task.cancel()
-        running = list(self._inflight.values())
-        if running:
-            _done, pending = await asyncio.wait(running, timeout=grace_seconds)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+        await self.runs.stop(grace_seconds)
         await self.writer.close()
         log.info("scheduler.stopped")
 
@@ -134,7 +133,7 @@ class SchedulerCore:
         idle_rounds = 0
         while idle_rounds < 3:
             await asyncio.sleep(0)
-            busy = [t for t in (*self._inflight.values(), *self._background) if not t.done()]
+            busy = [t for t in (*self.runs.inflight.values(), *self._background) if not t.done()]
             if busy:
                 idle_rounds = 0
                 await asyncio.gather(*busy, return_exceptions=True)
@@ -310,155 +309,11 @@ class SchedulerCore:
             self._dispatch(execution.id, execution.task_id, execution.scheduled_for, execution.trigger)
 
     def _dispatch(self, execution_id: int, task_id: int, scheduled_for: datetime, trigger: str) -> None:
-        if execution_id in self._inflight or not self._accepting:
-            return
-        task = asyncio.create_task(self._run(execution_id, task_id, scheduled_for, trigger))
-        self._inflight[execution_id] = task
-        task.add_done_callback(lambda _t: self._inflight.pop(execution_id, None))
-
-    # -- runs -----------------------------------------------------------------------------------
-    async def _run(self, execution_id: int, task_id: int, scheduled_for: datetime, trigger: str) -> None:
-        bound = log.bind(task_id=task_id, execution_id=execution_id)
-        try:
-            async with self._slots:
-                request = await self._build_request(execution_id, task_id, scheduled_for, trigger)
-                if request is None:
-                    return
-                started = self._clock.now()
-                model = request.model or self._default_model
-                delay_ms = max(0, int((started - scheduled_for).total_seconds() * 1000))
-                await self.writer.update(
-                    execution_id, status="running", started_at=started, trigger_delay_ms=delay_ms, model=model
-                )
-                metrics.run_started(delay_ms / 1000)
-                bound.debug("run.started", trigger=trigger, delay_ms=delay_ms)
-                outcome = await self._call_runner(request, bound)
-                finished = self._clock.now()
-                # A run's own reason (a limit hit, say) replaces the fire's (e.g. "catch-up for ...").
-                extra = {"reason": outcome.reason} if outcome.reason else {}
-                await self.writer.update(
-                    execution_id,
-                    **extra,
-                    status=outcome.status,
-                    finished_at=finished,
-                    duration_ms=int((finished - started).total_seconds() * 1000),
-                    output=outcome.output,
-                    error=outcome.error,
-                    model=outcome.model or model,
-                    prompt_tokens=outcome.prompt_tokens,
-                    completion_tokens=outcome.completion_tokens,
-                    cost_usd=outcome.cost_usd,
-                )
-                metrics.run_finished(outcome.status, (finished - started).total_seconds())
-                self._notify(request, outcome, scheduled_for, finished)
-                log_finish = bound.debug if outcome.status == "succeeded" else bound.warning
-                log_finish("run.finished", status=outcome.status, error=outcome.error)
-        except asyncio.CancelledError:
-            # Shutdown past the grace period: the record must still say what happened.
-            self.writer.update(
-                execution_id, status="interrupted", reason=INTERRUPTED_REASON, finished_at=self._clock.now()
-            )
-            raise
-
-    def _notify(self, request: RunRequest, outcome: RunOutcome, scheduled_for: datetime, finished: datetime) -> None:
-        if self._notifier is None:
-            return
-        event = run_event_if_wanted(
-            request.notify,
-            task_id=request.task_id,
-            task_name=request.task_name,
-            execution_id=request.execution_id,
-            status=outcome.status,
-            output=outcome.output,
-            error=outcome.error,
-            cost_usd=outcome.cost_usd,
-            scheduled_for=scheduled_for,
-            finished_at=finished,
-        )
-        if event is not None:
-            # Delivery (with its retries) runs beside the scheduler and never fails the run.
-            self._spawn(self._notifier.deliver(event))
-
-    async def _call_runner(self, request: RunRequest, bound: Any) -> RunOutcome:
-        async def on_step(step: StepRecord) -> None:
-            metrics.step_recorded(
-                step.kind, step.name, step.error, step.prompt_tokens, step.completion_tokens, step.cost_usd
-            )
-            await self.writer.step(_step_row(request.execution_id, step))
-
-        try:
-            return await self._runner.run(request, on_step=on_step)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # the runner's contract is not to raise; record it if it does
-            bound.exception("run.runner_crashed")
-            return RunOutcome(status="failed", error=f"internal runner error: {exc!r}", reason="runner error")
-
-    async def _build_request(
-        self, execution_id: int, task_id: int, scheduled_for: datetime, trigger: str
-    ) -> RunRequest | None:
-        context = await self._contexts.load(task_id)
-        if context is None:
-            return None  # deleted: its records went with it
-        task = context.task
-        if task.state == "paused" and trigger != "manual":
-            self.writer.update(
-                execution_id,
-                status="cancelled",
-                reason="the task was paused before the run started",
-                finished_at=self._clock.now(),
-            )
-            return None
-        earlier = [r for r in context.recent if r.scheduled_for < scheduled_for]
-        succeeded = [r for r in earlier if r.status == "succeeded"]
-        window_start = (succeeded or earlier)[0].scheduled_for if earlier else None
-        return RunRequest(
-            execution_id=execution_id,
-            task_id=task.id,
-            task_name=task.name,
-            instructions=task.instructions,
-            timezone=task.timezone,
-            model=task.model,
-            tools=tuple(task.tools or ()),
-            max_steps=task.max_steps,
-            timeout_seconds=float(task.timeout_seconds),
-            max_retries=task.max_retries,
-            trigger=trigger,
-            scheduled_for=scheduled_for,
-            window_start=window_start,
-            window_end=scheduled_for,
-            notify=task.notify,
-            recent_outputs=tuple(
-                {
-                    "execution_id": r.id,
-                    "status": r.status,
-                    "scheduled_for": r.scheduled_for.isoformat(),
-                    "output": r.output or "",
-                }
-                for r in context.recent[:3]
-            ),
-        )
+        if self._accepting:
+            self.runs.dispatch(execution_id, task_id, scheduled_for, trigger)
 
 
 def _with_revision(fire: Fire, revision: int) -> Fire:
     from dataclasses import replace
 
     return replace(fire, revision=revision)
-
-
-def _step_row(execution_id: int, step: StepRecord) -> dict[str, Any]:
-    return {
-        "execution_id": execution_id,
-        "index": step.index,
-        "kind": step.kind,
-        "name": step.name,
-        "input": step.input,
-        "output": step.output,
-        "error": step.error,
-        "started_at": step.started_at,
-        "latency_ms": step.latency_ms,
-        "prompt_tokens": step.prompt_tokens,
-        "completion_tokens": step.completion_tokens,
-        "cost_usd": step.cost_usd,
-        "attempt": step.attempt,
-    }

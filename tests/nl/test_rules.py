@@ -51,3 +51,65 @@ async def test_unknown_default_timezone_is_a_domain_error() -> None:
 async def test_once_in_the_past_is_rejected() -> None:
     with pytest.raises(ScheduleInPast):
         await parse_description("today at 7am x", default_timezone=None, now=NOW, llm=None)
+
+
+def test_fixed_offset_is_said_not_to_follow_daylight_saving() -> None:
+    said = assumptions("every day at 9am UTC+2 x")
+    assert "'UTC+2' read as Etc/GMT-2, a fixed offset that does not follow daylight saving" in said
+    parsed = parse_with_rules("every day at 9am GMT-5 x", default_timezone=None, now=NOW)
+    assert parsed is not None
+    assert parsed.schedule.timezone == "Etc/GMT+5"  # POSIX signs: Etc/GMT+5 is five hours behind UTC
+
+
+def test_new_readings_are_said() -> None:
+    assert "'business day' read as Monday to Friday (public holidays are not skipped)" in assumptions(
+        "every business day at 9am x"
+    )
+    assert "quarters read as starting in January: runs in January, April, July and October" in assumptions(
+        "quarterly on the 1st at 9am x"
+    )
+    assert "'half past nine' read as 09:30" in assumptions("every day at half past nine x")
+    assert "'9 in the evening' read as 21:00" in assumptions("every day at 9 in the evening x")
+    assert "'tonight at 8' read as 20:00" in assumptions("tonight at 8 x")
+    assert "'between 9 and 17' read as from 09:00 to 17:00, both included" in assumptions(
+        "every 2 hours between 9 and 17 x"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "every day at 9 UTC+5:30 x",  # no IANA name for a half-hour fixed offset
+        "every day at 9 UTC+15 x",  # no such offset
+        "every day at twenty past nine x",  # once read as midnight
+        "every day at nine thirty x",
+        "every day at ten to nine x",  # once read as 10:00
+        "every day at 10 to 9 x",
+        "every day at 9 30 x",  # once read as 09:00
+        "every day at 17h30 x",  # once read as 17:00
+        "every day around nine x",
+        "every day in december at 9 x",  # once read as every day of the year
+        "every day at 9 on 24.12. x",
+        "every 1st of january and july at 9 x",
+        "in 3 business days at 9 x",  # once read as every weekday
+        "every day at 9 check the work days",
+        "every hour from 9 x",  # once an interval with "From 9" left in the instructions
+        "every day between 9 and 17 x",  # how often?
+        "every 90 minutes between 9 and 17 x",  # not one cron line
+        "every 2 hours between 17 and 9 x",  # across midnight
+        "tonight at 7am x",
+        "tonight at 12 x",
+        "tomorrow night at 1am x",  # the night of tomorrow is the day after
+        "this morning at 7 x",  # already past at NOW (08:00)
+        "every morning at 9 in the evening x",
+        "every evening send x",
+        "every year at 9 x",  # which day?
+        "every year on march 1st 2027 at 9 x",
+        "every 29th of february at 9 x",  # leap years only
+        "every 31st of april at 9 x",
+        "quarterly on mondays at 9 x",
+        "every 2 quarters at 9 x",
+    ],
+)
+def test_rules_refuse(text: str) -> None:
+    assert parse_with_rules(text, default_timezone=None, now=NOW) is None
