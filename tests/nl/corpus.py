@@ -301,6 +301,11 @@ CORPUS: list[Case] = [
     cron("every friday at 4pm PT ship the release notes", "0 16 * * 5", LA, "Ship the release notes"),
     cron("every day at 9am review the ET dashboard", "0 9 * * *", ins="Review the ET dashboard"),
     cron("every weekday at 8am Berlin check mail", "0 8 * * 1-5", B, "Check mail", default_timezone=NY),
+    cron("every weekday at 9am in Europe/Lisbon check the port", "0 9 * * 1-5", "Europe/Lisbon", "Check the port"),
+    cron("every day at 8:00 in Lagos post the FX rates", "0 8 * * *", "Africa/Lagos", "Post the FX rates"),
+    cron("every day at 9am Buenos Aires time check the peso", "0 9 * * *", "America/Argentina/Buenos_Aires"),
+    cron("every weekday at 10:30 Central time call the plant", "30 10 * * 1-5", CHI, "Call the plant"),
+    once("on 2026-11-30 at 9am Cairo time book the tour", "2026-11-30T09:00", "Africa/Cairo", "Book the tour"),
     # -- more intervals, instructions first or last ------------------------------------
     every("ping the load balancer every 2 minutes", 120, "Ping the load balancer"),
     every("refresh the exchange rates every 4 hours", 4 * 3600, "Refresh the exchange rates"),
@@ -318,6 +323,7 @@ CORPUS: list[Case] = [
     every("every 36 hours re-run the crawler", 36 * 3600, "Re-run the crawler"),
     every("every 2 days check the SSL expiry", 2 * 86400, "Check the SSL expiry"),
     every("Every 15 min: fetch new emails", 900, "Fetch new emails"),
+    every("every 2 hrs, pull the analytics", 7200, "Pull the analytics"),
     # -- hourly and windows in the day -------------------------------------------------
     cron("every hour at 45 past the hour compact the logs", "45 * * * *", ins="Compact the logs"),
     cron("hourly at minute 5 pull metrics", "5 * * * *", ins="Pull metrics"),
@@ -382,6 +388,8 @@ CORPUS: list[Case] = [
     cron("at 9 every weekday morning read the inbox", "0 9 * * 1-5", ins="Read the inbox"),
     cron("every sunday night at 10 prepare the week", "0 22 * * 0", ins="Prepare the week"),
     cron("thursday evenings at 8 host the quiz", "0 20 * * 4", ins="Host the quiz"),
+    cron("Every Monday 9am: send the sprint goals", "0 9 * * 1", ins="Send the sprint goals"),
+    cron("weekdays 7:45am check the trains", "45 7 * * 1-5", ins="Check the trains"),
     # -- more days of the month, quarters and years -------------------------------------
     cron("on the 5th of every month at 9am pay the invoices", "0 9 5 * *", ins="Pay the invoices"),
     cron("every month on the 1st at 8 reset the quotas", "0 8 1 * *", ins="Reset the quotas"),
