@@ -282,7 +282,10 @@ class SchedulerCore:
         next_run = None if once else compiled.next_fire(last)
         for at in run_times[:-1]:
             behind = "the scheduler fell behind; a later fire ran instead"
-            self.writer.fire(Fire(task_id=task_id, scheduled_for=at, status="missed", reason=behind, advance=False))
+            missed = self.writer.fire(
+                Fire(task_id=task_id, scheduled_for=at, status="missed", reason=behind, advance=False)
+            )
+            missed.add_done_callback(self._on_recorded)
         future = self.writer.fire(
             Fire(task_id=task_id, scheduled_for=last, next_run_at=next_run, complete=once, revision=revision)
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any
@@ -21,6 +20,7 @@ from tests.chat.scripted_llm import Script, StubScript
 from tests.scheduler.conftest import START
 
 __all__ = ["Script", "create_task", "insert_runs", "say", "scheduler_progress"]
+from tests.support.openai_stub import OpenAIStub
 
 
 @pytest.fixture
@@ -31,12 +31,7 @@ def frozen() -> Iterator[time_machine.Traveller]:
 
 @pytest.fixture
 def script() -> Iterator[Script | StubScript]:
-    """The model, scripted: through the OpenAI-compatible HTTP stub and litellm once both exist."""
-    if importlib.util.find_spec("app.llm.litellm_client") is None:
-        yield Script()
-        return
-    from tests.support.openai_stub import OpenAIStub
-
+    """The model, scripted, reached through litellm and the OpenAI-compatible HTTP stub."""
     with OpenAIStub() as stub:
         yield StubScript(stub)
 

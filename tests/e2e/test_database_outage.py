@@ -60,6 +60,8 @@ def test_service_survives_a_postgres_restart(pg_url: str, tmp_path: Path) -> Non
             wait_for(lambda: api_status(instance.base) == 503, 15, "503 during the outage")
             body = httpx.get(instance.base + "/api/tasks", timeout=5).json()
             assert body["error"]["code"] == "database_unavailable"
+            assert httpx.get(instance.base + "/readyz", timeout=5).status_code == 503
+            assert httpx.get(instance.base + "/healthz", timeout=5).status_code == 200
             time.sleep(4)  # fires fall due while the database is down
         finally:
             pg("start")
