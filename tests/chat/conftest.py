@@ -14,10 +14,11 @@ import app.db.chat_models  # noqa: F401  (its tables are wiped between tests)
 from app.api.app import create_app
 from app.config import Settings
 from app.db.engine import create_engine, create_sessionmaker
-from app.db.repositories import ExecutionRepository, FireRow, TaskRepository
+from app.db.repositories import FireRow, TaskRepository
 from app.services.notifier import NullListener
 from tests.chat.scripted_llm import Script, StubScript
 from tests.scheduler.conftest import START
+from tests.support import records
 
 __all__ = ["Script", "create_task", "insert_runs", "say", "scheduler_progress"]
 from tests.support.openai_stub import OpenAIStub
@@ -80,20 +81,7 @@ async def say(client: httpx.AsyncClient, message: str, conversation_id: str | No
 
 async def insert_runs(db_url: str, rows: list[tuple[FireRow, dict[str, Any]]]) -> list[int]:
     """Execution records as the scheduler would leave them: a fire, then a run's fields."""
-    engine = create_engine(db_url)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            repo = ExecutionRepository(session)
-            ids: list[int] = []
-            for fire, fields in rows:
-                (inserted,) = await repo.insert_fires([fire], now=START)
-                ids.append(inserted[0])
-                if fields:
-                    await repo.update_many([{"id": inserted[0], **fields}])
-            await session.commit()
-            return ids
-    finally:
-        await engine.dispose()
+    return await records.insert_runs(db_url, rows, now=START)
 
 
 async def scheduler_progress(db_url: str, task_id: int, *, last_fire: datetime, next_run: datetime) -> None:

@@ -21,11 +21,11 @@ from app.api.app import create_app
 from app.cli.main import app as cli_app
 from app.clock import ManualClock
 from app.config import Settings
-from app.db.engine import create_engine, create_sessionmaker
-from app.db.repositories import ExecutionRepository, FireRow
+from app.db.repositories import FireRow
 from app.services.notifier import NullListener
 from tests.chat.scripted_llm import Script
 from tests.scheduler.conftest import START
+from tests.support import records
 
 
 def free_port() -> int:
@@ -96,21 +96,4 @@ def cli(live: Live, tmp_path: Path) -> Cli:
 
 def insert_runs(db_url: str, rows: list[tuple[FireRow, dict[str, Any]]]) -> list[int]:
     """Insert execution records (each a fire plus the fields a finished run would have)."""
-
-    async def go() -> list[int]:
-        engine = create_engine(db_url)
-        try:
-            async with create_sessionmaker(engine)() as session:
-                repo = ExecutionRepository(session)
-                ids: list[int] = []
-                for fire, fields in rows:
-                    (inserted,) = await repo.insert_fires([fire], now=START)
-                    ids.append(inserted[0])
-                    if fields:
-                        await repo.update_many([{"id": inserted[0], **fields}])
-                await session.commit()
-                return ids
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(go())
+    return asyncio.run(records.insert_runs(db_url, rows, now=START))
