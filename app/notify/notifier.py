@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clock import Clock
 from app.db.repositories.ops import DeliveryRepository
+from app.netguard import NetGuard
 from app.notify.mail import EmailSender, SmtpConfig, not_configured, redact_address
 from app.notify.retry import DeliveryRetry
 from app.notify.spec import DeliveryAttempt, RunEvent
@@ -42,7 +43,9 @@ class Notifier:
         retry: DeliveryRetry = DeliveryRetry(),
         http_timeout_seconds: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        guard: NetGuard | None = None,
     ) -> None:
+        self._guard = guard
         self._clock = clock
         self._sessionmaker = sessionmaker
         self._secret = webhook_secret
@@ -74,7 +77,9 @@ class Notifier:
         async with httpx.AsyncClient(
             timeout=self._timeout, transport=self._transport, follow_redirects=False
         ) as client:
-            sender = WebhookSender(client, clock=self._clock, sleep=self._sleep, secret=self._secret, retry=self._retry)
+            sender = WebhookSender(
+                client, clock=self._clock, sleep=self._sleep, secret=self._secret, retry=self._retry, guard=self._guard
+            )
             return await sender.send(event.notify.webhook_url, event)
 
     async def _email(self, event: RunEvent) -> list[DeliveryAttempt]:

@@ -8,6 +8,7 @@ from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clock import Clock
+from app.netguard import NetGuard
 from app.notify.mail import SmtpConfig
 from app.notify.notifier import Notifier
 
@@ -19,6 +20,8 @@ class NotifySettings(Protocol):
     def webhook_secret(self) -> SecretStr | None: ...
     @property
     def smtp_host(self) -> str | None: ...
+    @property
+    def http_allow_host_list(self) -> list[str]: ...
     @property
     def smtp_port(self) -> int: ...
     @property
@@ -46,4 +49,6 @@ def build_notifier(
             starttls=settings.smtp_starttls,
         )
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    return Notifier(clock=clock, sessionmaker=sessionmaker, webhook_secret=secret or None, smtp=smtp)
+    # Webhooks reach public addresses only, like the agent's HTTP tool, unless HTTP_TOOL_ALLOW_HOSTS lists them.
+    guard = NetGuard(allow=settings.http_allow_host_list)
+    return Notifier(clock=clock, sessionmaker=sessionmaker, webhook_secret=secret or None, smtp=smtp, guard=guard)

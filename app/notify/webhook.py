@@ -19,6 +19,7 @@ import httpx
 
 from app import __version__
 from app.clock import Clock
+from app.netguard import BlockedAddress, NetGuard
 from app.notify.retry import DeliveryRetry
 from app.notify.spec import DeliveryAttempt, RunEvent
 
@@ -71,7 +72,9 @@ class WebhookSender:
         sleep: Sleep,
         secret: str | None = None,
         retry: DeliveryRetry = DeliveryRetry(),
+        guard: NetGuard | None = None,
     ) -> None:
+        self._guard = guard
         self._client = client
         self._clock = clock
         self._sleep = sleep
@@ -96,7 +99,13 @@ class WebhookSender:
                 headers[SIGNATURE_HEADER] = sign(body, self._secret)
             retry_after: float | None = None
             try:
-                response = await self._client.post(url, content=body, headers=headers)
+                request = await self._request(url, body, headers)
+            except BlockedAddress as exc:
+                # Whoever may create tasks must not be able to make the server call inside the network.
+                attempts.append(self._attempt(target, attempt, error=f"refused: {exc}"))
+                return attempts
+            try:
+                response = await self._client.send(request)
             except httpx.TransportError as exc:
                 # Connection refused, DNS, timeouts: the receiver may come back.
                 attempts.append(self._attempt(target, attempt, error=_describe(exc)))
@@ -112,6 +121,21 @@ class WebhookSender:
             if not retryable or not self._retry.has_more(attempt):
                 return attempts
             await self._sleep(self._retry.delay(attempt, retry_after))
+
+    async def _request(self, url: str, body: bytes, headers: dict[str, str]) -> httpx.Request:
+        """The POST to send; with a guard, pinned to the vetted address (as the agent's HTTP tool does)."""
+        parsed = httpx.URL(url)
+        if self._guard is None:
+            return self._client.build_request("POST", parsed, content=body, headers=headers)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        ip = await self._guard.vet(parsed.host, port)
+        return self._client.build_request(
+            "POST",
+            parsed.copy_with(host=ip),
+            content=body,
+            headers={**headers, "Host": parsed.netloc.decode("ascii")},
+            extensions={"sni_hostname": parsed.host} if parsed.scheme == "https" else {},
+        )
 
     def _attempt(
         self, target: str, attempt: int, *, code: int | None = None, error: str | None = None

@@ -23,9 +23,9 @@ import structlog
 from app.clock import Clock
 from app.config import Settings
 from app.llm.base import LLMClient, LLMError, LLMNotConfigured, LLMResponse, LLMTransientError, ToolCall
+from app.netguard import NetGuard, Resolver, system_resolver
 from app.runner.base import PreviousRuns, RunOutcome, RunRequest, RunStatus, StepRecord, StepSink
 from app.runner.budget import Budget, Limits
-from app.runner.netguard import NetGuard, Resolver, system_resolver
 from app.runner.prompt import initial_messages
 from app.runner.redact import Redactor
 from app.runner.retry import RetryPolicy

@@ -5,9 +5,9 @@ from __future__ import annotations
 from app.clock import Clock
 from app.config import Settings
 from app.llm.base import LLMClient
+from app.netguard import Resolver
 from app.runner.agent import AgentConfig, AgentRunner
 from app.runner.base import PreviousRuns
-from app.runner.netguard import Resolver
 
 
 def build_runner(

@@ -346,6 +346,7 @@ class FakeSettings:
     smtp_password: SecretStr | None = None
     smtp_from: str = "taskrunner@example.com"
     smtp_starttls: bool = False
+    http_allow_host_list: list[str] = field(default_factory=lambda: ["127.0.0.1"])  # the local receiver
 
 
 async def test_build_notifier_from_settings(receiver: Receiver, mailbox: Mailbox) -> None:

@@ -16,9 +16,9 @@ import pytest
 from app.clock import ManualClock
 from app.config import Settings
 from app.llm.litellm_client import LiteLLMClient
+from app.netguard import NetGuard
 from app.runner.agent import AgentConfig, AgentRunner
 from app.runner.base import RunRequest
-from app.runner.netguard import NetGuard
 from app.runner.tools import HttpToolConfig
 from tests.support.openai_stub import OpenAIStub, openai_stub
 

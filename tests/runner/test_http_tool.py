@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.clock import ManualClock
-from app.runner.netguard import NetGuard
+from app.netguard import NetGuard
 from app.runner.tools import HttpToolConfig, ToolContext, ToolError
 from app.runner.tools.http_request import http_request
 from tests.runner.conftest import START, Web

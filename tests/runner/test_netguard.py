@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from app.runner.netguard import BlockedAddress, NetGuard, address_problem
+from app.netguard import BlockedAddress, NetGuard, address_problem
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ async def test_a_failed_run_is_reported_to_the_webhook_and_the_attempt_recorded(
     receiver: Receiver,  # noqa: F811
 ) -> None:
     harness.runner.fail = True
-    settings = Settings(webhook_secret="s3cret")
+    settings = Settings(webhook_secret="s3cret", http_tool_allow_hosts="127.0.0.1")
     await harness.start(notifier=build_notifier(settings, clock=SystemClock(), sessionmaker=harness.sessions))
     failing = await harness.create(
         schedule={"kind": "cron", "cron": "0 9 * * *", "timezone": "UTC"},
@@ -58,3 +58,22 @@ async def test_a_broken_webhook_never_fails_the_run(harness: Harness) -> None:
     async with harness.sessions() as s:
         attempts = list((await s.execute(select(NotificationDelivery))).scalars())
     assert attempts and all(a.status == "failed" for a in attempts)
+
+
+async def test_a_webhook_to_an_internal_address_is_refused_unless_allowed(
+    harness: Harness,
+    receiver: Receiver,  # noqa: F811
+) -> None:
+    notifier = build_notifier(Settings(), clock=SystemClock(), sessionmaker=harness.sessions)
+    await harness.start(notifier=notifier)
+    task_id = await harness.create(
+        schedule={"kind": "cron", "cron": "0 9 * * *", "timezone": "UTC"},
+        notify={"webhook_url": receiver.url, "on": "always"},
+    )
+    await harness.move_to(utc(2026, 11, 23, 9, 0))
+    (run,) = await executions(harness, task_id)
+    assert run.status == "succeeded"
+    assert receiver.received == []
+    async with harness.sessions() as s:
+        (attempt,) = (await s.execute(select(NotificationDelivery))).scalars()
+    assert attempt.status == "failed" and "refused" in (attempt.error or "")

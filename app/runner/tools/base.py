@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.clock import Clock
+from app.netguard import NetGuard
 from app.runner.base import PreviousRuns
-from app.runner.netguard import NetGuard
 
 
 class ToolError(Exception):

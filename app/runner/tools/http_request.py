@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from app.runner.netguard import BlockedAddress
+from app.netguard import BlockedAddress
 from app.runner.tools.base import HttpToolConfig, Tool, ToolContext, ToolError, arg_str
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

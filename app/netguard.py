@@ -1,4 +1,4 @@
-"""Network guard for the agent's HTTP tool: public addresses only, checked after DNS.
+"""Network guard for outbound HTTP (the agent's tool, run webhooks): public addresses only, checked after DNS.
 
 A scheduled agent follows instructions and web content nobody reviews at run time,
 so it must not become a way into the host's network (server-side request forgery).
