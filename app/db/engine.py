@@ -15,12 +15,18 @@ def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
     """Build an async engine; SQLite gets WAL, foreign keys and a busy timeout."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        ensure_sqlite_directory(database_url)
         engine = create_async_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800)
+
+
+def ensure_sqlite_directory(database_url: str) -> None:
+    """Create the folder of a SQLite database file (the default ``./data/``) if it is missing."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from alembic.config import Config
 
 from alembic import command
+from app.db.engine import ensure_sqlite_directory
 
 _ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,6 +21,7 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database schema up to ``revision`` (idempotent)."""
+    ensure_sqlite_directory(database_url)
     command.upgrade(alembic_config(database_url), revision)
 
 
