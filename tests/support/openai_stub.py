@@ -281,11 +281,12 @@ class OpenAIStub:
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass  # the client went away (e.g. it timed out); nothing to answer
         finally:
-            self._handlers.discard(task)
             self._writers.discard(writer)
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
+            # Only now: shutdown gathers the handlers and must also wait for this last await.
+            self._handlers.discard(task)
 
     async def _one_request(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         try:
