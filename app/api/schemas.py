@@ -135,11 +135,6 @@ class PreviewOut(BaseModel):
     next_runs: list[datetime]
 
 
-class ParseIn(BaseModel):
-    text: str
-    timezone: str | None = None
-
-
 class ParseOut(BaseModel):
     text: str
     schedule: dict[str, Any]

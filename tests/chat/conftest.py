@@ -16,11 +16,11 @@ from app.config import Settings
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.repositories import FireRow, TaskRepository
 from app.services.notifier import NullListener
-from tests.chat.scripted_llm import Script, StubScript
+from tests.chat.scripted_llm import StubScript
 from tests.scheduler.conftest import START
 from tests.support import records
 
-__all__ = ["Script", "create_task", "insert_runs", "say", "scheduler_progress"]
+__all__ = ["StubScript", "create_task", "insert_runs", "say", "scheduler_progress"]
 from tests.support.openai_stub import OpenAIStub
 
 
@@ -31,15 +31,13 @@ def frozen() -> Iterator[time_machine.Traveller]:
 
 
 @pytest.fixture
-def script() -> Iterator[Script | StubScript]:
+def script() -> Iterator[StubScript]:
     """The model, scripted, reached through litellm and the OpenAI-compatible HTTP stub."""
     with OpenAIStub() as stub:
         yield StubScript(stub)
 
 
-def llm_for(script: Script | StubScript) -> Any:
-    if isinstance(script, Script):
-        return script
+def llm_for(script: StubScript) -> Any:
     from app.llm.litellm_client import LiteLLMClient
 
     settings = Settings(llm_model="openai/test", llm_api_base=script.stub.api_base, llm_api_key="sk-test")
@@ -47,15 +45,9 @@ def llm_for(script: Script | StubScript) -> Any:
 
 
 @pytest.fixture
-async def client(
-    db_url: str, frozen: time_machine.Traveller, script: Script | StubScript
-) -> AsyncIterator[httpx.AsyncClient]:
+async def client(db_url: str, frozen: time_machine.Traveller, script: StubScript) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(database_url=db_url, scheduler_enabled=False, llm_model="openai/test")
     app = create_app(settings, listener=NullListener(), llm=llm_for(script))
-    if not any(getattr(r, "path", "") == "/api/chat" for r in app.routes):
-        from app.api.routes import chat
-
-        app.include_router(chat.router)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:

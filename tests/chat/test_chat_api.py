@@ -8,11 +8,11 @@ import httpx
 import time_machine
 
 from app.db.repositories import FireRow
-from tests.chat.conftest import Script, create_task, insert_runs, say, scheduler_progress
+from tests.chat.conftest import StubScript, create_task, insert_runs, say, scheduler_progress
 from tests.scheduler.conftest import START
 
 
-async def test_create_from_words_shows_the_understood_schedule(client: httpx.AsyncClient, script: Script) -> None:
+async def test_create_from_words_shows_the_understood_schedule(client: httpx.AsyncClient, script: StubScript) -> None:
     words = "every weekday at 9am Berlin time, check status.example.com and summarise incidents"
     script.call(("create_task", {"description": words})).reply("Created task 1; next run Tue 09:00.")
     answer = await say(client, words)
@@ -31,7 +31,7 @@ async def test_create_from_words_shows_the_understood_schedule(client: httpx.Asy
     assert stored["description"] == words
 
 
-async def test_follow_up_uses_the_conversation(client: httpx.AsyncClient, script: Script) -> None:
+async def test_follow_up_uses_the_conversation(client: httpx.AsyncClient, script: StubScript) -> None:
     await create_task(client, "digest")
     await create_task(client, "backup database")
     script.call(("find_tasks", {"query": "the backup task"})).reply("Task 2 (backup database) is active.")
@@ -50,7 +50,7 @@ async def test_follow_up_uses_the_conversation(client: httpx.AsyncClient, script
     assert (await client.get("/api/tasks/1")).json()["state"] == "active"
 
 
-async def test_delete_needs_confirmation_in_a_later_message(client: httpx.AsyncClient, script: Script) -> None:
+async def test_delete_needs_confirmation_in_a_later_message(client: httpx.AsyncClient, script: StubScript) -> None:
     await create_task(client, "backup")
     # A model that tries to delete and confirm in one turn gets refused by the server.
     script.call(("delete_task", {"task_id": 1}), ("confirm_delete", {"task_id": 1})).reply("Confirm?")
@@ -77,7 +77,7 @@ async def test_delete_needs_confirmation_in_a_later_message(client: httpx.AsyncC
     assert (await client.get("/api/tasks/1")).status_code == 404
 
 
-async def test_a_confirmation_is_only_good_in_the_next_message(client: httpx.AsyncClient, script: Script) -> None:
+async def test_a_confirmation_is_only_good_in_the_next_message(client: httpx.AsyncClient, script: StubScript) -> None:
     await create_task(client, "backup")
     script.call(("delete_task", {"task_id": 1})).reply("Sure?")
     conversation = (await say(client, "delete task 1"))["conversation_id"]
@@ -89,7 +89,7 @@ async def test_a_confirmation_is_only_good_in_the_next_message(client: httpx.Asy
     assert (await client.get("/api/tasks/1")).status_code == 200
 
 
-async def test_show_update_resume_run_and_runs(client: httpx.AsyncClient, script: Script) -> None:
+async def test_show_update_resume_run_and_runs(client: httpx.AsyncClient, script: StubScript) -> None:
     await create_task(client, "digest")
     script.call(
         ("show_task", {"task_id": 1}),
@@ -129,7 +129,7 @@ async def test_show_update_resume_run_and_runs(client: httpx.AsyncClient, script
 
 
 async def test_why_didnt_it_run_from_real_records(
-    client: httpx.AsyncClient, script: Script, db_url: str, frozen: time_machine.Traveller
+    client: httpx.AsyncClient, script: StubScript, db_url: str, frozen: time_machine.Traveller
 ) -> None:
     frozen.move_to(START - timedelta(days=10))
     digest = await create_task(client, "digest", missed_run_policy="skip")
@@ -196,7 +196,7 @@ async def test_why_didnt_it_run_from_real_records(
     assert report["verdict"] == "paused" and "is paused" in report["findings"][0]
 
 
-async def test_totals_of_runs_tokens_and_cost(client: httpx.AsyncClient, script: Script, db_url: str) -> None:
+async def test_totals_of_runs_tokens_and_cost(client: httpx.AsyncClient, script: StubScript, db_url: str) -> None:
     await create_task(client, "news summary")
     await create_task(client, "other")
     hour = timedelta(hours=1)
@@ -227,7 +227,7 @@ async def test_totals_of_runs_tokens_and_cost(client: httpx.AsyncClient, script:
     assert everything["runs"] == 4 and everything["cost_usd"] == 0.02
 
 
-async def test_llm_down_is_503_and_changes_nothing(client: httpx.AsyncClient, script: Script) -> None:
+async def test_llm_down_is_503_and_changes_nothing(client: httpx.AsyncClient, script: StubScript) -> None:
     await create_task(client, "backup")
     script.call(("pause_task", {"task_id": 1})).fail()
     response = await client.post("/api/chat", json={"message": "pause the backup"})
@@ -246,7 +246,7 @@ async def test_llm_down_is_503_and_changes_nothing(client: httpx.AsyncClient, sc
     assert (await client.get("/api/tasks/1")).json()["state"] == "active"
 
 
-async def test_conversations_are_stored_and_listed(client: httpx.AsyncClient, script: Script) -> None:
+async def test_conversations_are_stored_and_listed(client: httpx.AsyncClient, script: StubScript) -> None:
     await create_task(client, "digest")
     script.call(("find_tasks", {})).reply("You have task 1 (digest).")
     first = await say(client, "what tasks do I have?")

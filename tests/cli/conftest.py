@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
-import uvicorn
 from typer.testing import CliRunner, Result
 
 import app.db.chat_models  # noqa: F401  (its tables are wiped between tests)
@@ -26,12 +21,7 @@ from app.services.notifier import NullListener
 from tests.chat.scripted_llm import Script
 from tests.scheduler.conftest import START
 from tests.support import records
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support.live_server import serve_in_thread
 
 
 @dataclass
@@ -52,28 +42,8 @@ def live(db_url: str, script: Script) -> Iterator[Live]:
     clock = ManualClock(START)
     settings = Settings(database_url=db_url, scheduler_enabled=False)
     app = create_app(settings, clock=clock, listener=NullListener(), llm=script)
-    if not any(getattr(r, "path", "") == "/api/chat" for r in app.routes):
-        from app.api.routes import chat
-
-        app.include_router(chat.router)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, name="live-taskrunner", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    try:
-        # The server shares this process's stdout with the CLI under test: keep its logs out of it.
-        with structlog.testing.capture_logs():
-            yield Live(url=f"http://127.0.0.1:{port}", db_url=db_url, clock=clock)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    with serve_in_thread(app) as url:
+        yield Live(url=url, db_url=db_url, clock=clock)
 
 
 @dataclass

@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from app.cli.client import APIError, TaskrunnerClient
-from tests.cli.conftest import Cli, free_port
+from tests.cli.conftest import Cli
+from tests.support.live_server import free_port
 
 CRON_ARGS = ["--cron", "0 9 * * 1-5", "--tz", "Europe/Berlin", "--name", "digest", "--instructions", "sum up"]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -30,19 +29,8 @@ from app.services.notifier import NullListener
 START = datetime(2026, 11, 23, 8, 0, 0, tzinfo=UTC)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def with_ops(app: FastAPI, *, cache_ttl: float = 5.0, monotonic: Callable[[], float] | None = None) -> FastAPI:
-    """The app with key auth and the keys router, as the app factory will wire them."""
-    from app.api.routes import keys
-
-    if not any(getattr(r, "path", "") == "/api/keys" for r in app.routes):
-        app.include_router(keys.router)
-    # Replace the factory's ApiKeyAuth (if it already adds one) so the test's TTL and clock apply.
+    """The app with its key auth rebuilt so the test's cache TTL and clock apply."""
     app.user_middleware = [m for m in app.user_middleware if cast(object, m.cls) is not ApiKeyAuth]
     app.add_middleware(ApiKeyAuth, cache_ttl=cache_ttl, monotonic=monotonic or time.monotonic)
     return app

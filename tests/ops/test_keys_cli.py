@@ -3,48 +3,20 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import structlog
-import uvicorn
 
 from tests.cli.conftest import Cli
-from tests.ops.conftest import free_port, ops_app
-
-
-def ensure_keys_command() -> None:
-    """Register ``keys`` on the ``taskrunner`` app until app/cli/main.py does it itself."""
-    from app.cli import keys
-    from app.cli.main import app as cli_app
-
-    if not any(g.name == "keys" for g in cli_app.registered_groups):
-        cli_app.add_typer(keys.app, name="keys")
+from tests.ops.conftest import ops_app
+from tests.support.live_server import serve_in_thread
 
 
 @pytest.fixture
 def cli(db_url: str, tmp_path: Path) -> Iterator[Cli]:
-    ensure_keys_command()
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(ops_app(db_url), host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, name="live-taskrunner-ops", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    try:
-        with structlog.testing.capture_logs():
-            yield Cli(url=f"http://127.0.0.1:{port}", state_dir=tmp_path / "state")
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    with serve_in_thread(ops_app(db_url)) as url:
+        yield Cli(url=url, state_dir=tmp_path / "state")
 
 
 def test_keys_create_list_revoke(cli: Cli) -> None:

@@ -30,7 +30,8 @@ from app.notify import (
     should_notify,
     sign,
 )
-from tests.ops.conftest import START, Receiver, add_runs, add_task, free_port
+from tests.ops.conftest import START, Receiver, add_runs, add_task
+from tests.support.live_server import free_port
 
 SECRET = "whsec-test"
 

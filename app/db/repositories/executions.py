@@ -137,19 +137,6 @@ class ExecutionRepository:
         )
         return list((await self.session.execute(stmt)).scalars())
 
-    async def last_success_before(self, task_id: int, before: datetime) -> Execution | None:
-        stmt = (
-            select(Execution)
-            .where(
-                Execution.task_id == task_id,
-                Execution.status == "succeeded",
-                Execution.scheduled_for < before,
-            )
-            .order_by(Execution.scheduled_for.desc())
-            .limit(1)
-        )
-        return (await self.session.execute(stmt)).scalars().first()
-
     async def in_status(self, statuses: Sequence[str], *, limit: int = 10_000) -> Sequence[Execution]:
         stmt = select(Execution).where(Execution.status.in_(statuses)).order_by(Execution.id).limit(limit)
         return list((await self.session.execute(stmt)).scalars())
