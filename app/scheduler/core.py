@@ -194,12 +194,11 @@ class SchedulerCore:
                 policy=task.missed_run_policy,
                 kind=task.schedule_kind,
                 next_run_at=task.next_run_at,
-                last_fire_at=task.last_fire_at,
                 revision=task.revision,
             )
             planned, next_run = plan_recovery(stored, compiled, now=now, grace=self._grace)
             for fire in planned:
-                future = self.writer.fire(_with_revision(fire, task.revision))
+                future = self.writer.fire(fire)
                 future.add_done_callback(self._on_recorded)
                 fires.append(future)
             self._revisions[task.id] = task.revision
@@ -314,9 +313,3 @@ class SchedulerCore:
     def _dispatch(self, execution_id: int, task_id: int, scheduled_for: datetime, trigger: str) -> None:
         if self._accepting:
             self.runs.dispatch(execution_id, task_id, scheduled_for, trigger)
-
-
-def _with_revision(fire: Fire, revision: int) -> Fire:
-    from dataclasses import replace
-
-    return replace(fire, revision=revision)

@@ -20,7 +20,6 @@ class StoredTask:
     policy: str
     kind: str
     next_run_at: datetime | None
-    last_fire_at: datetime | None
     revision: int
 
 
@@ -37,12 +36,7 @@ def plan_recovery(
     if start is None or start > now:
         return [], (start if start is not None else compiled.next_fire(now))
     next_after_now = compiled.next_fire(now)
-    due: list[datetime] = [start]
-    while len(due) <= MAX_RECORDED_MISSED:
-        following = compiled.next_fire(due[-1])
-        if following is None or following > now:
-            break
-        due.append(following)
+    due = [start, *compiled.fires_between(start, now, limit=MAX_RECORDED_MISSED)]
     overflow = len(due) > MAX_RECORDED_MISSED
     due = due[:MAX_RECORDED_MISSED]
     once = task.kind == "once"
@@ -51,8 +45,17 @@ def plan_recovery(
     missed = [t for t in due if t < late_cutoff]
     fires: list[Fire] = []
 
-    def fire(at: datetime, **kw: object) -> Fire:
-        return Fire(task_id=task.id, scheduled_for=at, next_run_at=next_after_now, complete=once, **kw)  # type: ignore[arg-type]
+    def fire(at: datetime, *, status: str, reason: str | None = None, trigger: str = "schedule") -> Fire:
+        return Fire(
+            task_id=task.id,
+            scheduled_for=at,
+            trigger=trigger,
+            status=status,
+            reason=reason,
+            next_run_at=next_after_now,
+            complete=once,
+            revision=task.revision,
+        )
 
     if missed:
         span = f"between {missed[0].isoformat()} and {missed[-1].isoformat()}"
