@@ -26,14 +26,21 @@ from app.schedules import CompiledSchedule
 
 
 class ScheduleTrigger(BaseTrigger):  # type: ignore[misc]
-    __slots__ = ("compiled",)
+    __slots__ = ("_last", "compiled")
 
     def __init__(self, compiled: CompiledSchedule) -> None:
         self.compiled = compiled
+        self._last: tuple[datetime, datetime | None] | None = None
+
+    def next_after(self, after: datetime) -> datetime | None:
+        """The next fire after ``after``; remembered, because a fire asks twice (us, then APScheduler)."""
+        if self._last is None or self._last[0] != after:
+            self._last = (after, self.compiled.next_fire(after))
+        return self._last[1]
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
         after = previous_fire_time if previous_fire_time is not None else now - timedelta(microseconds=1)
-        return self.compiled.next_fire(after)
+        return self.next_after(after)
 
     def __str__(self) -> str:
         return self.compiled.describe()
@@ -55,11 +62,11 @@ class TaskJobStore(MemoryJobStore):  # type: ignore[misc]
         return due
 
 
-FireSink = Callable[[int, list[datetime], CompiledSchedule], None]
+FireSink = Callable[[int, list[datetime], ScheduleTrigger], None]
 
 
 class FireExecutor(BaseExecutor):  # type: ignore[misc]
-    """Hands due fires to ``sink(task_id, run_times, compiled)``; never blocks, never runs jobs."""
+    """Hands due fires to ``sink(task_id, run_times, trigger)``; never blocks, never runs jobs."""
 
     def __init__(self, sink: FireSink) -> None:
         super().__init__()
@@ -68,7 +75,7 @@ class FireExecutor(BaseExecutor):  # type: ignore[misc]
     def submit_job(self, job: Any, run_times: list[datetime]) -> None:
         # Bypass BaseExecutor's max_instances bookkeeping: overlap is decided (and recorded
         # as `skipped`) by the database, which also sees runs started by other processes.
-        self._sink(int(job.id), run_times, job.trigger.compiled)
+        self._sink(int(job.id), run_times, job.trigger)
 
     def _do_submit_job(self, job: Any, run_times: list[datetime]) -> None:  # pragma: no cover
         raise NotImplementedError

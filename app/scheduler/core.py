@@ -33,7 +33,6 @@ from app.scheduler.aps import FireExecutor, ScheduleTrigger, TaskJobStore, never
 from app.scheduler.dispatch import INTERRUPTED_REASON, RunDispatcher
 from app.scheduler.recovery import StoredTask, plan_recovery
 from app.scheduler.writer import Fire, Recorded, RecordWriter
-from app.schedules import CompiledSchedule
 from app.schedules.of_task import compile_task
 
 log = structlog.get_logger("taskrunner.scheduler")
@@ -273,12 +272,12 @@ class SchedulerCore:
         await self._pickup_queued()
 
     # -- fires ----------------------------------------------------------------------------------
-    def _on_fire(self, task_id: int, run_times: list[datetime], compiled: CompiledSchedule) -> None:
+    def _on_fire(self, task_id: int, run_times: list[datetime], trigger: ScheduleTrigger) -> None:
         """Called by APScheduler (synchronously, inside its wake-up) for each due job."""
-        once = compiled.spec.kind == "once"
+        once = trigger.compiled.spec.kind == "once"
         revision = self._revisions.get(task_id)
         last = run_times[-1]
-        next_run = None if once else compiled.next_fire(last)
+        next_run = None if once else trigger.next_after(last)
         for at in run_times[:-1]:
             behind = "the scheduler fell behind; a later fire ran instead"
             missed = self.writer.fire(
