@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from app.api.deps import Session
 from app.api.schemas import ExecutionDetailOut, ExecutionOut, Page, StepOut
@@ -26,37 +27,43 @@ def _aware(name: str, value: datetime | None) -> datetime | None:
     return value
 
 
-async def _page(session: Session, flt: ExecutionFilter, limit: int, offset: int) -> Page[ExecutionOut]:
-    items, total = await ExecutionService(session).list(flt, limit=limit, offset=offset)
-    return Page(items=[ExecutionOut.of(e) for e in items], total=total, limit=limit, offset=offset)
+@dataclass(frozen=True)
+class _Query:
+    status: str | None
+    since: datetime | None
+    until: datetime | None
+    limit: int
+    offset: int
+
+
+def _query(
+    status: Status | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> _Query:
+    """The filters and page both record lists take: status, scheduled-time range, limit/offset."""
+    return _Query(status, _aware("since", since), _aware("until", until), limit, offset)
+
+
+RecordQuery = Annotated[_Query, Depends(_query)]
+
+
+async def _page(session: Session, task_id: int | None, q: _Query) -> Page[ExecutionOut]:
+    flt = ExecutionFilter(task_id=task_id, status=q.status, since=q.since, until=q.until)
+    items, total = await ExecutionService(session).list(flt, limit=q.limit, offset=q.offset)
+    return Page(items=[ExecutionOut.of(e) for e in items], total=total, limit=q.limit, offset=q.offset)
 
 
 @router.get("/api/executions")
-async def list_executions(
-    session: Session,
-    task_id: int | None = None,
-    status: Status | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> Page[ExecutionOut]:
-    flt = ExecutionFilter(task_id=task_id, status=status, since=_aware("since", since), until=_aware("until", until))
-    return await _page(session, flt, limit, offset)
+async def list_executions(session: Session, q: RecordQuery, task_id: int | None = None) -> Page[ExecutionOut]:
+    return await _page(session, task_id, q)
 
 
 @router.get("/api/tasks/{task_id}/executions", tags=["tasks"])
-async def task_executions(
-    task_id: int,
-    session: Session,
-    status: Status | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> Page[ExecutionOut]:
-    flt = ExecutionFilter(task_id=task_id, status=status, since=_aware("since", since), until=_aware("until", until))
-    return await _page(session, flt, limit, offset)
+async def task_executions(task_id: int, session: Session, q: RecordQuery) -> Page[ExecutionOut]:
+    return await _page(session, task_id, q)
 
 
 @router.get("/api/executions/{execution_id}")
