@@ -160,7 +160,7 @@ class SchedulerCore:
         self._spawn(self._reload(set(task_ids)))
 
     def runs_queued(self) -> None:
-        self._spawn(self._pickup_queued())
+        self._spawn(self._pickup_queued(manual_only=True))
 
     def _spawn(self, coro: Any) -> None:
         if not self._accepting:
@@ -269,7 +269,7 @@ class SchedulerCore:
         stale |= {tid for tid, _rev, state in changed if state != "active" and tid in self._revisions}
         if stale:
             await self._reload(stale)
-        await self._pickup_queued()
+        await self._pickup_queued(manual_only=True)
 
     # -- fires ----------------------------------------------------------------------------------
     def _on_fire(self, task_id: int, run_times: list[datetime], trigger: ScheduleTrigger) -> None:
@@ -303,9 +303,15 @@ class SchedulerCore:
                 recorded.fire.trigger,
             )
 
-    async def _pickup_queued(self) -> None:
+    async def _pickup_queued(self, *, manual_only: bool = False) -> None:
+        """Run queued executions not yet running here.
+
+        At start-up that is everything queued (a previous leader may have died before
+        running its fires); afterwards only manual runs queued by other processes can
+        appear, since this leader dispatches its own fires as they are recorded.
+        """
         async with self._sessionmaker() as session:
-            queued = await ExecutionRepository(session).in_status(["queued"])
+            queued = await ExecutionRepository(session).queued(trigger="manual" if manual_only else None)
         for execution in queued:
             self._dispatch(execution.id, execution.task_id, execution.scheduled_for, execution.trigger)
 

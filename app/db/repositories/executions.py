@@ -137,9 +137,12 @@ class ExecutionRepository:
         )
         return list((await self.session.execute(stmt)).scalars())
 
-    async def in_status(self, statuses: Sequence[str], *, limit: int = 10_000) -> Sequence[Execution]:
-        stmt = select(Execution).where(Execution.status.in_(statuses)).order_by(Execution.id).limit(limit)
-        return list((await self.session.execute(stmt)).scalars())
+    async def queued(self, *, trigger: str | None = None, limit: int = 10_000) -> Sequence[Execution]:
+        """Executions waiting to run, oldest first; ``trigger`` narrows to e.g. manual runs."""
+        stmt = select(Execution).where(Execution.status == "queued")
+        if trigger is not None:
+            stmt = stmt.where(Execution.trigger == trigger)
+        return list((await self.session.execute(stmt.order_by(Execution.id).limit(limit))).scalars())
 
     async def mark_interrupted(self, *, now: datetime, reason: str) -> int:
         """Every ``running`` row becomes ``interrupted`` (called by a new scheduler leader)."""
