@@ -96,9 +96,10 @@ class SchedulerCore:
             n = await ExecutionRepository(session).mark_interrupted(now=now, reason=INTERRUPTED_REASON)
         if n:
             log.warning("scheduler.runs_interrupted", count=n)
+        self._store = TaskJobStore(self._due_chunk)
         self._aps = AsyncIOScheduler(
             timezone=UTC,
-            jobstores={"default": TaskJobStore(self._due_chunk)},
+            jobstores={"default": self._store},
             executors={"default": FireExecutor(self._on_fire)},
             job_defaults={"coalesce": False, "max_instances": 1_000_000, "misfire_grace_time": None},
         )
@@ -146,8 +147,7 @@ class SchedulerCore:
         """Whether APScheduler holds a job whose time has come (used to drain chunked wake-ups)."""
         if self._aps is None:
             return False
-        store = self._aps._lookup_jobstore("default")
-        upcoming = store.get_next_run_time()
+        upcoming = self._store.get_next_run_time()
         return upcoming is not None and upcoming <= self._clock.now()
 
     def wakeup(self) -> None:
