@@ -19,7 +19,8 @@ from app.config import Settings
 from app.db.engine import create_engine, create_sessionmaker
 from app.llm.base import LLMClient
 from app.runner.base import PreviousRuns, Runner
-from app.services.notifier import ChangeListener, NullListener
+from app.services.events import EventBroker
+from app.services.notifier import ChangeListener, NullListener, scheduler_subscriber
 
 
 def create_app(
@@ -29,10 +30,12 @@ def create_app(
     runner_factory: Callable[[PreviousRuns], Runner] | None = None,
     llm: LLMClient | None = None,
     listener: ChangeListener | None = None,
+    broker: EventBroker | None = None,
 ) -> FastAPI:
     """Build the API. With ``settings.scheduler_enabled`` a scheduler thread starts with it.
 
     ``listener`` replaces the scheduler (tests drive a :class:`SchedulerCore` themselves).
+    ``broker`` receives the events of every committed write (a new one if not given).
     """
     settings = settings or Settings()
     clock = clock or SystemClock()
@@ -61,17 +64,21 @@ def create_app(
             )
             scheduler.start()
             chosen = scheduler
+        events = broker or EventBroker()
+        unsubscribe = events.subscribe(scheduler_subscriber(chosen))
         app.state.taskrunner = AppState(
             settings=settings,
             clock=clock,
             sessionmaker=create_sessionmaker(engine),
             listener=chosen,
+            broker=events,
             llm=llm_client,
             scheduler=scheduler,
         )
         try:
             yield
         finally:
+            unsubscribe()
             if scheduler is not None:
                 scheduler.stop()
             # litellm caches HTTP clients per event loop; close them with the app's loop.

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app.api.auth import keys_changed
-from app.api.deps import Session, State
+from app.api.deps import Session, State, UoW
 from app.api.schemas import Page
 from app.db.ops_models import ApiKey
 from app.db.repositories.ops import ApiKeyRepository
@@ -40,10 +40,11 @@ class KeyCreated(KeyOut):
 
 
 @router.post("", status_code=201)
-async def create_key(body: KeyCreate, s: Session, state: State, request: Request) -> KeyCreated:
+async def create_key(body: KeyCreate, uow: UoW, state: State, request: Request) -> KeyCreated:
     new = generate_key()
-    row = await ApiKeyRepository(s).add(name=body.name, prefix=new.prefix, key_hash=new.key_hash, now=state.clock.now())
-    await s.commit()
+    repo = ApiKeyRepository(uow.session)
+    row = await repo.add(name=body.name, prefix=new.prefix, key_hash=new.key_hash, now=state.clock.now())
+    await uow.commit()
     keys_changed(request.app)
     return KeyCreated(**KeyOut.of(row).model_dump(), key=new.secret)
 
@@ -59,9 +60,9 @@ async def list_keys(
 
 
 @router.delete("/{key_id}", status_code=204)
-async def revoke_key(key_id: int, s: Session, state: State, request: Request) -> Response:
-    if await ApiKeyRepository(s).revoke(key_id, now=state.clock.now()) is None:
+async def revoke_key(key_id: int, uow: UoW, state: State, request: Request) -> Response:
+    if await ApiKeyRepository(uow.session).revoke(key_id, now=state.clock.now()) is None:
         raise NotFound("API key", key_id)
-    await s.commit()
+    await uow.commit()
     keys_changed(request.app)
     return Response(status_code=204)
