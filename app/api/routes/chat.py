@@ -6,12 +6,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from app.api.deps import Session, State
+from app.api.params import Offset
 from app.api.schemas import Page
 from app.chat.agent import AgentLimits
 from app.chat.service import ChatDeps, ChatService
+from app.services.inputs import TextInput
 
 router = APIRouter(prefix="/api/chat", tags=["chat"])
 
@@ -19,9 +21,7 @@ MAX_STEPS_PER_TURN = 8
 MAX_CALL_SECONDS = 60.0
 
 
-class ChatIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class ChatIn(TextInput):
     message: str = Field(min_length=1, max_length=4000)
     conversation_id: str | None = Field(default=None, max_length=32)
     timezone: str | None = Field(
@@ -94,7 +94,7 @@ async def list_conversations(
     state: State,
     session: Session,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page[ConversationOut]:
     items, total = await _service(state, session).list(limit=limit, offset=offset)
     return Page(

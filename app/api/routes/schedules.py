@@ -6,20 +6,21 @@ from datetime import datetime
 from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from app.api.deps import State
 from app.api.schemas import ParseOut, PreviewOut
 from app.errors import ValidationFailed
 from app.nl import parse_description
 from app.schedules import compile_schedule
-from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec
+from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec, within_schedule_range
+from app.services.inputs import TextInput
 
 router = APIRouter(prefix="/api/schedules", tags=["schedules"])
 _T = TypeVar("_T")
 
 
-class ParseIn(BaseModel):
+class ParseIn(TextInput):
     text: str = Field(min_length=1, max_length=2000)
     timezone: str | None = Field(default=None, max_length=64)
 
@@ -39,6 +40,11 @@ async def preview(
     now = state.clock.now()
     if after is not None and after.tzinfo is None:
         raise ValidationFailed("`after` needs a UTC offset, e.g. 2026-11-23T09:00:00+01:00")
+    if after is not None:
+        try:
+            within_schedule_range(after)
+        except ValueError as exc:
+            raise ValidationFailed(f"`after` {exc}") from None
     start = after or now
     try:
         if kind == "cron":
