@@ -44,6 +44,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
         llm_client = llm if llm is not None else _default_llm(settings)
+        warm_up = getattr(llm_client, "warm_up", None)
+        if warm_up is not None:
+            warm_up()  # litellm takes seconds to import: off the event loop, before the first call
         scheduler = None
         chosen: ChangeListener = listener or NullListener()
         if listener is None and settings.scheduler_enabled:

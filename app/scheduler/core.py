@@ -32,7 +32,8 @@ from app.retention import prune
 from app.runner.base import Runner
 from app.scheduler.aps import FireExecutor, ScheduleTrigger, TaskJobStore, never_called
 from app.scheduler.dispatch import INTERRUPTED_REASON, RunDispatcher
-from app.scheduler.recovery import StoredTask, plan_recovery
+from app.scheduler.recovery import StoredTask, plan_all
+from app.scheduler.restart import settle_unfinished
 from app.scheduler.writer import Fire, Recorded, RecordWriter
 from app.schedules.of_task import compile_task
 
@@ -98,10 +99,7 @@ class SchedulerCore:
         """Recover from downtime, load every active task, and start firing."""
         self.writer.start()
         now = self._clock.now()
-        async with self._sessionmaker() as session, session.begin():
-            n = await ExecutionRepository(session).mark_interrupted(now=now, reason=INTERRUPTED_REASON)
-        if n:
-            log.warning("scheduler.runs_interrupted", count=n)
+        await settle_unfinished(self._sessionmaker, now=now, grace=self._grace, interrupted_reason=INTERRUPTED_REASON)
         self._store = TaskJobStore(self._due_chunk)
         self._aps = AsyncIOScheduler(
             timezone=UTC,
@@ -192,16 +190,22 @@ class SchedulerCore:
         """Account for missed fires of these (active) tasks and (re)load their jobs."""
         assert self._aps is not None
         fires: list[asyncio.Future[Recorded]] = []
-        for task in tasks:
-            compiled = compile_task(task)
-            stored = StoredTask(
-                id=task.id,
-                policy=task.missed_run_policy,
-                kind=task.schedule_kind,
-                next_run_at=task.next_run_at,
-                revision=task.revision,
+        work = [
+            (
+                task,
+                StoredTask(
+                    id=task.id,
+                    policy=task.missed_run_policy,
+                    kind=task.schedule_kind,
+                    next_run_at=task.next_run_at,
+                    revision=task.revision,
+                ),
+                compile_task(task),
             )
-            planned, next_run = plan_recovery(stored, compiled, now=now, grace=self._grace)
+            for task in tasks
+        ]
+        plans = await plan_all([(stored, compiled) for _t, stored, compiled in work], now=now, grace=self._grace)
+        for (task, _stored, compiled), (planned, next_run) in zip(work, plans, strict=True):
             for fire in planned:
                 future = self.writer.fire(fire)
                 future.add_done_callback(self._on_recorded)

@@ -13,6 +13,7 @@ from app.api.params import Offset
 from app.api.schemas import Page
 from app.chat.agent import AgentLimits
 from app.chat.service import ChatDeps, ChatService
+from app.runner.redact import configured_secrets
 from app.services.inputs import TextInput
 
 router = APIRouter(prefix="/api/chat", tags=["chat"])
@@ -72,7 +73,14 @@ def _service(state: State, session: Session) -> ChatService:
         max_steps=MAX_STEPS_PER_TURN,
         call_timeout_seconds=min(MAX_CALL_SECONDS, state.settings.llm_call_timeout_seconds),
     )
-    deps = ChatDeps(clock=state.clock, llm=state.llm, model=state.settings.llm_model, limits=limits)
+    deps = ChatDeps(
+        clock=state.clock,
+        llm=state.llm,
+        model=state.settings.llm_model,
+        limits=limits,
+        message_max_chars=state.settings.chat_message_max_chars,
+        secrets=configured_secrets(state.settings),
+    )
     return ChatService(session, deps)
 
 

@@ -79,7 +79,7 @@ async def parse(body: ParseIn, state: State) -> ParseOut:
         description=compiled.describe(),
         next_runs=[t.astimezone(compiled.tz) for t in compiled.next_fires(now, 5)],
         parser=parsed.parser,
-        assumptions=list(parsed.assumptions),
+        assumptions=[*parsed.assumptions, *compiled.notes()],
     )
 
 
