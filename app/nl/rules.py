@@ -122,7 +122,10 @@ def read_with_rules(text: str, *, default_timezone: str | None, now: datetime) -
     scan = _Scan(text)
     refused = C.REFUSE.search(scan.s)
     if refused:
-        return RulesReading(None, [scan.original(*refused.span())])
+        end = refused.end()
+        while end < len(scan.s) and scan.s[end].isalnum():  # "first mon" -> "first monday"
+            end += 1
+        return RulesReading(None, [scan.original(refused.start(), end)])
     try:
         return RulesReading(_parse(scan, default_timezone, now), [])
     except _Refuse as exc:
