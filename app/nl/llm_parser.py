@@ -23,6 +23,7 @@ from app.nl.check import conflicts
 from app.nl.facts import Facts, facts_of
 from app.nl.result import ParsedDescription
 from app.nl.wording import name_from
+from app.nl.zones import place_zone
 from app.schedules import compile_schedule, resolve_timezone
 from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec
 
@@ -189,7 +190,10 @@ def _accept(text: str, arguments: str, now: datetime, facts: Facts) -> ParsedDes
     instructions = str(args.get("instructions") or "").strip()
     name = str(args.get("name") or "").strip()[:60] or (name_from(instructions) if instructions else "Scheduled task")
     assumptions = [str(a) for a in args.get("assumptions") or [] if str(a).strip()]
-    if instructions and instructions not in text and not _only_schedule_removed(text, instructions):
+    dropped_place = facts.zone is None and any(
+        place_zone(w.strip(".,;:!?()"), before_time=True) for w in _removed_words(text, instructions)
+    )
+    if instructions and (dropped_place or (instructions not in text and not _only_schedule_removed(text, instructions))):
         # Instructions are never rewritten: keep the user's own words when the model paraphrased them.
         assumptions.append("the instructions are your text as written")
         instructions = text

@@ -154,7 +154,7 @@ async def test_with_the_llm_down_every_refusal_is_a_question() -> None:
     # The client can rephrase at once; the words that need it are named.
     with pytest.raises(AmbiguousSchedule) as info:
         await parse_description("fortnightly water the plants", default_timezone=None, now=NOW, llm=None)
-    assert info.value.details["unplaced"] == ["fortnight"]
+    assert info.value.details["unplaced"] == ["fortnightly"]
 
 
 async def test_text_that_is_not_a_schedule_is_a_question_without_asking_the_model(stub: OpenAIStub) -> None:
