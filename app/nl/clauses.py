@@ -224,7 +224,8 @@ _PAST = r"(?:past|after)"
 # "at 20 past each hour", "At minute 15 past every hour", "every hour at half past", "on the hour every hour".
 HOURLY_MINUTE = re.compile(
     r"(?:\b(?:(?:every|each)\s+(?:single\s+)?hour|hourly)\s*,?\s+(?:at\s+|on\s+)?(?:the\s+)?"
-    r"(?:(?P<a_half>half\s+hour|half\s+past(?:\s+the\s+hour)?)|(?P<a_top>top\s+of\s+the\s+hour|hour\s+mark)"
+    r"(?:(?P<a_half>half\s+hour|half\s+past(?:\s+the\s+hour)?)|(?P<a_top>top\s+of\s+the\s+hour|hour\s+mark|hour)"
+    r"|:(?P<a_m3>[0-5]\d)"
     r"|(?P<a_q>quarter\s+(?:past|after)(?:\s+the\s+hour)?)|(?P<a_q3>quarter\s+to(?:\s+the\s+hour)?)"
     r"|(?:minute\s+)?(?P<a_m>\d{1,2})\s+(?:minutes?\s+)?" + _PAST + r"(?:\s+the\s+hour)?)\b"
     r"|\b(?:at\s+)?(?:the\s+)?(?:(?P<b_top>top)\s+of|(?P<b_half>half\s+past)|(?P<b_q>(?:a\s+)?quarter\s+(?:past|after))"
@@ -232,7 +233,10 @@ HOURLY_MINUTE = re.compile(
     r"\s+(?:every|each)\s+(?:single\s+)?hour\b"
     r"|\b(?:at\s+)?minute\s+(?P<c_m>\d{1,2})\s+" + _PAST + r"\s+every\s+(?P<c_n>\d{1,2})(?:st|nd|rd|th)\s+hour\b"
     r"|\b(?:on\s+the\s+hour\s*,?\s+)?(?:every|each)\s+hour\s*,?\s+on\s+the\s+hour\b"
-    r"|\b(?P<d_top>on\s+the\s+hour)\s*,?\s+(?:every|each)\s+(?:single\s+)?hour\b)",
+    r"|\b(?P<d_top>on\s+the\s+hour)\s*,?\s+(?:every|each)\s+(?:single\s+)?hour\b"
+    r"|\b(?:at\s+)?(?:the\s+)?(?:(?P<e_top>top\s+of\s+the\s+hour)|(?P<e_half>half\s+past\s+the\s+hour)"
+    r"|(?P<e_q>quarter\s+past\s+the\s+hour)|(?P<e_m>\d{1,2})\s+(?:minutes?\s+)?past\s+the\s+hour)"
+    r"\s*,?\s+(?:every|each)\s+(?:single\s+)?hour\b)",
     _I,
 )
 # Steps counted from the top of the hour: "At every 5th minute", "every 15 minutes, on the quarter hour".
@@ -272,8 +276,9 @@ SUSPECT = re.compile(
     r"|until|(?<!\bthe )till|starting|beginning|from\s+now\s+on|asap"
     r"|fortnight\w*|bi-?weekly|bi-?monthly|semi-?(?:weekly|monthly|annually)|twice|thrice|times\s+(?:a|per)"
     r"|per\s+(?:day|week|hour|month)|minutely|mornings|evenings|nights|afternoons|weeknights?"
-    r"|around|christmas|easter|thanksgiving|new\s+year'?s\s+(?:eve|day))\b(?!')"
-    r"|\b\d{1,2}ish\b",
+    r"|around|christmas|easter|thanksgiving|new\s+year'?s\s+(?:eve|day)"
+    r"|while|top\s+of\s+the\s+hour|on\s+the\s+(?:half\s+)?hour|past\s+the\s+hour|quarter\s+hour|ish)\b(?!')"
+    r"|\b(?:\d{1,2}|noon|midnight|midday)-?ish\b|(?<=[\x00\d])-?ish\b",
     _I,
 )
 # Zone-like capitals left over ("AWST", "SAST", "ET"): a zone the rules cannot place.

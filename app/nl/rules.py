@@ -269,14 +269,14 @@ def _aligned(hourly_minute: list[re.Match[str]], aligned: list[re.Match[str]]) -
         if not 1 <= step <= 23:
             raise _Refuse(m.group(0))
         hours = f"*/{step}" if step > 1 else "*"
-    if g.keys() & {"a_half", "b_half"}:
+    if g.keys() & {"a_half", "b_half", "e_half"}:
         minute = 30
-    elif g.keys() & {"a_q", "b_q"}:
+    elif g.keys() & {"a_q", "b_q", "e_q"}:
         minute = 15
     elif g.keys() & {"a_q3", "b_q3"}:
         minute = 45
     else:
-        digits = g.get("a_m") or g.get("b_m") or g.get("b_m2") or g.get("c_m")
+        digits = g.get("a_m") or g.get("a_m3") or g.get("b_m") or g.get("b_m2") or g.get("c_m") or g.get("e_m")
         minute = int(digits) if digits else 0
     if minute > 59:
         raise _Refuse(m.group(0))
@@ -312,7 +312,8 @@ def _part(
 # -- timezones -------------------------------------------------------------------------
 
 
-_NOT_THE_SCHEDULE = frozenset({"to", "into", "from", "than", "vs", "versus", "convert", "converted"})
+_NOT_THE_SCHEDULE = frozenset({"to", "into", "from", "convert", "converted"})
+_UNSURE_ZONE = frozenset({"with", "than", "vs", "versus", "and", "or"})  # "compare with New York time": whose?
 # Classic abbreviations people type in lower case too ("9 pst"); the others only in capitals ("EAT" vs "eat").
 _LOWER_OK = frozenset({"pst", "pdt", "est", "edt", "cst", "cdt", "mst", "mdt", "utc", "gmt", "cet", "cest", "bst"})
 
@@ -335,6 +336,8 @@ def _take_zones(scan: _Scan, times_m: list[re.Match[str]]) -> None:
                 continue
             start = before.start() if k == len(words) else before.start(1) + words[-k].start()
             prior = words[-k - 1].group(0) if k < len(words) else _word_before(scan.s, before.start(1))
+            if prior.lower() in _UNSURE_ZONE:
+                raise _Refuse(scan.original(before.start(1) + words[-k].start(), m.end()))
             if prior.lower() in _NOT_THE_SCHEDULE:
                 # "convert the report to Tokyo time": the task's words, not the schedule's zone
                 scan.mask(before.start(1) + words[-k].start(), m.end())

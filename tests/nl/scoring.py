@@ -31,7 +31,7 @@ def verdict(held: Held, parsed: ParsedDescription | None) -> tuple[Verdict, str]
         return "wrong", f"read as {parsed.schedule!r}, expected one of {held.ok!r}"
     if held.instructions is not None and parsed.instructions != held.instructions:
         return "wrong", f"instructions {parsed.instructions!r}, expected {held.instructions!r}"
-    lost = [w for w in held.keeps if w not in parsed.instructions]
+    lost = [w for w in held.keeps if w.lower() not in parsed.instructions.lower()]
     if lost:
         return "wrong", f"instructions {parsed.instructions!r} lost {lost!r}"
     return "correct", ""
