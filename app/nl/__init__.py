@@ -60,9 +60,9 @@ async def parse_description(
 
 def _question(text: str, reading: RulesReading, why: str) -> AmbiguousSchedule:
     """The question for words the rules could not place, when no LLM can read them."""
-    words = reading.unplaced or [
-        m.group(0) for m in SCHEDULE_WORD.finditer(text) if m.group(0).lower() not in _FILLER
-    ][:8]
+    words = (
+        reading.unplaced or [m.group(0) for m in SCHEDULE_WORD.finditer(text) if m.group(0).lower() not in _FILLER][:8]
+    )
     listed = ", ".join(f"'{w}'" for w in dict.fromkeys(words))
     return AmbiguousSchedule(
         f"I could not place {listed} in a schedule for sure, and {why}. Could you say when it should run "

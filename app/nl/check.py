@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 from functools import cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo, available_timezones
 
 from app.nl.facts import Facts
@@ -48,9 +49,9 @@ def same_rules(a: str, b: str) -> bool:
     if a == b:
         return True
     za, zb = ZoneInfo(a), ZoneInfo(b)
-    start = datetime(2026, 1, 1)
+    start = datetime(2026, 1, 1, 12, tzinfo=za)
     for day in range(0, 3 * 365, 7):
-        t = (start + timedelta(days=day)).replace(tzinfo=za)
+        t = start + timedelta(days=day)
         if t.utcoffset() != t.astimezone(zb).utcoffset():
             return False
     return True
@@ -116,7 +117,7 @@ def conflicts(spec: CronSpec | OnceSpec | IntervalSpec, facts: Facts, *, now: da
                 + " of the month."
             )
     if facts.interval_seconds and not isinstance(spec, OnceSpec) and len(fires) > 2:
-        gaps = Counter(int((b - a).total_seconds()) for a, b in zip(fires, fires[1:], strict=False))
+        gaps = Counter(int((b - a).total_seconds()) for a, b in pairwise(fires))
         common = gaps.most_common(1)[0][0]
         if facts.interval_seconds < 86400 and common != facts.interval_seconds:
             out.append(f"the text says '{facts.said_interval}', but the schedule fires {common} s apart.")

@@ -210,10 +210,30 @@ class Refuse(Exception):
 
 # -- added families ----------------------------------------------------------------------
 _CF = r"(?:\*(?:/\d{1,2})?|\d{1,2}(?:-\d{1,2})?(?:/\d{1,2})?(?:,\d{1,2}(?:-\d{1,2})?(?:/\d{1,2})?)*)"
-_CF_DOW = r"(?:\*(?:/\d)?|(?:\d|" + _DAY_ABBR + r")(?:-(?:\d|" + _DAY_ABBR + r"))?(?:,(?:\d|" + _DAY_ABBR + r")(?:-(?:\d|" + _DAY_ABBR + r"))?)*)"
+_CF_DOW = (
+    r"(?:\*(?:/\d)?|(?:\d|"
+    + _DAY_ABBR
+    + r")(?:-(?:\d|"
+    + _DAY_ABBR
+    + r"))?(?:,(?:\d|"
+    + _DAY_ABBR
+    + r")(?:-(?:\d|"
+    + _DAY_ABBR
+    + r"))?)*)"
+)
 # A pasted cron line: "*/5 * * * * check the API", "cron: 0 9 * * 1-5 ..."; @daily and friends.
 CRON_LINE = re.compile(
-    r"(?:\bcron\s*:?\s*)?(?<![\w*/,\-])(?P<expr>" + _CF + r"\s+" + _CF + r"\s+" + _CF + r"\s+" + _CF + r"\s+" + _CF_DOW + r")"
+    r"(?:\bcron\s*:?\s*)?(?<![\w*/,\-])(?P<expr>"
+    + _CF
+    + r"\s+"
+    + _CF
+    + r"\s+"
+    + _CF
+    + r"\s+"
+    + _CF
+    + r"\s+"
+    + _CF_DOW
+    + r")"
     r"(?![\w*/,\-])\s*:?",
     _I,
 )
@@ -229,7 +249,9 @@ HOURLY_MINUTE = re.compile(
     r"|(?P<a_q>quarter\s+(?:past|after)(?:\s+the\s+hour)?)|(?P<a_q3>quarter\s+to(?:\s+the\s+hour)?)"
     r"|(?:minute\s+)?(?P<a_m>\d{1,2})\s+(?:minutes?\s+)?" + _PAST + r"(?:\s+the\s+hour)?)\b"
     r"|\b(?:at\s+)?(?:the\s+)?(?:(?P<b_top>top)\s+of|(?P<b_half>half\s+past)|(?P<b_q>(?:a\s+)?quarter\s+(?:past|after))"
-    r"|(?P<b_q3>(?:a\s+)?quarter\s+to)|(?:minute\s+)?(?P<b_m>\d{1,2})\s+(?:minutes?\s+)?" + _PAST + r"|minute\s+(?P<b_m2>\d{1,2})\s+of)"
+    r"|(?P<b_q3>(?:a\s+)?quarter\s+to)|(?:minute\s+)?(?P<b_m>\d{1,2})\s+(?:minutes?\s+)?"
+    + _PAST
+    + r"|minute\s+(?P<b_m2>\d{1,2})\s+of)"
     r"\s+(?:every|each)\s+(?:single\s+)?hour\b"
     r"|\b(?:at\s+)?minute\s+(?P<c_m>\d{1,2})\s+" + _PAST + r"\s+every\s+(?P<c_n>\d{1,2})(?:st|nd|rd|th)\s+hour\b"
     r"|\b(?:on\s+the\s+hour\s*,?\s+)?(?:every|each)\s+hour\s*,?\s+on\s+the\s+hour\b"
@@ -256,8 +278,10 @@ EXCEPT = re.compile(
 _CLOCK = r"(?:\d{1,2}(?:[:.]\d{2})?\s*(?:a\.?m\.?|p\.?m\.?)(?![a-z])|\d{1,2}:\d{2}\b|noon|midnight|midday)"
 # Clock times the instructions talk about: "list meetings after 3pm", "the demo is at 2pm", "since 6pm yesterday".
 REFERENCE = re.compile(
-    r"\b(?:after|before|since|than|by|past)\s+" + _CLOCK
-    + r"|\b(?:is|are|was|were|be|starts?|begins?|ends?|due|opens?|closes?|happens?|scheduled)\s+(?:at|for)\s+" + _CLOCK,
+    r"\b(?:after|before|since|than|by|past)\s+"
+    + _CLOCK
+    + r"|\b(?:is|are|was|were|be|starts?|begins?|ends?|due|opens?|closes?|happens?|scheduled)\s+(?:at|for)\s+"
+    + _CLOCK,
     _I,
 )
 # Words that could change a schedule; one left over sends the text to the LLM (or back as a question).
@@ -266,7 +290,8 @@ SUSPECT = re.compile(
     r"\b(?:dawn|dusk|sunrise|sunset|daybreak|nightfall|lunchtime|tea\s?time|bed\s?time"
     r"|overnight(?!\s+(?:alerts?|errors?|logs?|jobs?|runs?|builds?|batch\w*|results?|data|changes|news|e?mails?"
     r"|messages|events|incidents|reports?|backups?|activity|traffic|orders|sales|failures))"
-    r"|(?:at|around|after|before|during|by|over|until|till)\s+(?:the\s+)?" + _MEAL
+    r"|(?:at|around|after|before|during|by|over|until|till)\s+(?:the\s+)?"
+    + _MEAL
     + r"|after\s+(?:work|school|hours|midnight|dark)|before\s+(?:work|school|bed|dark)"
     r"|close\s+of\s+(?:business|play)|cob|eod|eow|eom|end\s+of\s+(?:the\s+)?(?:day|business|week|month|shift|quarter|year)"
     r"|(?:business|office|working|work|opening|trading|school|waking|core)\s+hours|when\s+(?:the\s+)?\w+\s+(?:opens|closes|starts|ends)"

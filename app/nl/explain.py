@@ -60,13 +60,17 @@ def explain(parsed: ParsedDescription, *, now: datetime, count: int = 5) -> Expl
         local = t.astimezone(tz)
         change = None
         if local.utcoffset() != previous.utcoffset():
-            direction = "forward" if (local.utcoffset() or timedelta(0)) > (previous.utcoffset() or timedelta(0)) else "back"
+            direction = (
+                "forward" if (local.utcoffset() or timedelta(0)) > (previous.utcoffset() or timedelta(0)) else "back"
+            )
             change = (
                 f"the clocks in {tz.key} go {direction} before the run of {local:%a %Y-%m-%d}: "
                 f"{local.tzname()} ({_offset(local)}) instead of {previous.tzname()} ({_offset(previous)})"
             )
         runs.append(
-            RunExplained(at=local, local=f"{local:%a %Y-%m-%d %H:%M} {local.tzname()} ({_offset(local)})", dst_change=change)
+            RunExplained(
+                at=local, local=f"{local:%a %Y-%m-%d %H:%M} {local.tzname()} ({_offset(local)})", dst_change=change
+            )
         )
         previous = local
     return Explanation(

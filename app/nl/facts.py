@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from app.nl import clauses as C
 from app.nl.clauses import Refuse
 from app.nl.recurring import _day_number, _interval_seconds, _range_list
-from app.nl.times import TIME_LIST, number, parse_time
 from app.nl.times import _SPLIT as _TIME_SPLIT
+from app.nl.times import TIME_LIST, number, parse_time
 
 _CLOCKISH = re.compile(r"[ap]\.?m\.?|noon|midnight|midday|\d:\d{2}", re.IGNORECASE)
 # Anything that can say "when": without one of these, a text is not a schedule ("make me a sandwich").
@@ -78,7 +78,9 @@ def facts_of(text: str) -> Facts:
         else:
             from app.nl.once import unit_seconds
 
-            facts.delay = timedelta(seconds=number(m.group("n") or m.group("n2")) * unit_seconds(m.group("u") or m.group("u2")))
+            facts.delay = timedelta(
+                seconds=number(m.group("n") or m.group("n2")) * unit_seconds(m.group("u") or m.group("u2"))
+            )
     for m in C.WINDOW.finditer(scan.s):  # "between 9am and 5pm" bounds the fires; it is not their times
         scan.consume(*m.span())
     times_m = list(TIME_LIST.finditer(scan.s))
@@ -132,7 +134,7 @@ def _clock(piece: str) -> ClockFact | None:
     explicit = _CLOCKISH.search(raw) and (
         re.search(r"[ap]\.?m|noon|midnight|midday", raw, re.IGNORECASE) or t.hour >= 13 or raw.startswith("0")
     )
-    if explicit or t.hour == 0 and "midnight" in raw.lower():
+    if explicit or (t.hour == 0 and "midnight" in raw.lower()):
         return ClockFact(raw, t.minute, frozenset({t.hour}))
     h = t.hour % 12
     return ClockFact(raw, t.minute, frozenset({h, h + 12}))

@@ -193,7 +193,9 @@ def _accept(text: str, arguments: str, now: datetime, facts: Facts) -> ParsedDes
     dropped_place = facts.zone is None and any(
         place_zone(w.strip(".,;:!?()"), before_time=True) for w in _removed_words(text, instructions)
     )
-    if instructions and (dropped_place or (instructions not in text and not _only_schedule_removed(text, instructions))):
+    if instructions and (
+        dropped_place or (instructions not in text and not _only_schedule_removed(text, instructions))
+    ):
         # Instructions are never rewritten: keep the user's own words when the model paraphrased them.
         assumptions.append("the instructions are your text as written")
         instructions = text

@@ -67,7 +67,10 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str | None]]
     (re.compile(r"\b(?:evry|evey|evrey|eveyr|everey|evert|eery)\b", _I), "every"),
     (re.compile(r"\beveryday\b", _I), "every day"),
     (re.compile(r"\b(?:daliy|dialy|daly|dailly)\b", _I), "daily"),
-    (re.compile(r"\b(?:tmrw|tmrow|tmr|tmw|2moro|2morrow|2mrw|tomorow|tommorow|tommorrow|tomorro|tomoz)\b", _I), "tomorrow"),
+    (
+        re.compile(r"\b(?:tmrw|tmrow|tmr|tmw|2moro|2morrow|2mrw|tomorow|tommorow|tommorrow|tomorro|tomoz)\b", _I),
+        "tomorrow",
+    ),
     (re.compile(r"\b(?:tonite|2nite)\b", _I), "tonight"),
     (re.compile(r"\bwk\s?days\b", _I), "weekdays"),
     (re.compile(r"\bwk\s?day\b", _I), "weekday"),
@@ -78,30 +81,60 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str | None]]
     (re.compile(r"\bmnthly\b", _I), "monthly"),
     # crontab.guru's own words
     (re.compile(r"\bon\s+every\s+day-of-week\s+from\s+", _I), "every "),
-    (re.compile(r"\bon\s+day-of-month\s+(?P<n>\d{1,2})\b", _I), lambda m: f"on the {ordinal(int(m.group('n')))} of every month"),
+    (
+        re.compile(r"\bon\s+day-of-month\s+(?P<n>\d{1,2})\b", _I),
+        lambda m: f"on the {ordinal(int(m.group('n')))} of every month",
+    ),
     # "day 10 of every month", "on day 15": the day of the month
-    (re.compile(r"\bday\s+(?P<n>\d{1,2})\b(?!\s*(?:[:.]\d|%|" + _H + r"\b|" + _M + r"\b|days?\b|weeks?\b|am\b|pm\b))", _I), _day_n),
-    (re.compile(r"\b(?:the\s+)?first\s+(?:day\s+)?of\s+(?P<w>the|each|every)\s+month\b", _I), lambda m: "the 1st of every month"),
-    # compound and short durations after "in", "every", "each", or before "from now"
-    (re.compile(r"(?P<lead>\b(?:in|every|each)\s+)an?\s+hour\s+and\s+a\s+half\b", _I), lambda m: m.group("lead") + "90 minutes"),
     (
         re.compile(
-            r"(?P<lead>\b(?:in|every|each)\s+)(?:(?P<h>\d+(?:\.\d+)?)\s*" + _H + r"(?:\s*,?\s*(?:and\s+)?(?P<m>\d+)\s*" + _M + r")?"
+            r"\bday\s+(?P<n>\d{1,2})\b(?!\s*(?:[:.]\d|%|" + _H + r"\b|" + _M + r"\b|days?\b|weeks?\b|am\b|pm\b))", _I
+        ),
+        _day_n,
+    ),
+    (
+        re.compile(r"\b(?:the\s+)?first\s+(?:day\s+)?of\s+(?P<w>the|each|every)\s+month\b", _I),
+        lambda m: "the 1st of every month",
+    ),
+    # compound and short durations after "in", "every", "each", or before "from now"
+    (
+        re.compile(r"(?P<lead>\b(?:in|every|each)\s+)an?\s+hour\s+and\s+a\s+half\b", _I),
+        lambda m: m.group("lead") + "90 minutes",
+    ),
+    (
+        re.compile(
+            r"(?P<lead>\b(?:in|every|each)\s+)(?:(?P<h>\d+(?:\.\d+)?)\s*"
+            + _H
+            + r"(?:\s*,?\s*(?:and\s+)?(?P<m>\d+)\s*"
+            + _M
+            + r")?"
             r"|(?P<m2>\d+(?:\.\d+)?)\s*" + _M + r")\b",
             _I,
         ),
         lambda m: _with_lead(m),
     ),
     (
-        re.compile(r"\b(?P<h>\d+(?:\.\d+)?)\s*" + _H + r"\s*(?:and\s+)?(?P<m>\d+)\s*" + _M + r"(?=\s+from\s+now\b)", _I),
+        re.compile(
+            r"\b(?P<h>\d+(?:\.\d+)?)\s*" + _H + r"\s*(?:and\s+)?(?P<m>\d+)\s*" + _M + r"(?=\s+from\s+now\b)", _I
+        ),
         _duration,
     ),
     # 24-hour and military clock times
     (re.compile(r"(?<![\w:.\-/])(?P<lead>)(?P<hh>0\d|1\d|2[0-3])(?P<mm>[0-5]\d)\s*(?:hrs|hours|h)\b", _I), _military),
     (re.compile(r"(?<![\w:.\-/])(?P<lead>)(?P<hh>0\d)(?P<mm>[0-5]\d)\b(?![\-/:.]\d)", _I), _military),
-    (re.compile(r"(?P<lead>(?:\bat|@)\s*)(?P<hh>1\d|2[0-3])(?P<mm>[0-5]\d)\b(?![\-/:.]\d|\s*(?:am|pm|a\.m|p\.m))", _I), _military),
+    (
+        re.compile(
+            r"(?P<lead>(?:\bat|@)\s*)(?P<hh>1\d|2[0-3])(?P<mm>[0-5]\d)\b(?![\-/:.]\d|\s*(?:am|pm|a\.m|p\.m))", _I
+        ),
+        _military,
+    ),
     (re.compile(r"(?<![\w:.\-/])(?P<hh>[01]?\d|2[0-3])h(?P<mm>[0-5]\d)?\b", _I), _h_clock),
-    (re.compile(r"(?P<lead>(?:\bat|@)\s*)(?P<hh>[01]?\d|2[0-3])\.(?P<mm>[0-5]\d)\b(?!\.\d|\s*(?:am|pm|a\.m|p\.m))", _I), _military),
+    (
+        re.compile(
+            r"(?P<lead>(?:\bat|@)\s*)(?P<hh>[01]?\d|2[0-3])\.(?P<mm>[0-5]\d)\b(?!\.\d|\s*(?:am|pm|a\.m|p\.m))", _I
+        ),
+        _military,
+    ),
     (re.compile(r"\b12\s+(?P<w>noon|midnight)\b", _I), lambda m: m.group("w")),
 ]
 

@@ -62,7 +62,6 @@ ABBREVIATIONS: dict[str, str] = {
     "ART": "America/Argentina/Buenos_Aires",
     "NST": "America/St_Johns",
     "NDT": "America/St_Johns",
-    "HKT": "Asia/Hong_Kong",
 }
 # Abbreviations that name more than one zone: the reading is said, with the others.
 AMBIGUOUS_ABBREVIATIONS: dict[str, str] = {

@@ -92,19 +92,24 @@ def clock_alignment() -> Iterator[Held]:
     }.items():  # fmt: skip
         for phrase in phrases:
             yield _c(f"{phrase}, rotate the screenshots", f"{minute} * * * *", ins="Rotate the screenshots")
-            yield _c(f"{phrase} on weekdays rotate the screenshots", f"{minute} * * * 1-5", ins="Rotate the screenshots")
+            yield _c(
+                f"{phrase} on weekdays rotate the screenshots", f"{minute} * * * 1-5", ins="Rotate the screenshots"
+            )
     for step in (2, 5, 10, 15, 20, 30):
         yield _c(f"At every {step}th minute poll the queue", f"*/{step} * * * *", ins="Poll the queue")
     for step, where in ((15, "quarter hour"), (30, "half hour"), (10, "hour"), (5, "clock")):
         yield _c(f"every {step} minutes, on the {where} poll the queue", f"*/{step} * * * *", ins="Poll the queue")
     for hours in (2, 3, 4, 6):
-        yield _c(f"At minute 0 past every {hours}th hour refresh the tokens", f"0 */{hours} * * *", ins="Refresh the tokens")
+        yield _c(
+            f"At minute 0 past every {hours}th hour refresh the tokens", f"0 */{hours} * * *", ins="Refresh the tokens"
+        )
 
 
 def day_of_month() -> Iterator[Held]:
     for n, o in ((1, "1st"), (5, "5th"), (10, "10th"), (15, "15th"), (22, "22nd"), (28, "28th")):
         for form in (f"on day {n}", f"every month on day {n}", f"on the {o}", f"the {o} of each month",
-                     f"monthly on the {o}", f"Monthly on day {n}", f"day {n} of every month", f"every {o}"):  # fmt: skip
+                     f"monthly on the {o}", f"Monthly on day {n}", f"day {n} of every month",
+                     f"every {o}"):  # fmt: skip
             yield _c(f"{form} at 08:00 send invoices", f"0 8 {n} * *", ins="Send invoices")
             yield _ask(f"{form} send invoices")  # no time of day: never a silent midnight
     yield _c("first of the month at 9am pay rent", "0 9 1 * *", ins="Pay rent")
@@ -148,19 +153,29 @@ def cron_lines() -> Iterator[Held]:
 
 def durations() -> Iterator[Held]:
     for minutes, spellings in {
-        90: ("1 hour and 30 minutes", "1h30m", "90m", "90 mins", "1.5 hours", "an hour and a half", "1 hour 30 minutes"),
+        90: ("1 hour and 30 minutes", "1h30m", "90m", "90 mins", "1.5 hours", "an hour and a half",
+             "1 hour 30 minutes"),
         120: ("2h", "2 hours", "120 minutes", "2 hrs"),
         150: ("2.5 hours", "2h30m", "2 hours and 30 minutes"),
         45: ("45 minutes", "45m", "45 mins"),
     }.items():  # fmt: skip
         for spelling in spellings:
-            yield Held(f"in {spelling} check the oven", (OnceSpec(at=NOW + timedelta(minutes=minutes)),), instructions="Check the oven")
-            yield Held(f"every {spelling} check the oven", (IntervalSpec(every_seconds=minutes * 60),), instructions="Check the oven")
+            yield Held(
+                f"in {spelling} check the oven",
+                (OnceSpec(at=NOW + timedelta(minutes=minutes)),),
+                instructions="Check the oven",
+            )
+            yield Held(
+                f"every {spelling} check the oven",
+                (IntervalSpec(every_seconds=minutes * 60),),
+                instructions="Check the oven",
+            )
 
 
 def times_in_instructions() -> Iterator[Held]:
     for ref in ("list meetings after 3pm", "summarise what happened since 6pm", "list PRs opened before 10:30",
-                "remind the team the demo is at 2pm", "check the shop opens at 9am", "ensure it is done by 5pm"):  # fmt: skip
+                "remind the team the demo is at 2pm", "check the shop opens at 9am",
+                "ensure it is done by 5pm"):  # fmt: skip
         yield _c(f"every weekday at 8am, {ref}", "0 8 * * 1-5", ins=ref[0].upper() + ref[1:])
         yield _ask(f"every weekday {ref}")  # the only time is the task's: when does it run?
 

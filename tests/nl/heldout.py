@@ -34,7 +34,9 @@ class Held:
     keeps: tuple[str, ...] = field(default=())  # words the instructions must keep
 
 
-def c(text: str, *exprs: str, tz: str = "UTC", ins: str | None = None, keeps: tuple[str, ...] = (), **kw: object) -> Held:
+def c(
+    text: str, *exprs: str, tz: str = "UTC", ins: str | None = None, keeps: tuple[str, ...] = (), **kw: object
+) -> Held:
     return Held(text, tuple(CronSpec(cron=e, timezone=tz) for e in exprs), instructions=ins, keeps=keeps, **kw)  # type: ignore[arg-type]
 
 
@@ -56,7 +58,14 @@ def ask(text: str, **kw: object) -> Held:
     return Held(text, (), **kw)  # type: ignore[arg-type]
 
 
-B, NY, LA, CHI, DEN, LON = "Europe/Berlin", "America/New_York", "America/Los_Angeles", "America/Chicago", "America/Denver", "Europe/London"
+B, NY, LA, CHI, DEN, LON = (
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+    "America/Chicago",
+    "America/Denver",
+    "Europe/London",
+)
 
 HELD_OUT: list[Held] = [
     # -- clock alignment ----------------------------------------------------------------
@@ -88,7 +97,11 @@ HELD_OUT: list[Held] = [
     ask("every hour during the night check the backups"),
     ask("every 5 minutes for the next hour check the deploy"),
     c("every 2 hours between 8am and 8pm check the greenhouse", "0 8-20/2 * * *", ins="Check the greenhouse"),
-    c("every 15 minutes between 9:00 and 16:45 on weekdays watch the queue", "*/15 9-16 * * 1-5", ins="Watch the queue"),
+    c(
+        "every 15 minutes between 9:00 and 16:45 on weekdays watch the queue",
+        "*/15 9-16 * * 1-5",
+        ins="Watch the queue",
+    ),
     c("hourly from 9am to 5pm on weekdays check the chat", "0 9-17 * * 1-5", ins="Check the chat"),
     c("every 20 minutes from 10am to 2pm check the oven", "0,20,40 10-13 * * *", "0,20,40 10-13 * * *"),
     # -- exclusions ---------------------------------------------------------------------
@@ -164,7 +177,11 @@ HELD_OUT: list[Held] = [
     c("every day at 9am in French, summarise the news", "0 9 * * *", keeps=("French", "summarise the news")),
     c("every day at 8am, list meetings after 3pm", "0 8 * * *", ins="List meetings after 3pm"),
     c("every monday at 9am remind the team the demo is at 2pm", "0 9 * * 1", keeps=("demo is at 2pm",)),
-    c("every weekday at 7am summarise what happened since 6pm yesterday", "0 7 * * 1-5", keeps=("since 6pm yesterday",)),
+    c(
+        "every weekday at 7am summarise what happened since 6pm yesterday",
+        "0 7 * * 1-5",
+        keeps=("since 6pm yesterday",),
+    ),
     c("at 6pm every friday, list PRs opened before 10am", "0 18 * * 5", ins="List PRs opened before 10am"),
     c("every day at 9am summarise news from Berlin", "0 9 * * *", keeps=("from Berlin",)),
     # -- typos and casual forms ---------------------------------------------------------
@@ -261,7 +278,11 @@ HELD_OUT_2: list[Held] = [
     c("Mon–Fri at 08:30 stand-up notes", "30 8 * * 1-5", ins="Stand-up notes"),
     c("every weekday at 17.30 log the hours", "30 17 * * 1-5", ins="Log the hours"),
     c("every day at 5.30pm close the shop", "30 17 * * *", ins="Close the shop"),
-    c("Please summarise the overnight alerts every weekday at 7:30 am", "30 7 * * 1-5", keeps=("summarise the overnight alerts",)),
+    c(
+        "Please summarise the overnight alerts every weekday at 7:30 am",
+        "30 7 * * 1-5",
+        keeps=("summarise the overnight alerts",),
+    ),
     c("Send me the top 10 HN stories every morning at 8", "0 8 * * *", ins="Send me the top 10 HN stories"),
     c("every Saturday at 9:00 in Lisbon do the backup", "0 9 * * 6", tz="Europe/Lisbon", ins="Do the backup"),
     c("every day at 07:00 (Asia/Kolkata) post the schedule", "0 7 * * *", tz="Asia/Kolkata", ins="Post the schedule"),

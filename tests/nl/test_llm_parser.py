@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from app.config import Settings
-from app.errors import AmbiguousSchedule, LLMUnavailable
+from app.errors import AmbiguousSchedule
 from app.llm.litellm_client import LiteLLMClient
 from app.nl import parse_description
 from app.schedules.spec import CronSpec, IntervalSpec
