@@ -62,7 +62,11 @@ class TaskService:
                     "add the task's instructions, e.g. 'every day at 9am, summarise new incidents'.",
                     details={"schedule": parsed.schedule.model_dump(mode="json")},
                 )
-            parse_info = {"parser": parsed.parser, "assumptions": list(parsed.assumptions)}
+            parse_info = {
+                "parser": parsed.parser,
+                "assumptions": list(parsed.assumptions),
+                "schedule_words": list(parsed.schedule_words),
+            }
         else:
             assert data.schedule is not None and data.name and data.instructions
             spec, name, instructions = data.schedule, data.name, data.instructions

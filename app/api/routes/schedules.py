@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query
 from pydantic import Field, ValidationError
 
 from app.api.deps import State
-from app.api.schemas import ParseOut, PreviewOut
+from app.api.schemas import ParseOut, ParseRunOut, PreviewOut
 from app.errors import ValidationFailed
-from app.nl import parse_description
+from app.nl import explain, parse_description
 from app.schedules import compile_schedule
 from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec, within_schedule_range
 from app.services.inputs import TextInput
@@ -70,16 +70,19 @@ async def parse(body: ParseIn, state: State) -> ParseOut:
     parsed = await parse_description(
         body.text, default_timezone=body.timezone, now=now, llm=state.llm, model=state.settings.llm_model
     )
-    compiled = compile_schedule(parsed.schedule, anchor=now, now=now)
+    said = explain(parsed, now=now)
     return ParseOut(
         text=body.text,
         schedule=parsed.schedule.model_dump(mode="json"),
         instructions=parsed.instructions,
         name=parsed.name,
-        description=compiled.describe(),
-        next_runs=[t.astimezone(compiled.tz) for t in compiled.next_fires(now, 5)],
+        description=said.description,
+        next_runs=[r.at for r in said.runs],
         parser=parsed.parser,
-        assumptions=[*parsed.assumptions, *compiled.notes()],
+        assumptions=said.assumptions,
+        schedule_words=said.schedule_words,
+        runs=[ParseRunOut(at=r.at, local=r.local, dst_change=r.dst_change) for r in said.runs],
+        explanation=said.text(),
     )
 
 
