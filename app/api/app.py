@@ -16,9 +16,9 @@ from app.api.errors import error_body
 from app.api.routes import chat, executions, health, keys, schedules, tasks
 from app.clock import Clock, SystemClock
 from app.config import Settings
-from app.db.engine import create_engine, create_sessionmaker
 from app.llm.base import LLMClient
 from app.runner.base import PreviousRuns, Runner
+from app.services.database import open_engine, sessions_for
 from app.services.notifier import ChangeListener, NullListener
 
 
@@ -39,7 +39,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
+        engine = open_engine(settings.database_url)
         llm_client = llm if llm is not None else _default_llm(settings)
         scheduler = None
         chosen: ChangeListener = listener or NullListener()
@@ -64,7 +64,7 @@ def create_app(
         app.state.taskrunner = AppState(
             settings=settings,
             clock=clock,
-            sessionmaker=create_sessionmaker(engine),
+            sessionmaker=sessions_for(engine),
             listener=chosen,
             llm=llm_client,
             scheduler=scheduler,

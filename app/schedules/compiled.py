@@ -10,17 +10,15 @@ from zoneinfo import ZoneInfo
 from app.errors import ScheduleInPast
 from app.schedules.cron import CronExpression
 from app.schedules.describe import describe_cron, describe_interval, describe_once
-from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec
+from app.schedules.spec import AnySpec, CronSpec, OnceSpec
 from app.schedules.timezones import resolve_timezone
-
-Spec = CronSpec | OnceSpec | IntervalSpec
 
 
 @dataclass(frozen=True, eq=False)
 class CompiledSchedule:
     """A validated schedule; every time it returns is an aware UTC datetime."""
 
-    spec: Spec
+    spec: AnySpec
     tz: ZoneInfo
     cron: CronExpression | None = None
     at: datetime | None = None  # once: the instant
@@ -80,7 +78,7 @@ def _cron(text: str) -> CronExpression:
     return CronExpression.parse(text)
 
 
-def compile_schedule(spec: Spec, *, anchor: datetime, now: datetime | None = None) -> CompiledSchedule:
+def compile_schedule(spec: AnySpec, *, anchor: datetime, now: datetime | None = None) -> CompiledSchedule:
     """Check a schedule and compile it; with ``now``, a one-time instant in the past is rejected.
 
     Raises InvalidCron, InvalidTimezone or ScheduleInPast (``at <= now``). An interval
@@ -119,6 +117,6 @@ def resolve_local(at: datetime, tz: ZoneInfo) -> datetime:
     return at.astimezone(UTC)
 
 
-def validate_schedule(spec: Spec, *, now: datetime) -> CompiledSchedule:
+def validate_schedule(spec: AnySpec, *, now: datetime) -> CompiledSchedule:
     """Compile with ``anchor=now`` and reject past one-time instants."""
     return compile_schedule(spec, anchor=now, now=now)

@@ -12,6 +12,7 @@ from app.api.deps import Session, State
 from app.api.schemas import Page
 from app.chat.agent import AgentLimits
 from app.chat.service import ChatDeps, ChatService
+from app.services.catalog import ServiceDeps, Services
 
 router = APIRouter(prefix="/api/chat", tags=["chat"])
 
@@ -73,7 +74,8 @@ def _service(state: State, session: Session) -> ChatService:
         call_timeout_seconds=min(MAX_CALL_SECONDS, state.settings.llm_call_timeout_seconds),
     )
     deps = ChatDeps(clock=state.clock, llm=state.llm, model=state.settings.llm_model, limits=limits)
-    return ChatService(session, deps)
+    services = Services(session, ServiceDeps(clock=state.clock, llm=state.llm, llm_model=state.settings.llm_model))
+    return ChatService(services, deps)
 
 
 @router.post("")
@@ -96,10 +98,10 @@ async def list_conversations(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Page[ConversationOut]:
-    items, total = await _service(state, session).list(limit=limit, offset=offset)
+    page = await _service(state, session).list(limit=limit, offset=offset)
     return Page(
-        items=[ConversationOut.model_validate(c, from_attributes=True) for c in items],
-        total=total,
+        items=[ConversationOut.model_validate(c, from_attributes=True) for c in page.items],
+        total=page.total,
         limit=limit,
         offset=offset,
     )
