@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
@@ -17,9 +18,13 @@ from app.api.routes import chat, executions, health, keys, schedules, tasks
 from app.clock import Clock, SystemClock
 from app.config import Settings
 from app.llm.base import LLMClient
+from app.mcp import Backend
+from app.mcp.http import McpEndpoint
 from app.runner.base import PreviousRuns, Runner
+from app.services.catalog import ServiceDeps
 from app.services.database import open_engine, sessions_for
 from app.services.notifier import ChangeListener, NullListener
+from app.services.session import committed
 
 
 def create_app(
@@ -69,8 +74,17 @@ def create_app(
             llm=llm_client,
             scheduler=scheduler,
         )
+        backend = Backend(
+            services=lambda: committed(
+                app.state.taskrunner.sessionmaker,
+                ServiceDeps(clock=clock, llm=llm_client, llm_model=settings.llm_model),
+                chosen,
+            ),
+            clock=clock,
+        )
         try:
-            yield
+            async with mcp_endpoint.running(backend, allowed_hosts=settings.mcp_allowed_host_list):
+                yield
         finally:
             if scheduler is not None:
                 scheduler.stop()
@@ -87,6 +101,8 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
+    mcp_endpoint = McpEndpoint()
+    app.router.routes.append(Route("/mcp", endpoint=mcp_endpoint, methods=["GET", "POST", "DELETE"]))
     for module in (tasks, executions, schedules, chat, health, keys):
         app.include_router(module.router)
     app.add_middleware(ApiKeyAuth)
