@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
@@ -32,12 +33,28 @@ class McpEndpoint:
         manager = StreamableHTTPSessionManager(
             app=build_server(backend), stateless=True, json_response=True, security_settings=security
         )
-        async with manager.run():
-            self._manager = manager
-            try:
-                yield
-            finally:
-                self._manager = None
+        # The manager's task group lives in a task of its own: a lifespan may be entered and left
+        # in different tasks (test fixtures do), and a task group must be left where it was entered.
+        started, stop = asyncio.Event(), asyncio.Event()
+
+        async def serve() -> None:
+            async with manager.run():
+                started.set()
+                await stop.wait()
+
+        task = asyncio.create_task(serve(), name="mcp-session-manager")
+        waiter = asyncio.create_task(started.wait())
+        await asyncio.wait([task, waiter], return_when=asyncio.FIRST_COMPLETED)
+        if not waiter.done():
+            waiter.cancel()
+            task.result()  # the manager failed to start: raise why
+        self._manager = manager
+        try:
+            yield
+        finally:
+            self._manager = None
+            stop.set()
+            await task
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._manager is None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.services.explain import explain_task
 from app.db.models import Execution, Task
+from app.services.explain import explain_task
 
 NOW = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)  # 09:30 in Berlin
 NINE = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
