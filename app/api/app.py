@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
-from app.api import errors
+from app.api import contract, errors
 from app.api.auth import ApiKeyAuth
 from app.api.deps import AppState
 from app.api.errors import error_body
@@ -85,8 +85,11 @@ def create_app(
         version=__version__,
         description="Schedule LLM-agent tasks: on time, in the right timezone, exactly once, with a record.",
         lifespan=lifespan,
+        generate_unique_id_function=contract.operation_id,
+        openapi_tags=contract.TAGS,
     )
     errors.install(app)
+    contract.install(app)
     for module in (tasks, executions, schedules, chat, health, keys):
         app.include_router(module.router)
     app.add_middleware(ApiKeyAuth)

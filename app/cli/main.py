@@ -38,6 +38,14 @@ def migrate() -> None:
 
 
 @app.command()
+def openapi() -> None:
+    """Print the API's OpenAPI document (the contract in docs/openapi.json)."""
+    from app.api.openapi_document import render
+
+    typer.echo(render(), nl=False)
+
+
+@app.command()
 def serve(
     host: str | None = typer.Option(None, help="Address to listen on (default: HOST or 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port to listen on (default: PORT or 8000)."),
