@@ -8,17 +8,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import __version__
+from app import __version__, metrics
 from app.api import contract, errors
 from app.api.auth import ApiKeyAuth
 from app.api.deps import AppState
 from app.api.errors import error_body
+from app.api.observe import RequestContext
 from app.api.routes import chat, executions, health, keys, schedules, tasks
 from app.clock import Clock, SystemClock
 from app.config import Settings
+from app.db import audit
 from app.db.engine import create_engine, create_sessionmaker
 from app.llm.base import LLMClient
 from app.runner.base import PreviousRuns, Runner
+from app.runner.tools import TOOL_NAMES
 from app.services.notifier import ChangeListener, NullListener
 
 
@@ -36,10 +39,12 @@ def create_app(
     """
     settings = settings or Settings()
     clock = clock or SystemClock()
+    audit.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
+        metrics.initialise(models={settings.llm_model}, tools=sorted(TOOL_NAMES))
         llm_client = llm if llm is not None else _default_llm(settings)
         scheduler = None
         chosen: ChangeListener = listener or NullListener()
@@ -94,6 +99,7 @@ def create_app(
         app.include_router(module.router)
     app.add_middleware(ApiKeyAuth)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestContext)  # outermost: request id and metrics on every answer
     return app
 
 

@@ -28,13 +28,14 @@ app.command("chat")(chat_command.chat)
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date (Alembic), then exit."""
+    from app.cli.startup import safe_url, say
     from app.db.migrate import upgrade
     from app.logging import configure
 
     settings = Settings()
     configure(settings.log_level, settings.log_format)
     upgrade(settings.database_url)
-    typer.echo(f"database is up to date ({_safe_url(settings.database_url)})")
+    say("db.migrated", f"database is up to date ({safe_url(settings.database_url)})")
 
 
 @app.command()
@@ -78,13 +79,19 @@ def serve(
     from app.security import InsecureBind, check_bind, has_stored_keys
 
     has_keys = bool(settings.api_key_list) or has_stored_keys(settings.database_url)
+    from app.cli.startup import banner, say, warm_llm_in_background
+
     try:
         notice = check_bind(settings.host, has_keys, allow_insecure_public)
     except InsecureBind as exc:
-        typer.echo(f"error: {exc.message}", err=True)
+        say("serve.refused", f"error: {exc.message}", warning=True)
         raise typer.Exit(2) from None
     if notice:
-        typer.echo(notice, err=True)
+        say("serve.bind_notice", notice, warning=True)
+    mode = "required" if has_keys else "off (loopback only)" if not allow_insecure_public else "off (public!)"
+    text, fields = banner(settings, key_mode=mode)
+    say("service.starting", text, **fields)
+    warm_llm_in_background()
     # uvicorn stops gracefully on SIGTERM (the lifespan lets runs finish and releases the
     # scheduler lock), then re-raises the signal under the handler that was there before it
     # started; a no-op handler makes that a clean exit 0 instead of death by signal.
@@ -96,12 +103,6 @@ def serve(
         log_config=None,
         timeout_graceful_shutdown=30,
     )
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ from app.llm.base import (
     LLMTransientError,
     ToolCall,
 )
+from app.logging import adopt_library_loggers
 
 log = structlog.get_logger("taskrunner.llm")
 
@@ -63,7 +64,18 @@ def _import_litellm() -> Any:
     litellm.telemetry = False
     litellm.suppress_debug_info = True
     litellm.turn_off_message_logging = True
+    # Our spans cover LLM calls (app.telemetry); litellm must not trace them a second time.
+    litellm.callbacks = [c for c in litellm.callbacks if c not in ("otel", "opentelemetry")]
+    # litellm attaches its own plain-text handlers at import; send its records through ours.
+    adopt_library_loggers()
     return litellm
+
+
+def warm_up() -> None:
+    """Import and set up litellm now (it takes seconds), e.g. in a background thread at start."""
+    started = time.perf_counter()
+    _import_litellm()
+    log.debug("llm.warmed_up", seconds=round(time.perf_counter() - started, 2))
 
 
 class LiteLLMClient:

@@ -27,3 +27,7 @@ class ExecutionService:
         if execution is None:
             raise NotFound("execution", execution_id)
         return execution, await self.executions.steps(execution_id)
+
+    async def active_counts(self) -> dict[str, int]:
+        """Records ``queued`` and ``running`` right now, across every instance."""
+        return await self.executions.count_by_status(("queued", "running"))

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from app.api.deps import State
 from app.api.errors import error_response
+from app.api.observe import observe_run_counts
 
 router = APIRouter(tags=["health"])
 
@@ -39,5 +40,6 @@ async def readyz(state: State) -> dict[str, object] | Response:
 
 
 @router.get("/metrics")
-async def metrics() -> Response:
+async def metrics(state: State) -> Response:
+    await observe_run_counts(state)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
