@@ -51,6 +51,11 @@ def serve(
     host: str | None = typer.Option(None, help="Address to listen on (default: HOST or 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port to listen on (default: PORT or 8000)."),
     no_scheduler: bool = typer.Option(False, "--no-scheduler", help="Serve the API only; do not schedule."),
+    migrate_first: bool = typer.Option(
+        True,
+        "--migrate/--no-migrate",
+        help="Migrate the database before serving (--no-migrate when a deploy step runs `taskrunner migrate`).",
+    ),
     allow_insecure_public: bool = typer.Option(
         False,
         "--allow-insecure-public",
@@ -75,7 +80,8 @@ def serve(
         overrides["scheduler_enabled"] = False
     settings = settings.model_copy(update=overrides)
     configure(settings.log_level, settings.log_format)
-    upgrade(settings.database_url)
+    if migrate_first:
+        upgrade(settings.database_url)
     from app.security import InsecureBind, check_bind, has_stored_keys
 
     has_keys = bool(settings.api_key_list) or has_stored_keys(settings.database_url)
