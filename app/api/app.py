@@ -14,7 +14,7 @@ from app.api.auth import ApiKeyAuth
 from app.api.deps import AppState
 from app.api.errors import error_body
 from app.api.observe import RequestContext
-from app.api.routes import chat, executions, health, keys, schedules, tasks
+from app.api.routes import chat, executions, health, keys, schedules, task_bundles, tasks
 from app.clock import Clock, SystemClock
 from app.config import Settings
 from app.db import audit
@@ -95,7 +95,7 @@ def create_app(
     )
     errors.install(app)
     contract.install(app)
-    for module in (tasks, executions, schedules, chat, health, keys):
+    for module in (task_bundles, tasks, executions, schedules, chat, health, keys):
         app.include_router(module.router)
     app.add_middleware(ApiKeyAuth)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)

@@ -259,6 +259,46 @@ OPERATIONS: dict[str, OperationDoc] = {
         errors=(409,),
         response_example=_EXECUTION,
     ),
+    "exportTasks": OperationDoc(
+        "Export tasks",
+        "Every task's portable definition (no ids, no run state), as JSON or `format=yaml`, to keep schedules in "
+        "git. Completed one-time tasks only with `all=true`.",
+        response_example={
+            "version": 1,
+            "tasks": [
+                {
+                    "name": "Incident digest",
+                    "instructions": "Check https://status.example.com and summarise open incidents.",
+                    "schedule": {"kind": "cron", "cron": "0 9 * * 1-5", "timezone": "Europe/Berlin"},
+                    "missed_run_policy": "skip",
+                    "model": None,
+                    "tools": ["http_request"],
+                    "max_steps": 20,
+                    "timeout_seconds": 300,
+                    "max_retries": 3,
+                    "enabled": True,
+                    "notify": None,
+                }
+            ],
+        },
+    ),
+    "importTasks": OperationDoc(
+        "Import tasks",
+        "Creates a task for each new name and changes only the differing fields of tasks that exist (idempotent "
+        "by name). JSON or YAML (`Content-Type: application/yaml`). Everything is checked before anything is "
+        "written; `dry_run=true` answers the plan only. 409 when several tasks share a name.",
+        errors=(409,),
+        response_example={
+            "dry_run": False,
+            "created": 1,
+            "updated": 1,
+            "unchanged": 0,
+            "items": [
+                {"name": "Incident digest", "action": "update", "changes": ["schedule"], "id": 42},
+                {"name": "Backup check", "action": "create", "changes": [], "id": 43},
+            ],
+        },
+    ),
     "listTaskExecutions": OperationDoc(
         "List a task's records",
         "The task's execution records, newest first, with the same filters as `listExecutions`.",

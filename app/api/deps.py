@@ -48,7 +48,8 @@ async def session(state: State) -> AsyncIterator[AsyncSession]:
         publish_changes(s, state.listener)
 
 
-Session = Annotated[AsyncSession, Depends(session)]
+# scope="function": commit before the answer is sent, so a client that saw 201 can read it back at once.
+Session = Annotated[AsyncSession, Depends(session, scope="function")]
 
 
 def task_service(state: State, s: Session) -> TaskService:

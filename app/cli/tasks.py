@@ -7,7 +7,7 @@ from typing import Annotated, Any, cast
 
 import typer
 
-from app.cli import render
+from app.cli import bundles, render
 from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json
 from app.cli.parsing import parse_every
 from app.client.models import TaskFields
@@ -318,3 +318,7 @@ def delete(
         print_json({"deleted": task_id})
         return
     render.console().print(f"Deleted task {task_id}.")
+
+
+app.command("export")(bundles.export)
+app.command("import")(bundles.import_)
