@@ -51,7 +51,7 @@ class ApiKeyAuth:
         token = bearer_token(Headers(scope=scope).get("authorization"))
         try:
             allowed = await checker.accepts(token) or not await checker.required()
-        except DBAPIError as exc:
+        except (DBAPIError, OSError) as exc:  # a refused connection is an OSError, not a DBAPI error
             log.warning("auth.keys_unavailable", error=str(exc).splitlines()[0])
             response = error_response("database_unavailable", "The database is unreachable; try again shortly.", 503)
             await response(scope, receive, send)
