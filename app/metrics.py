@@ -57,6 +57,30 @@ SLA_KINDS = ("late_start", "missed", "timed_out", "failed")
 
 _started = {"on_time": 0, "late": 0}
 
+# Label values never come from model output as they are: every value becomes a series
+# kept until restart. Tool names are the registered ones or "other"; model names (which
+# providers echo back) are the first MAX_MODEL_LABELS seen, then "other".
+OTHER = "other"
+MAX_MODEL_LABELS = 50
+_models: set[str] = set()
+
+
+def tool_label(name: str) -> str:
+    """The ``tool`` label for a tool call the model asked for: a registered name, or ``other``."""
+    from app.runner.tools.registry import TOOL_NAMES
+
+    return name if name in TOOL_NAMES else OTHER
+
+
+def model_label(name: str) -> str:
+    """The ``model`` label: the name itself while fewer than MAX_MODEL_LABELS were seen, else ``other``."""
+    if name in _models:
+        return name
+    if len(_models) < MAX_MODEL_LABELS and len(name) <= 200:
+        _models.add(name)
+        return name
+    return OTHER
+
 
 def initialise(models: Iterable[str], tools: Iterable[str]) -> None:
     """Create every label series this process can report, at zero (idempotent)."""
@@ -68,7 +92,7 @@ def initialise(models: Iterable[str], tools: Iterable[str]) -> None:
         RUNS_STARTED.labels(on_time=on_time)
     for kind in SLA_KINDS:
         SLA_BREACHES.labels(kind=kind)
-    for model in models:
+    for model in map(model_label, models):
         for outcome in ("ok", "error"):
             LLM_CALLS.labels(model=model, outcome=outcome)
         for kind in ("prompt", "completion"):
@@ -127,6 +151,7 @@ def step_recorded(
     """One runner step; for LLM steps ``name`` is the model the run asked for (the label everywhere)."""
     outcome = "error" if error else "ok"
     if kind == "llm":
+        name = model_label(name)
         if attempt > 1:
             LLM_RETRIES.labels(model=name).inc()
         LLM_CALLS.labels(model=name, outcome=outcome).inc()
@@ -137,4 +162,4 @@ def step_recorded(
         if cost_usd:
             LLM_COST.labels(model=name).inc(cost_usd)
     else:
-        TOOL_CALLS.labels(tool=name, outcome=outcome).inc()
+        TOOL_CALLS.labels(tool=tool_label(name), outcome=outcome).inc()

@@ -87,7 +87,7 @@ def serve(
     from app.security import InsecureBind, check_bind, has_stored_keys
 
     has_keys = bool(settings.api_key_list) or has_stored_keys(settings.database_url)
-    from app.cli.startup import banner, say, warm_llm_in_background
+    from app.cli.startup import banner, say
 
     try:
         notice = check_bind(settings.host, has_keys, allow_insecure_public)
@@ -99,7 +99,6 @@ def serve(
     mode = "required" if has_keys else "off (loopback only)" if not allow_insecure_public else "off (public!)"
     text, fields = banner(settings, key_mode=mode)
     say("service.starting", text, **fields)
-    warm_llm_in_background()
     # uvicorn stops gracefully on SIGTERM (the lifespan lets runs finish and releases the
     # scheduler lock), then re-raises the signal under the handler that was there before it
     # started; a no-op handler makes that a clean exit 0 instead of death by signal.

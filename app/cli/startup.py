@@ -1,4 +1,4 @@
-"""What ``serve`` and ``migrate`` say at start: one banner line, notices, and litellm warmed in the background.
+"""What ``serve`` and ``migrate`` say at start: one banner line and notices.
 
 With ``LOG_FORMAT=json`` these are log events (one JSON object a line, like
 everything else the process prints); in a terminal they are plain sentences.
@@ -7,7 +7,6 @@ everything else the process prints); in a terminal they are plain sentences.
 from __future__ import annotations
 
 import os
-import threading
 from typing import Any
 
 import structlog
@@ -77,19 +76,6 @@ def say(event: str, text: str, *, warning: bool = False, **fields: Any) -> None:
         (log.warning if warning else log.info)(event, message=text, **fields)
     else:
         typer.echo(text, err=True)
-
-
-def warm_llm_in_background() -> threading.Thread:
-    """Import litellm (seconds of work) in a daemon thread so the first run does not pay for it."""
-
-    def warm() -> None:
-        from app.llm.litellm_client import warm_up
-
-        warm_up()
-
-    thread = threading.Thread(target=warm, name="litellm-warmup", daemon=True)
-    thread.start()
-    return thread
 
 
 def _url_host(host: str) -> str:
