@@ -9,7 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Every setting is optional; the defaults run an embedded SQLite service on loopback."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+    # Empty values (``RETENTION_FAILED_DAYS=`` in an .env file) mean "use the default".
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False, env_ignore_empty=True)
 
     database_url: str = "sqlite+aiosqlite:///./data/taskrunner.db"
     llm_model: str = "openai/gpt-4o-mini"
@@ -49,6 +50,10 @@ class Settings(BaseSettings):
     retention_failed_days: int | None = Field(default=None, ge=1)
     # Host headers /mcp answers (DNS-rebinding guard), e.g. "tasks.example.com,10.0.0.5:*"; "*" allows any.
     mcp_allowed_hosts: str | None = None
+
+    # OpenTelemetry export of runs (docs/operations.md); off unless an endpoint is set.
+    otel_exporter_otlp_endpoint: str | None = None
+    otel_service_name: str = "taskrunner"
 
     @field_validator("llm_api_base", "llm_api_key", "api_keys", "http_tool_allow_hosts", "smtp_host", "smtp_username")
     @classmethod

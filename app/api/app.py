@@ -9,20 +9,22 @@ from fastapi import FastAPI
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import __version__
-from app.api import errors
+from app import __version__, metrics
+from app.api import contract, errors
 from app.api.auth import ApiKeyAuth
 from app.api.deps import AppState
 from app.api.errors import error_body
-from app.api.routes import chat, executions, health, keys, schedules, tasks
+from app.api.observe import RequestContext
+from app.api.routes import chat, executions, health, keys, schedules, task_bundles, tasks
 from app.clock import Clock, SystemClock
 from app.config import Settings
 from app.llm.base import LLMClient
 from app.mcp import Backend
 from app.mcp.http import McpEndpoint
 from app.runner.base import PreviousRuns, Runner
+from app.runner.tools import TOOL_NAMES
 from app.services.catalog import ServiceDeps
-from app.services.database import open_engine, sessions_for
+from app.services.database import install_audit, open_engine, sessions_for
 from app.services.events import EventBroker
 from app.services.notifier import ChangeListener, NullListener, scheduler_subscriber
 from app.services.session import committed
@@ -44,10 +46,12 @@ def create_app(
     """
     settings = settings or Settings()
     clock = clock or SystemClock()
+    install_audit()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = open_engine(settings.database_url)
+        metrics.initialise(models={settings.llm_model}, tools=sorted(TOOL_NAMES))
         llm_client = llm if llm is not None else _default_llm(settings)
         warm_up = getattr(llm_client, "warm_up", None)
         if warm_up is not None:
@@ -109,14 +113,18 @@ def create_app(
         version=__version__,
         description="Schedule LLM-agent tasks: on time, in the right timezone, exactly once, with a record.",
         lifespan=lifespan,
+        generate_unique_id_function=contract.operation_id,
+        openapi_tags=contract.TAGS,
     )
     errors.install(app)
+    contract.install(app)
     mcp_endpoint = McpEndpoint()
     app.router.routes.append(Route("/mcp", endpoint=mcp_endpoint, methods=["GET", "POST", "DELETE"]))
-    for module in (tasks, executions, schedules, chat, health, keys):
+    for module in (task_bundles, tasks, executions, schedules, chat, health, keys):
         app.include_router(module.router)
     app.add_middleware(ApiKeyAuth)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestContext)  # outermost: request id and metrics on every answer
     return app
 
 

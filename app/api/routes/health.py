@@ -7,6 +7,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app.api.deps import State
 from app.api.errors import error_response
+from app.api.observe import observe_run_counts
 from app.services.health import readiness
 
 router = APIRouter(tags=["health"])
@@ -27,5 +28,6 @@ async def readyz(state: State) -> dict[str, object] | Response:
 
 
 @router.get("/metrics")
-async def metrics() -> Response:
+async def metrics(state: State) -> Response:
+    await observe_run_counts(state)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -39,6 +39,19 @@ class TaskRepository:
         await self.session.flush()
         return task
 
+    async def all(self, *, states: Sequence[str] | None = None) -> Sequence[Task]:
+        """Every task (in ``states`` if given), oldest first."""
+        stmt = select(Task).order_by(Task.id)
+        if states is not None:
+            stmt = stmt.where(Task.state.in_(states))
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def by_names(self, names: Sequence[str]) -> Sequence[Task]:
+        """Tasks whose name is one of ``names`` (names are not unique: several may match one)."""
+        if not names:
+            return []
+        return (await self.session.execute(select(Task).where(Task.name.in_(names)).order_by(Task.id))).scalars().all()
+
     async def delete(self, task: Task, *, now: datetime) -> None:
         """Delete the task (its records go with it) and leave a tombstone for other processes."""
         task_id = task.id
