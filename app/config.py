@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=90, ge=1)
     retention_failed_days: int | None = Field(default=None, ge=1)
 
+    # Dashboard (docs/dashboard.md): the key signing its session cookies; random per process when unset.
+    session_secret: SecretStr | None = None
+    session_max_age_seconds: int = Field(default=7 * 86400, ge=60)
+
     @field_validator("llm_api_base", "llm_api_key", "api_keys", "http_tool_allow_hosts", "smtp_host", "smtp_username")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:

@@ -8,12 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import __version__
-from app.api import errors
+from app import __version__, web
+from app.api import docs, errors
 from app.api.auth import ApiKeyAuth
 from app.api.deps import AppState
 from app.api.errors import error_body
-from app.api.routes import chat, executions, health, keys, schedules, tasks
+from app.api.routes import chat, executions, health, keys, schedules, tasks, upcoming
 from app.clock import Clock, SystemClock
 from app.config import Settings
 from app.db.engine import create_engine, create_sessionmaker
@@ -85,11 +85,22 @@ def create_app(
         version=__version__,
         description="Schedule LLM-agent tasks: on time, in the right timezone, exactly once, with a record.",
         lifespan=lifespan,
+        docs_url=None,  # served from local assets by app.api.docs
+        redoc_url=None,
     )
     errors.install(app)
     for module in (tasks, executions, schedules, chat, health, keys):
         app.include_router(module.router)
-    app.add_middleware(ApiKeyAuth)
+    app.include_router(upcoming.router)
+    docs.install(app)
+    web.install(app)
+    app.add_middleware(
+        ApiKeyAuth,
+        own_auth_prefixes=[web.PREFIX],
+        read_credential=web.accepts_session_cookie,
+        login_path=web.PREFIX + "/login",
+        login_redirect_paths=["/docs", "/redoc"],
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     return app
 

@@ -11,6 +11,7 @@ must not silently open up. Turning authentication off takes a restart.
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Awaitable, Callable, Collection, Iterable
 
@@ -63,3 +64,18 @@ class KeyChecker:
         if matches_any(token, self._static):
             return True  # settings keys work even while the database is unreachable
         return matches_any(token, await self._stored_hashes())
+
+    async def accepts_hash(self, key_hash: str) -> bool:
+        """Whether ``key_hash`` (as :func:`hash_key` makes it) belongs to a key that is still accepted.
+
+        For credentials derived from a key earlier, such as a dashboard session: revoking
+        the key ends them too (within ``ttl``).
+        """
+        if not key_hash:
+            return False
+        presented = key_hash.encode("ascii", "replace")
+        found = False
+        for known in (*self._static, *await self._stored_hashes()):
+            found |= hmac.compare_digest(presented, known.encode("ascii"))
+        return found
+
