@@ -78,4 +78,3 @@ class KeyChecker:
         for known in (*self._static, *await self._stored_hashes()):
             found |= hmac.compare_digest(presented, known.encode("ascii"))
         return found
-
