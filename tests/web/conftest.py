@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -51,7 +52,7 @@ async def form_token(client: httpx.AsyncClient, path: str = "/ui/tasks") -> str:
     return csrf_of(page.text)
 
 
-async def create_task(client: httpx.AsyncClient, **body: object) -> dict[str, object]:
+async def create_task(client: httpx.AsyncClient, **body: object) -> dict[str, Any]:
     payload: dict[str, object] = {
         "name": "digest",
         "instructions": "Summarise the news.",
@@ -60,5 +61,5 @@ async def create_task(client: httpx.AsyncClient, **body: object) -> dict[str, ob
     payload.update(body)
     response = await client.post("/api/tasks", json=payload)
     assert response.status_code == 201, response.text
-    data: dict[str, object] = response.json()
+    data: dict[str, Any] = response.json()
     return data

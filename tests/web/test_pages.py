@@ -37,7 +37,7 @@ async def test_assets_and_api_docs_are_served_locally(web: httpx.AsyncClient) ->
     docs = await web.get("/docs")
     assert docs.status_code == 200
     assert "cdn" not in docs.text.lower()
-    for asset in re.findall(r'(/ui/static/[^"\']+)', docs.text) + ["/ui/static/vendor/htmx/htmx.min.js"]:
+    for asset in [*re.findall(r'(/ui/static/[^"\']+)', docs.text), "/ui/static/vendor/htmx/htmx.min.js"]:
         response = await web.get(asset)
         assert response.status_code == 200, asset
         assert len(response.content) > (500 if asset.endswith(".png") else 10_000)
