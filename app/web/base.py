@@ -11,6 +11,7 @@ Pages are plain Starlette endpoints wrapped by :func:`page`, which
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -69,7 +70,8 @@ def codec_of(request: Request) -> SessionCodec:
         codec: SessionCodec = held[1]
         return codec
     configured = state.settings.session_secret.get_secret_value() if state.settings.session_secret else ""
-    secret = configured.encode() if configured else secrets.token_bytes(32)
+    # Any length of configured secret becomes a 32-byte HMAC key; unset, a random one per process.
+    secret = hashlib.sha256(configured.encode()).digest() if configured else secrets.token_bytes(32)
     codec = SessionCodec(secret, max_age=state.settings.session_max_age_seconds)
     app.state.web_codec = (state, codec)
     return codec

@@ -87,6 +87,8 @@ def money(cost: float | None) -> str:
         return "—"
     if cost == 0:
         return "$0"
+    if cost < 0.0001:
+        return f"${cost:.6f}"
     return f"${cost:.4f}" if cost < 1 else f"${cost:,.2f}"
 
 

@@ -165,6 +165,8 @@ def test_create_from_words_run_now_watch_it_finish_pause_and_resume(
         expect(page.locator("h1 .badge")).to_have_text("paused")
         page.get_by_role("button", name="Resume").click()
         expect(page.locator("h1 .badge")).to_have_text("active")
+        expect(page.locator(".strip .tick")).to_have_count(1)
+        shot(page, "task-with-runs", backend)
 
         for name in ("upcoming", "health"):
             page.get_by_role("navigation", name="Main").get_by_role("link", name=name.capitalize(), exact=True).click()

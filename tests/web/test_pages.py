@@ -145,7 +145,7 @@ async def test_run_page_shows_steps_and_the_live_stream_ends_when_the_run_has(
                     "kind": kind,
                     "name": name,
                     "input": {
-                        "messages": [
+                        "new_messages": [
                             {"role": "system", "content": "This run covers the period after A up to B. Focus."}
                         ]
                     }

@@ -134,7 +134,10 @@ def _window(steps: list[Any]) -> str | None:
     for step in steps:
         if step.kind != "llm" or not isinstance(step.input, dict | list):
             continue
-        messages = step.input.get("messages", []) if isinstance(step.input, dict) else step.input
+        if isinstance(step.input, dict):
+            messages = step.input.get("new_messages") or step.input.get("messages") or []
+        else:
+            messages = step.input
         for message in messages if isinstance(messages, list) else []:
             content = message.get("content") if isinstance(message, dict) else None
             if isinstance(content, str) and "This run covers the period" in content:
