@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import Clock
 from app.db.models import Execution, ExecutionStep, Task
-from app.db.repositories import ExecutionFilter, ExecutionRepository, TaskRepository
+from app.db.repositories import ExecutionFilter, ExecutionRepository, TaskFilter, TaskRepository
 from app.db.repositories.overview import (
     FAILED_STATUSES,
     Cursor,
@@ -36,6 +36,7 @@ __all__ = [
     "RunFilter",
     "RunRow",
     "RunsPage",
+    "TaskFilter",
     "TaskRow",
     "TaskTotals",
     "Upcoming",

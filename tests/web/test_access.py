@@ -87,3 +87,20 @@ def test_session_codec_rejects_tampering() -> None:
     assert codec.loads(value, now=200) is None
     assert codec.loads("garbage", now=120) is None
     assert codec.loads(None, now=120) is None
+
+
+async def test_revoking_the_key_ends_its_dashboard_sessions(guarded: httpx.AsyncClient) -> None:
+    admin = {"Authorization": f"Bearer {KEY}"}
+    created = (await guarded.post("/api/keys", json={"name": "alice"}, headers=admin)).json()
+    assert (await _login(guarded, created["key"])).status_code == 303
+    assert (await guarded.get("/ui/runs")).status_code == 200
+    assert (await guarded.delete(f"/api/keys/{created['id']}", headers=admin)).status_code == 204
+    assert (await guarded.get("/ui/runs")).status_code == 303
+    assert (await guarded.get("/openapi.json")).status_code == 401
+
+
+async def test_without_keys_the_dashboard_is_open_and_has_no_logout(web: httpx.AsyncClient) -> None:
+    page = await web.get("/ui/runs")
+    assert page.status_code == 200 and "Log out" not in page.text
+    assert "HttpOnly" in page.headers["set-cookie"]  # the form token's session
+    assert (await web.get("/ui/login")).headers["location"] == "/ui/runs"

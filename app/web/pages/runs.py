@@ -126,7 +126,7 @@ async def runs_events(request: Request, visitor: Visitor) -> Response:
             run_page = await OverviewService(s, state_of(request).clock).runs_page(query.flt, limit=PAGE_SIZE)
         return fragment("_runs_rows.html", _rows_values(request, run_page)), False
 
-    return stream(request, "rows", snapshot)
+    return stream(request, "rows", snapshot, poll=2.0)
 
 
 def _window(steps: list[Any]) -> str | None:

@@ -11,9 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.chat.explain import explain_task
-from app.db.repositories import TaskFilter
 from app.errors import Conflict, NotFound, TaskRunnerError
-from app.services.overview import OverviewService, dst_change_on
+from app.services.overview import OverviewService, TaskFilter, dst_change_on
 from app.services.previews import describe_task
 from app.services.tasks import TaskDeps, TaskService
 from app.web.base import Visitor, first, page, posted, see_other, state_of, unit_of_work
