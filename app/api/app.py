@@ -19,7 +19,8 @@ from app.config import Settings
 from app.db.engine import create_engine, create_sessionmaker
 from app.llm.base import LLMClient
 from app.runner.base import PreviousRuns, Runner
-from app.services.notifier import ChangeListener, NullListener
+from app.services.events import EventBroker
+from app.services.notifier import ChangeListener, NullListener, scheduler_subscriber
 
 
 def create_app(
@@ -29,10 +30,12 @@ def create_app(
     runner_factory: Callable[[PreviousRuns], Runner] | None = None,
     llm: LLMClient | None = None,
     listener: ChangeListener | None = None,
+    broker: EventBroker | None = None,
 ) -> FastAPI:
     """Build the API. With ``settings.scheduler_enabled`` a scheduler thread starts with it.
 
     ``listener`` replaces the scheduler (tests drive a :class:`SchedulerCore` themselves).
+    ``broker`` receives the events of every committed write (a new one if not given).
     """
     settings = settings or Settings()
     clock = clock or SystemClock()
@@ -41,6 +44,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
         llm_client = llm if llm is not None else _default_llm(settings)
+        warm_up = getattr(llm_client, "warm_up", None)
+        if warm_up is not None:
+            warm_up()  # litellm takes seconds to import: off the event loop, before the first call
         scheduler = None
         chosen: ChangeListener = listener or NullListener()
         if listener is None and settings.scheduler_enabled:
@@ -61,17 +67,21 @@ def create_app(
             )
             scheduler.start()
             chosen = scheduler
+        events = broker or EventBroker()
+        unsubscribe = events.subscribe(scheduler_subscriber(chosen))
         app.state.taskrunner = AppState(
             settings=settings,
             clock=clock,
             sessionmaker=create_sessionmaker(engine),
             listener=chosen,
+            broker=events,
             llm=llm_client,
             scheduler=scheduler,
         )
         try:
             yield
         finally:
+            unsubscribe()
             if scheduler is not None:
                 scheduler.stop()
             # litellm caches HTTP clients per event loop; close them with the app's loop.

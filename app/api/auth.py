@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.deps import AppState
-from app.api.errors import error_response
+from app.api.errors import DB_UNAVAILABLE, error_response, is_database_unavailable
 from app.db.repositories.ops import ApiKeyRepository
 from app.security import KeyChecker, bearer_token
 
@@ -78,10 +78,12 @@ class ApiKeyAuth:
         token = bearer_token(Headers(scope=scope).get("authorization"))
         try:
             allowed = await checker.accepts(token) or not await checker.required()
-        except DBAPIError as exc:
-            log.warning("auth.keys_unavailable", error=str(exc).splitlines()[0])
-            response = error_response("database_unavailable", "The database is unreachable; try again shortly.", 503)
-            await response(scope, receive, send)
+        except (DBAPIError, OSError) as exc:
+            # OSError: asyncpg's own ConnectionRefusedError or a timeout while connecting.
+            if not is_database_unavailable(exc):
+                raise
+            log.warning("auth.keys_unavailable", error=(str(exc).splitlines() or [type(exc).__name__])[0])
+            await error_response("database_unavailable", DB_UNAVAILABLE, 503)(scope, receive, send)
             return
         reading = scope["type"] == "http" and scope.get("method") in ("GET", "HEAD")
         if not allowed and token is None and reading and self.read_credential is not None:

@@ -25,6 +25,8 @@ from app.clock import Clock
 from app.db.chat_models import ChatConversation, ChatMessage
 from app.errors import InvalidTimezone, LLMUnavailable, NotFound
 from app.llm.base import LLMClient
+from app.runner.clip import clip_text, clip_value
+from app.runner.redact import Redactor
 from app.services.tasks import TaskDeps, TaskService
 
 log = structlog.get_logger("taskrunner.chat")
@@ -40,6 +42,8 @@ class ChatDeps:
     llm: LLMClient | None
     model: str | None
     limits: AgentLimits = field(default_factory=AgentLimits)
+    message_max_chars: int = 32_000  # each stored message (and the reply) is cut, visibly, past this
+    secrets: tuple[str, ...] = ()  # literal values never stored or shown (the LLM API key...)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,8 +95,12 @@ class ChatService:
         if pending is not None and int(pending.get("turn", 0)) < turn:
             conversation.pending_action = None  # offered last turn, not confirmed in this one
         start = await self.repo.message_count(conversation.id)
+        redact, limit = Redactor(self.deps.secrets), self.deps.message_max_chars
         await self.repo.add_messages(
-            [_row(conversation.id, start + i, turn, m, now) for i, m in enumerate([user, *outcome.messages])]
+            [
+                _row(conversation.id, start + i, turn, clip_value(redact(m), limit), now)
+                for i, m in enumerate([user, *outcome.messages])
+            ]
         )
         conversation.turns = turn
         conversation.updated_at = now
@@ -108,7 +116,7 @@ class ChatService:
         )
         return ChatTurn(
             conversation_id=conversation.id,
-            reply=outcome.reply,
+            reply=clip_text(redact.text(outcome.reply), limit),
             actions=outcome.actions,
             pending_action=conversation.pending_action,
         )
@@ -135,7 +143,7 @@ class ChatService:
             if timezone is not None:
                 found.timezone = timezone
             return found
-        title = " ".join(message.split())
+        title = Redactor(self.deps.secrets).text(" ".join(message.split()))
         conversation = ChatConversation(
             id=uuid.uuid4().hex,
             title=title if len(title) <= 80 else title[:79] + "…",

@@ -25,6 +25,8 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
 
 class NotificationDelivery(Base):
     __tablename__ = "notification_deliveries"
@@ -38,3 +40,5 @@ class NotificationDelivery(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = ({"sqlite_autoincrement": True},)

@@ -9,9 +9,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 
 from app.api.deps import Session
+from app.api.params import ExecutionId, Offset, TaskId, TaskIdFilter
 from app.api.schemas import ExecutionDetailOut, ExecutionOut, Page, StepOut
 from app.db.repositories import ExecutionFilter
 from app.errors import ValidationFailed
+from app.schedules.spec import EARLIEST, LATEST
 from app.services.executions import ExecutionService
 
 router = APIRouter(tags=["executions"])
@@ -22,9 +24,14 @@ Status = Literal[
 
 
 def _aware(name: str, value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
+    """The filter instant, aware; ends of time (years 1, 9999) are narrowed to the span any record can have."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
         raise ValidationFailed(f"`{name}` needs a UTC offset, e.g. 2026-11-23T09:00:00+01:00")
-    return value
+    # Every scheduled time lies within the range schedules accept, so this changes no answer,
+    # and keeps the database from converting an instant that does not fit its type.
+    return min(max(value, EARLIEST), LATEST)
 
 
 @dataclass(frozen=True)
@@ -41,7 +48,7 @@ def _query(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> _Query:
     """The filters and page both record lists take: status, scheduled-time range, limit/offset."""
     return _Query(status, _aware("since", since), _aware("until", until), limit, offset)
@@ -57,17 +64,17 @@ async def _page(session: Session, task_id: int | None, q: _Query) -> Page[Execut
 
 
 @router.get("/api/executions")
-async def list_executions(session: Session, q: RecordQuery, task_id: int | None = None) -> Page[ExecutionOut]:
+async def list_executions(session: Session, q: RecordQuery, task_id: TaskIdFilter = None) -> Page[ExecutionOut]:
     return await _page(session, task_id, q)
 
 
 @router.get("/api/tasks/{task_id}/executions", tags=["tasks"])
-async def task_executions(task_id: int, session: Session, q: RecordQuery) -> Page[ExecutionOut]:
+async def task_executions(task_id: TaskId, session: Session, q: RecordQuery) -> Page[ExecutionOut]:
     return await _page(session, task_id, q)
 
 
 @router.get("/api/executions/{execution_id}")
-async def get_execution(execution_id: int, session: Session) -> ExecutionDetailOut:
+async def get_execution(execution_id: ExecutionId, session: Session) -> ExecutionDetailOut:
     execution, steps = await ExecutionService(session).get(execution_id)
     base = ExecutionOut.of(execution).model_dump()
     return ExecutionDetailOut(**base, steps=[StepOut.of(s) for s in steps])

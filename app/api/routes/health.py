@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import structlog
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -9,6 +10,7 @@ from sqlalchemy import text
 from app.api.deps import State
 from app.api.errors import error_response
 
+log = structlog.get_logger("taskrunner.api")
 router = APIRouter(tags=["health"])
 
 
@@ -25,8 +27,9 @@ async def readyz(state: State) -> dict[str, object] | Response:
         async with state.sessionmaker() as s:
             await s.execute(text("SELECT 1"))
         checks["database"] = "ok"
-    except Exception as exc:
-        return error_response("not_ready", f"database unreachable: {str(exc).splitlines()[0]}", 503)
+    except Exception as exc:  # any failure means "not ready"; the driver's words stay in the log
+        log.warning("readyz.database_unreachable", error_type=type(exc).__name__)
+        return error_response("not_ready", "database unreachable", 503, {"database": "unreachable"})
     scheduler = state.scheduler
     if scheduler is not None:
         healthy = bool(getattr(scheduler, "healthy", True))

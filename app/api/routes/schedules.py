@@ -6,20 +6,21 @@ from datetime import datetime
 from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from app.api.deps import State
-from app.api.schemas import ParseOut, PreviewOut
+from app.api.schemas import ParseOut, ParseRunOut, PreviewOut
 from app.errors import ValidationFailed
-from app.nl import parse_description
+from app.nl import explain, parse_description
 from app.schedules import compile_schedule
-from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec
+from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec, within_schedule_range
+from app.services.inputs import TextInput
 
 router = APIRouter(prefix="/api/schedules", tags=["schedules"])
 _T = TypeVar("_T")
 
 
-class ParseIn(BaseModel):
+class ParseIn(TextInput):
     text: str = Field(min_length=1, max_length=2000)
     timezone: str | None = Field(default=None, max_length=64)
 
@@ -39,6 +40,11 @@ async def preview(
     now = state.clock.now()
     if after is not None and after.tzinfo is None:
         raise ValidationFailed("`after` needs a UTC offset, e.g. 2026-11-23T09:00:00+01:00")
+    if after is not None:
+        try:
+            within_schedule_range(after)
+        except ValueError as exc:
+            raise ValidationFailed(f"`after` {exc}") from None
     start = after or now
     try:
         if kind == "cron":
@@ -64,16 +70,19 @@ async def parse(body: ParseIn, state: State) -> ParseOut:
     parsed = await parse_description(
         body.text, default_timezone=body.timezone, now=now, llm=state.llm, model=state.settings.llm_model
     )
-    compiled = compile_schedule(parsed.schedule, anchor=now, now=now)
+    said = explain(parsed, now=now)
     return ParseOut(
         text=body.text,
         schedule=parsed.schedule.model_dump(mode="json"),
         instructions=parsed.instructions,
         name=parsed.name,
-        description=compiled.describe(),
-        next_runs=[t.astimezone(compiled.tz) for t in compiled.next_fires(now, 5)],
+        description=said.description,
+        next_runs=[r.at for r in said.runs],
         parser=parsed.parser,
-        assumptions=list(parsed.assumptions),
+        assumptions=said.assumptions,
+        schedule_words=said.schedule_words,
+        runs=[ParseRunOut(at=r.at, local=r.local, dst_change=r.dst_change) for r in said.runs],
+        explanation=said.text(),
     )
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from app.api.deps import State, Tasks
+from app.api.params import Offset, TaskId
 from app.api.schemas import ExecutionOut, Page, TaskOut
 from app.db.repositories import TaskFilter
 from app.services.inputs import TaskCreate, TaskUpdate
@@ -14,7 +15,6 @@ from app.services.inputs import TaskCreate, TaskUpdate
 router = APIRouter(prefix="/api/tasks", tags=["tasks"])
 
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 @router.post("", status_code=201)
@@ -39,31 +39,31 @@ async def list_tasks(
 
 
 @router.get("/{task_id}")
-async def get_task(task_id: int, tasks: Tasks, state: State) -> TaskOut:
+async def get_task(task_id: TaskId, tasks: Tasks, state: State) -> TaskOut:
     return TaskOut.of(await tasks.get(task_id), now=state.clock.now())
 
 
 @router.patch("/{task_id}")
-async def update_task(task_id: int, body: TaskUpdate, tasks: Tasks, state: State) -> TaskOut:
+async def update_task(task_id: TaskId, body: TaskUpdate, tasks: Tasks, state: State) -> TaskOut:
     return TaskOut.of(await tasks.update(task_id, body), now=state.clock.now())
 
 
 @router.delete("/{task_id}", status_code=204)
-async def delete_task(task_id: int, tasks: Tasks) -> Response:
+async def delete_task(task_id: TaskId, tasks: Tasks) -> Response:
     await tasks.delete(task_id)
     return Response(status_code=204)
 
 
 @router.post("/{task_id}/pause")
-async def pause_task(task_id: int, tasks: Tasks, state: State) -> TaskOut:
+async def pause_task(task_id: TaskId, tasks: Tasks, state: State) -> TaskOut:
     return TaskOut.of(await tasks.pause(task_id), now=state.clock.now())
 
 
 @router.post("/{task_id}/resume")
-async def resume_task(task_id: int, tasks: Tasks, state: State) -> TaskOut:
+async def resume_task(task_id: TaskId, tasks: Tasks, state: State) -> TaskOut:
     return TaskOut.of(await tasks.resume(task_id), now=state.clock.now())
 
 
 @router.post("/{task_id}/run", status_code=202)
-async def run_task(task_id: int, tasks: Tasks) -> ExecutionOut:
+async def run_task(task_id: TaskId, tasks: Tasks) -> ExecutionOut:
     return ExecutionOut.of(await tasks.run_now(task_id))
