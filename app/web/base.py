@@ -27,7 +27,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.auth import key_checker
 from app.errors import Conflict, NotFound, TaskRunnerError
-from app.services.notifier import publish_changes
+from app.services.unit_of_work import UnitOfWork
 from app.web.render import render
 from app.web.session import COOKIE_NAME, SessionCodec, WebSession, tokens_match
 
@@ -118,16 +118,11 @@ def set_session_cookie(response: Response, request: Request, session: WebSession
 
 @asynccontextmanager
 async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
-    """A session whose transaction commits when the block ends without error; the scheduler hears after."""
+    """A session whose transaction commits when the block ends without error; its events are published after."""
     state = state_of(request)
-    async with state.sessionmaker() as s:
-        try:
-            yield s
-            await s.commit()
-        except BaseException:
-            await s.rollback()
-            raise
-        publish_changes(s, state.listener)
+    async with UnitOfWork(state.sessionmaker, state.broker) as uow:
+        yield uow.session
+        await uow.commit()
 
 
 async def form_of(request: Request) -> dict[str, list[str]]:
