@@ -96,6 +96,15 @@ async def visitor_of(request: Request) -> Visitor:
     return Visitor(session=session, keys_required=required, fresh=fresh)
 
 
+async def still_allowed(request: Request) -> bool:
+    """Whether the visitor of a long-lived request (an event stream) may still look."""
+    try:
+        await visitor_of(request)
+    except LoginRequired:
+        return False
+    return True
+
+
 async def accepts_session_cookie(request: Request) -> bool:
     """Whether the request carries a logged-in dashboard session (lets the API docs load their schema)."""
     session = codec_of(request).loads(request.cookies.get(COOKIE_NAME), now=epoch(request))

@@ -13,6 +13,7 @@ POLL_SECONDS = 1.0
 MAX_STREAM_SECONDS = 600.0
 
 Snapshot = Callable[[], Awaitable[tuple[str, bool]]]
+Allowed = Callable[[], Awaitable[bool]]
 
 
 def encode(event: str, data: str) -> str:
@@ -21,11 +22,14 @@ def encode(event: str, data: str) -> str:
     return f"event: {event}\n{lines}\n"
 
 
-def stream(request: Request, event: str, snapshot: Snapshot, *, poll: float = POLL_SECONDS) -> StreamingResponse:
+def stream(
+    request: Request, event: str, snapshot: Snapshot, *, allowed: Allowed, poll: float = POLL_SECONDS
+) -> StreamingResponse:
     """Send ``event`` with the fragment ``snapshot()`` renders each time it differs from the last one sent.
 
     ``snapshot`` returns (html, done); when done, a ``done`` event follows the last
-    fragment (pages close their EventSource on it) and the stream ends.
+    fragment (pages close their EventSource on it) and the stream ends. The stream also
+    ends as soon as ``allowed()`` says the visitor may no longer look (logged out, key revoked).
     """
 
     async def events() -> AsyncIterator[str]:
@@ -34,6 +38,8 @@ def stream(request: Request, event: str, snapshot: Snapshot, *, poll: float = PO
         deadline = loop.time() + MAX_STREAM_SECONDS
         yield "retry: 3000\n\n"
         while True:
+            if not await allowed():
+                return
             html, done = await snapshot()
             if html != sent:
                 yield encode(event, html)

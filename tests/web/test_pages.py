@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
+import time_machine
 
 from app.db.repositories import FireRow
 from tests.support.records import insert_runs
@@ -336,8 +337,16 @@ async def test_edit_changes_the_schedule_and_settings(web: httpx.AsyncClient) ->
     assert (await web.get(f"/api/tasks/{task['id']}")).json()["name"] == "digest v2"
 
 
-async def test_task_page_flags_dst_days_and_answers_why_it_did_not_run(web: httpx.AsyncClient, db_url: str) -> None:
-    # Daily at 02:30 Berlin from late March: the clocks go forward on 2027-03-28.
+async def test_task_page_flags_dst_days(web: httpx.AsyncClient, frozen: time_machine.Traveller) -> None:
+    frozen.move_to(datetime(2027, 3, 22, 8, 0, tzinfo=UTC))  # the clocks go forward in Berlin on 2027-03-28
+    task = await create_task(web, schedule={"kind": "cron", "cron": "30 2 * * *", "timezone": "Europe/Berlin"})
+    page = await web.get(f"/ui/tasks/{task['id']}")
+    assert page.text.count("DST day") == 1
+    assert "2027-03-28 03:00:00 CEST +02:00" in page.text  # 02:30 does not exist that day: it runs at the jump
+    assert "DST day: clocks go forward 1.0 h" in page.text
+
+
+async def test_task_page_answers_why_it_did_not_run(web: httpx.AsyncClient, db_url: str) -> None:
     task = await create_task(web, schedule={"kind": "cron", "cron": "30 2 * * *", "timezone": "Europe/Berlin"})
     page = await web.get(f"/ui/tasks/{task['id']}")
     assert "DST day" not in page.text  # November: no change within the next 10 days

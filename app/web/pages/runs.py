@@ -14,7 +14,7 @@ from app.errors import NotFound
 from app.services.overview import Cursor, OverviewService, RunFilter, RunsPage
 from app.services.tasks import TaskDeps, TaskService
 from app.web import cancel
-from app.web.base import Visitor, page, see_other, state_of, unit_of_work
+from app.web.base import Visitor, page, see_other, state_of, still_allowed, unit_of_work
 from app.web.events import stream
 from app.web.render import fragment, render
 
@@ -126,7 +126,7 @@ async def runs_events(request: Request, visitor: Visitor) -> Response:
             run_page = await OverviewService(s, state_of(request).clock).runs_page(query.flt, limit=PAGE_SIZE)
         return fragment("_runs_rows.html", _rows_values(request, run_page)), False
 
-    return stream(request, "rows", snapshot, poll=2.0)
+    return stream(request, "rows", snapshot, allowed=lambda: still_allowed(request), poll=2.0)
 
 
 def _window(steps: list[Any]) -> str | None:
@@ -187,7 +187,7 @@ async def run_events(request: Request, visitor: Visitor) -> Response:
         values = await _run_values(request, execution_id)
         return fragment("_run_body.html", {**values, "csrf": visitor.csrf}), not values["active"]
 
-    return stream(request, "run", snapshot)
+    return stream(request, "run", snapshot, allowed=lambda: still_allowed(request))
 
 
 @page
