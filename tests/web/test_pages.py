@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 import time_machine
 
 from app.db.repositories import FireRow
@@ -418,3 +419,34 @@ async def test_health_counts_queue_failures_and_punctuality(web: httpx.AsyncClie
     assert "50.0%" in page.text and "1 of 2" in page.text
     assert re.search(r"Failures \(last 24 h\)</dt><dd><a[^>]*>1</a>", page.text)
     assert "disabled" in page.text
+
+
+async def test_cancel_is_offered_only_when_the_services_can_cancel(
+    web: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+    import types
+
+    task = await create_task(web)
+    token = await form_token(web)
+    queued = await web.post(f"/ui/tasks/{task['id']}/run", data={"csrf": token})
+    run_path = queued.headers["location"].split("?")[0]
+    calls: list[int] = []
+    if "app.services.cancel" not in sys.modules:
+        page = await web.get(run_path)
+        assert ">Cancel</button>" not in page.text
+        refused = await web.post(run_path + "/cancel", data={"csrf": token})
+        assert refused.status_code == 409
+        fake = types.ModuleType("app.services.cancel")
+
+        async def cancel_execution(session: object, execution_id: int, *, now: object) -> None:
+            calls.append(execution_id)
+
+        fake.cancel_execution = cancel_execution  # type: ignore[attr-defined]
+        monkeypatch.setitem(sys.modules, "app.services.cancel", fake)
+    page = await web.get(run_path)
+    assert ">Cancel</button>" in page.text
+    done = await web.post(run_path + "/cancel", data={"csrf": token})
+    assert done.status_code == 303 and "notice=cancelled" in done.headers["location"]
+    if calls:
+        assert calls == [int(run_path.rsplit("/", 1)[1])]
