@@ -9,13 +9,13 @@ from fastapi import FastAPI
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import __version__, metrics
-from app.api import contract, errors
+from app import __version__, metrics, web
+from app.api import contract, docs, errors
 from app.api.auth import ApiKeyAuth
 from app.api.deps import AppState
 from app.api.errors import error_body
 from app.api.observe import RequestContext
-from app.api.routes import chat, executions, health, keys, schedules, task_bundles, tasks
+from app.api.routes import chat, executions, health, keys, schedules, task_bundles, tasks, upcoming
 from app.clock import Clock, SystemClock
 from app.config import Settings
 from app.llm.base import LLMClient
@@ -115,6 +115,8 @@ def create_app(
         lifespan=lifespan,
         generate_unique_id_function=contract.operation_id,
         openapi_tags=contract.TAGS,
+        docs_url=None,  # served from local assets by app.api.docs
+        redoc_url=None,
     )
     errors.install(app)
     contract.install(app)
@@ -122,7 +124,16 @@ def create_app(
     app.router.routes.append(Route("/mcp", endpoint=mcp_endpoint, methods=["GET", "POST", "DELETE"]))
     for module in (task_bundles, tasks, executions, schedules, chat, health, keys):
         app.include_router(module.router)
-    app.add_middleware(ApiKeyAuth)
+    app.include_router(upcoming.router)
+    docs.install(app)
+    web.install(app)
+    app.add_middleware(
+        ApiKeyAuth,
+        own_auth_prefixes=[web.PREFIX],
+        read_credential=web.accepts_session_cookie,
+        login_path=web.PREFIX + "/login",
+        login_redirect_paths=["/docs", "/redoc"],
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContext)  # outermost: request id and metrics on every answer
     return app

@@ -11,6 +11,7 @@ from app.cli import chat as chat_command
 from app.cli import doctor as doctor_command
 from app.cli import keys as key_commands
 from app.cli import runs as runs_commands
+from app.cli import schedules as schedule_commands
 from app.cli import tasks as task_commands
 from app.config import Settings
 
@@ -23,6 +24,7 @@ app = typer.Typer(
 app.add_typer(task_commands.app, name="task")
 app.add_typer(runs_commands.app, name="runs")
 app.add_typer(key_commands.app, name="keys")
+app.add_typer(schedule_commands.app, name="schedules")
 app.command("chat")(chat_command.chat)
 app.command("doctor")(doctor_command.doctor)
 

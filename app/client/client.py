@@ -158,6 +158,11 @@ class TaskrunnerClient:
         self._call("DELETE", f"/api/keys/{key_id}")
 
     # -- health ---------------------------------------------------------------------------------------
+    def upcoming_fires(self, *, hours: float = 24, limit: int = 1000) -> dict[str, Any]:
+        """Every fire due from now to ``hours`` ahead across all tasks, in time order, with pile-ups."""
+        result: dict[str, Any] = self._call("GET", "/api/schedules/upcoming", params={"hours": hours, "limit": limit})
+        return result
+
     def get_liveness(self) -> dict[str, str]:
         return cast(dict[str, str], self._call("GET", "/healthz"))
 
