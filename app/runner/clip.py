@@ -2,7 +2,9 @@
 
 A model or a tool can produce anything (a 10 MB answer, a 300-call turn); records
 keep a bounded excerpt with a marker such as ``…[output truncated at 256 KiB of
-10.0 MiB]`` so nobody mistakes a cut for the whole.
+10.0 MiB]`` so nobody mistakes a cut for the whole. NUL characters, which
+PostgreSQL text cannot hold (the whole record would fail to store), are shown as
+U+FFFD.
 """
 
 from __future__ import annotations
@@ -19,8 +21,14 @@ def size_words(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MiB"
 
 
+def storable(text: str) -> str:
+    """``text`` with NUL characters (which PostgreSQL text cannot hold) shown as U+FFFD."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
 def clip_bytes(text: str, limit: int, *, what: str = "output") -> str:
     """``text`` cut to at most ``limit`` UTF-8 bytes (on a character boundary), with a marker when cut."""
+    text = storable(text)
     if len(text) <= limit // 4:  # fast path: even 4-byte characters fit
         return text
     raw = text.encode("utf-8")
@@ -31,7 +39,8 @@ def clip_bytes(text: str, limit: int, *, what: str = "output") -> str:
 
 
 def clip_text(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, with a marker saying so."""
+    """``text`` cut to ``limit`` characters, with a marker saying so (and made :func:`storable`)."""
+    text = storable(text)
     if len(text) <= limit:
         return text
     return f"{text[:limit]}…[truncated at {limit} of {len(text)} characters]"
