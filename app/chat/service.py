@@ -98,7 +98,7 @@ class ChatService:
         redact, limit = Redactor(self.deps.secrets), self.deps.message_max_chars
         await self.repo.add_messages(
             [
-                _row(conversation.id, start + i, turn, clip_value(redact(m), limit), now)
+                _row(conversation.id, start + i, turn, clip_value(m, limit, redactor=redact), now)
                 for i, m in enumerate([user, *outcome.messages])
             ]
         )
@@ -116,7 +116,7 @@ class ChatService:
         )
         return ChatTurn(
             conversation_id=conversation.id,
-            reply=clip_text(redact.text(outcome.reply), limit),
+            reply=clip_text(outcome.reply, limit, redactor=redact),
             actions=outcome.actions,
             pending_action=conversation.pending_action,
         )
