@@ -57,6 +57,6 @@ def test_the_first_model_call_does_not_stall_the_event_loop() -> None:
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["imported_before"] is False and result["content"] == "hello"
-    # The import takes most of the first call; the loop still turned at least every 0.5 s.
-    assert result["lag"] < 0.5, result
-    assert result["first_call"] > result["lag"], result
+    # The import takes most of the first call (seconds); on the loop it would stall it that long.
+    # In a thread the loop keeps turning: its longest pause is a small part of the import.
+    assert result["lag"] < result["first_call"] / 4, result
