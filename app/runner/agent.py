@@ -246,7 +246,7 @@ class _Run:
                     kind="llm",
                     name=storable((response.model or self.model)[:200]),
                     input=step_input,
-                    output=self._for_record(_llm_output(response)),
+                    output=self._for_record(_llm_output(response, self.r.config.max_tool_calls_per_turn)),
                     started_at=started_at,
                     latency_ms=response.latency_ms or (time.perf_counter() - t0) * 1000,
                     prompt_tokens=response.prompt_tokens,
@@ -347,13 +347,15 @@ class _Run:
                 await self.on_step(step)
 
 
-def _llm_output(response: LLMResponse) -> dict[str, Any]:
-    return {
+def _llm_output(response: LLMResponse, max_calls: int) -> dict[str, Any]:
+    shown = response.tool_calls[:max_calls]
+    out: dict[str, Any] = {
         "content": response.content,
-        "tool_calls": [
-            {"id": c.id, "name": c.name, "arguments": _maybe_json(c.arguments)} for c in response.tool_calls
-        ],
+        "tool_calls": [{"id": c.id, "name": c.name, "arguments": _maybe_json(c.arguments)} for c in shown],
     }
+    if len(response.tool_calls) > len(shown):
+        out["tool_calls_not_shown"] = len(response.tool_calls) - len(shown)
+    return out
 
 
 def _maybe_json(text: str) -> Any:

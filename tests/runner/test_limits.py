@@ -62,6 +62,8 @@ async def test_tool_calls_past_the_per_turn_cap_are_not_run_and_the_cut_is_recor
     answers = tool_messages(openai_stub.requests[1])
     assert len(answers) == 30  # every call is answered, as the protocol requires
     assert sum("not run" in a["content"] for a in answers) == 25
+    shown = outcome.steps[0].output
+    assert len(shown["tool_calls"]) == 5 and shown["tool_calls_not_shown"] == 25
 
 
 async def test_one_run_keeps_a_bounded_number_of_tool_calls_in_flight(
