@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
@@ -16,10 +17,15 @@ from app.api.errors import error_body
 from app.api.routes import chat, executions, health, keys, schedules, tasks
 from app.clock import Clock, SystemClock
 from app.config import Settings
-from app.db.engine import create_engine, create_sessionmaker
 from app.llm.base import LLMClient
+from app.mcp import Backend
+from app.mcp.http import McpEndpoint
 from app.runner.base import PreviousRuns, Runner
-from app.services.notifier import ChangeListener, NullListener
+from app.services.catalog import ServiceDeps
+from app.services.database import open_engine, sessions_for
+from app.services.events import EventBroker
+from app.services.notifier import ChangeListener, NullListener, scheduler_subscriber
+from app.services.session import committed
 
 
 def create_app(
@@ -29,17 +35,19 @@ def create_app(
     runner_factory: Callable[[PreviousRuns], Runner] | None = None,
     llm: LLMClient | None = None,
     listener: ChangeListener | None = None,
+    broker: EventBroker | None = None,
 ) -> FastAPI:
     """Build the API. With ``settings.scheduler_enabled`` a scheduler thread starts with it.
 
     ``listener`` replaces the scheduler (tests drive a :class:`SchedulerCore` themselves).
+    ``broker`` receives the events of every committed write (a new one if not given).
     """
     settings = settings or Settings()
     clock = clock or SystemClock()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
+        engine = open_engine(settings.database_url)
         llm_client = llm if llm is not None else _default_llm(settings)
         warm_up = getattr(llm_client, "warm_up", None)
         if warm_up is not None:
@@ -64,17 +72,30 @@ def create_app(
             )
             scheduler.start()
             chosen = scheduler
+        events = broker or EventBroker()
+        unsubscribe = events.subscribe(scheduler_subscriber(chosen))
         app.state.taskrunner = AppState(
             settings=settings,
             clock=clock,
-            sessionmaker=create_sessionmaker(engine),
+            sessionmaker=sessions_for(engine),
             listener=chosen,
+            broker=events,
             llm=llm_client,
             scheduler=scheduler,
         )
+        backend = Backend(
+            services=lambda: committed(
+                app.state.taskrunner.sessionmaker,
+                ServiceDeps(clock=clock, llm=llm_client, llm_model=settings.llm_model),
+                events,
+            ),
+            clock=clock,
+        )
         try:
-            yield
+            async with mcp_endpoint.running(backend, allowed_hosts=settings.mcp_allowed_host_list):
+                yield
         finally:
+            unsubscribe()
             if scheduler is not None:
                 scheduler.stop()
             # litellm caches HTTP clients per event loop; close them with the app's loop.
@@ -90,6 +111,8 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
+    mcp_endpoint = McpEndpoint()
+    app.router.routes.append(Route("/mcp", endpoint=mcp_endpoint, methods=["GET", "POST", "DELETE"]))
     for module in (tasks, executions, schedules, chat, health, keys):
         app.include_router(module.router)
     app.add_middleware(ApiKeyAuth)

@@ -28,8 +28,8 @@ app.command("chat")(chat_command.chat)
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date (Alembic), then exit."""
-    from app.db.migrate import upgrade
     from app.logging import configure
+    from app.services.database import migrate as upgrade
 
     settings = Settings()
     configure(settings.log_level, settings.log_format)
@@ -52,8 +52,8 @@ def serve(
     import uvicorn
 
     from app.api.app import create_app
-    from app.db.migrate import upgrade
     from app.logging import configure
+    from app.services.database import migrate as upgrade
 
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     settings = Settings()

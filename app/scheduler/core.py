@@ -6,7 +6,8 @@ while no scheduler ran (per task policy), and loads every active task into
 APScheduler. Then each due fire is recorded through the batched
 :class:`~app.scheduler.writer.RecordWriter` and, if it is to run, handed to the
 runner under a concurrency limit. Changes made by other processes are picked up by
-polling ``tasks.updated_at`` and queued executions.
+polling ``tasks.updated_at``, the ``task_tombstones`` of deleted tasks, and queued
+executions.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ from app.scheduler.writer import Fire, Recorded, RecordWriter
 from app.schedules.of_task import compile_task
 
 log = structlog.get_logger("taskrunner.scheduler")
+
+# Tombstones outlive any poll overlap and clock skew by far; pruned by the leader now and then.
+TOMBSTONE_KEEP = timedelta(days=1)
+TOMBSTONE_PRUNE_EVERY = timedelta(hours=1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +91,7 @@ class SchedulerCore:
         self._background: set[asyncio.Task[Any]] = set()
         self._poller: asyncio.Task[None] | None = None
         self._last_poll: datetime | None = None
+        self._tombstones_pruned_at: datetime | None = None
         self._accepting = False
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -267,10 +273,18 @@ class SchedulerCore:
         now = self._clock.now()
         since = (self._last_poll or now) - timedelta(seconds=10)  # overlap covers clock skew
         async with self._sessionmaker() as session:
-            changed = await TaskRepository(session).changed_since(since)
+            repo = TaskRepository(session)
+            changed = await repo.changed_since(since)
+            # A deleted row no longer shows in ``changed``: its tombstone says it went.
+            deleted = await repo.deleted_since(since)
+            if self._tombstones_pruned_at is None or now - self._tombstones_pruned_at >= TOMBSTONE_PRUNE_EVERY:
+                await repo.prune_tombstones(now - TOMBSTONE_KEEP)
+                await session.commit()
+                self._tombstones_pruned_at = now
         self._last_poll = now
         stale = {tid for tid, rev, _state in changed if self._revisions.get(tid) != rev}
         stale |= {tid for tid, _rev, state in changed if state != "active" and tid in self._revisions}
+        stale |= {tid for tid in deleted if tid in self._revisions}
         if stale:
             await self._reload(stale)
         await self._pickup_queued(manual_only=True)

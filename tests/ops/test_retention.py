@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from app.db.repositories.chat import ChatRepository
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.chat.repository import ChatRepository
 from app.db.chat_models import ChatConversation, ChatMessage
 from app.db.models import Execution, ExecutionStep
 from app.db.ops_models import NotificationDelivery
