@@ -9,6 +9,7 @@ import typer
 
 from app.cli import chat as chat_command
 from app.cli import keys as key_commands
+from app.cli import mcp as mcp_command
 from app.cli import runs as runs_commands
 from app.cli import tasks as task_commands
 from app.config import Settings
@@ -23,6 +24,7 @@ app.add_typer(task_commands.app, name="task")
 app.add_typer(runs_commands.app, name="runs")
 app.add_typer(key_commands.app, name="keys")
 app.command("chat")(chat_command.chat)
+app.command("mcp")(mcp_command.mcp)
 
 
 @app.command()
