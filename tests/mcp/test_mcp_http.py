@@ -13,8 +13,13 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from app.api.app import create_app
+from app.config import Settings
+from app.llm.litellm_client import LiteLLMClient
+from app.services.notifier import NullListener
 from tests.ops.conftest import ops_app
 from tests.support.live_server import serve_in_thread
+from tests.support.openai_stub import OpenAIStub
 
 WRITE_TOOLS = {"ScheduleTask", "UpdateTask", "ResumeTask", "CancelSchedule", "RunTaskNow"}
 READ_TOOLS = {"ListSchedules", "GetTask", "ListRuns", "GetRun", "ExplainRun", "RunTotals", "PreviewSchedule"}
@@ -134,3 +139,23 @@ async def test_keys_guard_mcp_and_read_only_keys_get_read_tools(server: str) -> 
         refused = await mcp.call_tool("ScheduleTask", {"description": "every day at 9am, say hi"})
         assert refused.is_error and data(refused)["error"]["code"] == "forbidden"
         assert data(await mcp.call_tool("ListSchedules", {}))["total"] == 0
+
+
+async def test_ambiguous_words_give_the_question(db_url: str) -> None:
+    with OpenAIStub() as stub:
+        question = "Every other day counted from when: today, or a fixed weekday?"
+        stub.push_tool_calls([("set_schedule", {"question": question, "kind": None, "instructions": "water plants"})])
+        settings = Settings(llm_model="openai/test", llm_api_base=stub.api_base, llm_api_key="sk-test")
+        app = create_app(
+            Settings(database_url=db_url, scheduler_enabled=False, llm_model="openai/test"),
+            listener=NullListener(),
+            llm=LiteLLMClient(settings),
+        )
+        with serve_in_thread(app) as url:
+            async with client(url, None) as mcp:
+                asked = await mcp.call_tool("ScheduleTask", {"description": "every other day water the plants"})
+                assert asked.is_error
+                error = data(asked)["error"]
+                assert error["code"] == "ambiguous_schedule"
+                assert error["message"] == question and error["details"]["question"] == question
+                assert data(await mcp.call_tool("ListSchedules", {}))["total"] == 0  # nothing was saved
