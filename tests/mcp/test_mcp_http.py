@@ -159,3 +159,27 @@ async def test_ambiguous_words_give_the_question(db_url: str) -> None:
                 assert error["code"] == "ambiguous_schedule"
                 assert error["message"] == question and error["details"]["question"] == question
                 assert data(await mcp.call_tool("ListSchedules", {}))["total"] == 0  # nothing was saved
+
+
+async def test_hosts_outside_the_allow_list_are_refused(server: str) -> None:
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+    headers = {
+        "Authorization": "Bearer full-secret",
+        "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": "2025-06-18",
+    }
+    async with httpx.AsyncClient(base_url=server, headers=headers) as rest:
+        rebound = await rest.post("/mcp", json=body, headers={"Host": "attacker.example"})
+        assert rebound.status_code in (403, 421)
+        assert (await rest.post("/mcp", json=body)).status_code == 200
+
+
+async def test_the_allow_list_is_configurable(db_url: str) -> None:
+    settings = Settings(database_url=db_url, scheduler_enabled=False, mcp_allowed_hosts="tasks.example.com")
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+    headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
+    with serve_in_thread(create_app(settings, listener=NullListener())) as url:
+        async with httpx.AsyncClient(base_url=url, headers=headers) as rest:
+            allowed = await rest.post("/mcp", json=body, headers={"Host": "tasks.example.com"})
+            assert allowed.status_code == 200 and allowed.json()["result"]["tools"]
+            assert (await rest.post("/mcp", json=body)).status_code in (403, 421)  # loopback is not listed now
