@@ -28,6 +28,15 @@ class Settings(BaseSettings):
     log_format: str = "auto"  # auto | json | console
     log_level: str = "INFO"
 
+    # Resource limits per run and per conversation (docs/configuration.md#limits).
+    run_output_max_bytes: int = Field(default=256 * 1024, ge=1024)
+    step_text_max_chars: int = Field(default=16_000, ge=256)
+    max_tool_calls_per_turn: int = Field(default=20, ge=1)
+    max_concurrent_tool_calls_per_run: int = Field(default=4, ge=1)
+    http_tool_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    webhook_response_max_bytes: int = Field(default=64 * 1024, ge=0)
+    chat_message_max_chars: int = Field(default=32_000, ge=256)
+
     # Notifications and retention (docs/operations.md).
     webhook_secret: SecretStr | None = None
     smtp_host: str | None = None

@@ -33,6 +33,30 @@ SCHEDULER_LEADER = Gauge("taskrunner_scheduler_leader", "1 if this instance runs
 
 _started = {"on_time": 0, "late": 0}
 
+# Label values never come from model output as they are: every value becomes a series
+# kept until restart. Tool names are the registered ones or "other"; model names (which
+# providers echo back) are the first MAX_MODEL_LABELS seen, then "other".
+OTHER = "other"
+MAX_MODEL_LABELS = 50
+_models: set[str] = set()
+
+
+def tool_label(name: str) -> str:
+    """The ``tool`` label for a tool call the model asked for: a registered name, or ``other``."""
+    from app.runner.tools.registry import TOOL_NAMES
+
+    return name if name in TOOL_NAMES else OTHER
+
+
+def model_label(name: str) -> str:
+    """The ``model`` label: the name itself while fewer than MAX_MODEL_LABELS were seen, else ``other``."""
+    if name in _models:
+        return name
+    if len(_models) < MAX_MODEL_LABELS and len(name) <= 200:
+        _models.add(name)
+        return name
+    return OTHER
+
 
 def fire_recorded(status: str) -> None:
     outcome = {"queued": "ran", "duplicate": None}.get(status, status)
@@ -63,6 +87,7 @@ def step_recorded(
 ) -> None:
     outcome = "error" if error else "ok"
     if kind == "llm":
+        name = model_label(name)
         LLM_CALLS.labels(model=name, outcome=outcome).inc()
         if prompt_tokens:
             LLM_TOKENS.labels(model=name, kind="prompt").inc(prompt_tokens)
@@ -71,4 +96,4 @@ def step_recorded(
         if cost_usd:
             LLM_COST.labels(model=name).inc(cost_usd)
     else:
-        TOOL_CALLS.labels(tool=name, outcome=outcome).inc()
+        TOOL_CALLS.labels(tool=tool_label(name), outcome=outcome).inc()

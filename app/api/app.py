@@ -23,7 +23,8 @@ from app.mcp.http import McpEndpoint
 from app.runner.base import PreviousRuns, Runner
 from app.services.catalog import ServiceDeps
 from app.services.database import open_engine, sessions_for
-from app.services.notifier import ChangeListener, NullListener
+from app.services.events import EventBroker
+from app.services.notifier import ChangeListener, NullListener, scheduler_subscriber
 from app.services.session import committed
 
 
@@ -34,10 +35,12 @@ def create_app(
     runner_factory: Callable[[PreviousRuns], Runner] | None = None,
     llm: LLMClient | None = None,
     listener: ChangeListener | None = None,
+    broker: EventBroker | None = None,
 ) -> FastAPI:
     """Build the API. With ``settings.scheduler_enabled`` a scheduler thread starts with it.
 
     ``listener`` replaces the scheduler (tests drive a :class:`SchedulerCore` themselves).
+    ``broker`` receives the events of every committed write (a new one if not given).
     """
     settings = settings or Settings()
     clock = clock or SystemClock()
@@ -46,6 +49,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = open_engine(settings.database_url)
         llm_client = llm if llm is not None else _default_llm(settings)
+        warm_up = getattr(llm_client, "warm_up", None)
+        if warm_up is not None:
+            warm_up()  # litellm takes seconds to import: off the event loop, before the first call
         scheduler = None
         chosen: ChangeListener = listener or NullListener()
         if listener is None and settings.scheduler_enabled:
@@ -66,11 +72,14 @@ def create_app(
             )
             scheduler.start()
             chosen = scheduler
+        events = broker or EventBroker()
+        unsubscribe = events.subscribe(scheduler_subscriber(chosen))
         app.state.taskrunner = AppState(
             settings=settings,
             clock=clock,
             sessionmaker=sessions_for(engine),
             listener=chosen,
+            broker=events,
             llm=llm_client,
             scheduler=scheduler,
         )
@@ -78,7 +87,7 @@ def create_app(
             services=lambda: committed(
                 app.state.taskrunner.sessionmaker,
                 ServiceDeps(clock=clock, llm=llm_client, llm_model=settings.llm_model),
-                chosen,
+                events,
             ),
             clock=clock,
         )
@@ -86,6 +95,7 @@ def create_app(
             async with mcp_endpoint.running(backend, allowed_hosts=settings.mcp_allowed_host_list):
                 yield
         finally:
+            unsubscribe()
             if scheduler is not None:
                 scheduler.stop()
             # litellm caches HTTP clients per event loop; close them with the app's loop.

@@ -18,7 +18,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.deps import AppState
-from app.api.errors import error_response
+from app.api.errors import DB_UNAVAILABLE, error_response, is_database_unavailable
 from app.security import KeyChecker, bearer_token
 from app.services.keys import stored_key_scopes
 from app.vocabulary import KeyScope
@@ -64,10 +64,12 @@ class ApiKeyAuth:
             granted = await checker.scope(token)
             if granted is None and not await checker.required():
                 granted = KeyScope.FULL
-        except DBAPIError as exc:
-            log.warning("auth.keys_unavailable", error=str(exc).splitlines()[0])
-            response = error_response("database_unavailable", "The database is unreachable; try again shortly.", 503)
-            await response(scope, receive, send)
+        except (DBAPIError, OSError) as exc:
+            # OSError: asyncpg's own ConnectionRefusedError or a timeout while connecting.
+            if not is_database_unavailable(exc):
+                raise
+            log.warning("auth.keys_unavailable", error=(str(exc).splitlines() or [type(exc).__name__])[0])
+            await error_response("database_unavailable", DB_UNAVAILABLE, 503)(scope, receive, send)
             return
         if granted is not None:
             if granted == KeyScope.READ_ONLY and not _read_only_allowed(scope):

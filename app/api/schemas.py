@@ -134,6 +134,12 @@ class PreviewOut(BaseModel):
     next_runs: list[datetime]
 
 
+class ParseRunOut(BaseModel):
+    at: datetime
+    local: str
+    dst_change: str | None = None
+
+
 class ParseOut(BaseModel):
     text: str
     schedule: dict[str, Any]
@@ -143,3 +149,6 @@ class ParseOut(BaseModel):
     next_runs: list[datetime]
     parser: str
     assumptions: list[str]
+    schedule_words: list[str] = []
+    runs: list[ParseRunOut] = []
+    explanation: str = ""

@@ -18,6 +18,8 @@ from app.chat.tools import ChatTools
 from app.clock import Clock
 from app.errors import LLMUnavailable
 from app.llm.base import LLMClient
+from app.runner.clip import clip_text, clip_value
+from app.runner.redact import Redactor
 from app.services.catalog import Services
 from app.services.conversations import ConversationView, MessageView
 from app.services.views import Page
@@ -36,6 +38,8 @@ class ChatDeps:
     llm: LLMClient | None
     model: str | None
     limits: AgentLimits = field(default_factory=AgentLimits)
+    message_max_chars: int = 32_000  # each stored message (and the reply) is cut, visibly, past this
+    secrets: tuple[str, ...] = ()  # literal values never stored or shown (the LLM API key...)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,7 +61,8 @@ class ChatService:
             raise LLMUnavailable("No language model is configured for the assistant.")
         now = self.deps.clock.now()
         conversations = self.services.conversations
-        conversation = await conversations.open(conversation_id, first_message=message, timezone=timezone)
+        title = Redactor(self.deps.secrets).text(message)
+        conversation = await conversations.open(conversation_id, first_message=title, timezone=timezone)
         turn = conversation.turns + 1
         pending = Pending(action=conversation.pending_action)
         if pending.action is not None and int(pending.action.get("turn", 0)) < turn - 1:
@@ -77,8 +82,12 @@ class ChatService:
         )
         if pending.action is not None and int(pending.action.get("turn", 0)) < turn:
             pending.action = None  # offered last turn, not confirmed in this one
+        redact, limit = Redactor(self.deps.secrets), self.deps.message_max_chars
         stored = await conversations.finish_turn(
-            conversation.id, turn=turn, messages=[user, *outcome.messages], pending_action=pending.action
+            conversation.id,
+            turn=turn,
+            messages=[clip_value(redact(m), limit) for m in [user, *outcome.messages]],
+            pending_action=pending.action,
         )
         log.info(
             "chat.turn",
@@ -91,7 +100,7 @@ class ChatService:
         )
         return ChatTurn(
             conversation_id=stored.id,
-            reply=outcome.reply,
+            reply=clip_text(redact.text(outcome.reply), limit),
             actions=outcome.actions,
             pending_action=stored.pending_action,
         )

@@ -82,7 +82,18 @@ class Task(Base):
     __table_args__ = (
         Index("ix_tasks_state_next_run_at", "state", "next_run_at"),
         Index("ix_tasks_updated_at", "updated_at"),
+        # SQLite: never hand a deleted task's id to a new task (the leader may still hold the old one).
+        {"sqlite_autoincrement": True},
     )
+
+
+class TaskTombstone(Base):
+    """A deleted task's id and when it went: how a leader in another process hears of deletions."""
+
+    __tablename__ = "task_tombstones"
+
+    task_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class Execution(Base):
@@ -121,6 +132,7 @@ class Execution(Base):
         Index("ix_executions_task_id_status", "task_id", "status"),
         Index("ix_executions_status_scheduled_for", "status", "scheduled_for"),
         Index("ix_executions_scheduled_for", "scheduled_for"),
+        {"sqlite_autoincrement": True},
     )
 
 
@@ -142,7 +154,7 @@ class ExecutionStep(Base):
     cost_usd: Mapped[float | None] = mapped_column(Float)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
 
-    __table_args__ = (UniqueConstraint("execution_id", "index"),)
+    __table_args__ = (UniqueConstraint("execution_id", "index"), {"sqlite_autoincrement": True})
 
 
 # Chat tables live in their own module; import them so the metadata (and Alembic) sees them.

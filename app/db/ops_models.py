@@ -29,6 +29,8 @@ class ApiKey(Base):
         StrEnumText(KeyScope), default=KeyScope.FULL, server_default=KeyScope.FULL.value
     )
 
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
 
 class NotificationDelivery(Base):
     __tablename__ = "notification_deliveries"
@@ -42,3 +44,5 @@ class NotificationDelivery(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = ({"sqlite_autoincrement": True},)

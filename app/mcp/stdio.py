@@ -13,7 +13,7 @@ from app.mcp.bridge import build_bridge
 from app.mcp.server import Backend, build_server
 from app.services.catalog import ServiceDeps
 from app.services.database import open_engine, sessions_for
-from app.services.notifier import NullListener
+from app.services.events import EventBroker
 from app.services.session import committed
 
 
@@ -24,7 +24,9 @@ async def serve_database(settings: Settings, *, read_only: bool) -> None:
     sessions = sessions_for(engine)
     clock = SystemClock()
     deps = ServiceDeps(clock=clock, llm=llm, llm_model=settings.llm_model)
-    backend = Backend(services=lambda: committed(sessions, deps, NullListener()), clock=clock, read_only=read_only)
+    # No scheduler in this process: the leader finds the changes in the database by polling.
+    broker = EventBroker()
+    backend = Backend(services=lambda: committed(sessions, deps, broker), clock=clock, read_only=read_only)
     try:
         await _serve(build_server(backend))
     finally:

@@ -141,8 +141,8 @@ def parse_time(text: str, part: str | None = None) -> ClockTime | None:
     word = (m.group("word") or "").lower()
     ap = (m.group("ap") or "").lower()
     if word:
-        if part or ap:
-            return None  # "midnight in the evening", "noon pm": say it plainly
+        if ap or (part and not (word == "midnight" and part == "night")):
+            return None  # "midnight in the evening", "noon pm": say it plainly ("every night at midnight" is)
         base = ClockTime(0, 0) if word == "midnight" else ClockTime(12, 0)
         return _relative(base, m, raw)
     hour = HOUR_WORDS.index(m.group("hw").lower()) + 1 if m.group("hw") else int(m.group("h"))

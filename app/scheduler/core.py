@@ -6,7 +6,8 @@ while no scheduler ran (per task policy), and loads every active task into
 APScheduler. Then each due fire is recorded through the batched
 :class:`~app.scheduler.writer.RecordWriter` and, if it is to run, handed to the
 runner under a concurrency limit. Changes made by other processes are picked up by
-polling ``tasks.updated_at`` and queued executions.
+polling ``tasks.updated_at``, the ``task_tombstones`` of deleted tasks, and queued
+executions.
 """
 
 from __future__ import annotations
@@ -31,11 +32,16 @@ from app.retention import prune
 from app.runner.base import Runner
 from app.scheduler.aps import FireExecutor, ScheduleTrigger, TaskJobStore, never_called
 from app.scheduler.dispatch import INTERRUPTED_REASON, RunDispatcher
-from app.scheduler.recovery import StoredTask, plan_recovery
+from app.scheduler.recovery import StoredTask, plan_all
+from app.scheduler.restart import settle_unfinished
 from app.scheduler.writer import Fire, Recorded, RecordWriter
 from app.schedules.of_task import compile_task
 
 log = structlog.get_logger("taskrunner.scheduler")
+
+# Tombstones outlive any poll overlap and clock skew by far; pruned by the leader now and then.
+TOMBSTONE_KEEP = timedelta(days=1)
+TOMBSTONE_PRUNE_EVERY = timedelta(hours=1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +91,7 @@ class SchedulerCore:
         self._background: set[asyncio.Task[Any]] = set()
         self._poller: asyncio.Task[None] | None = None
         self._last_poll: datetime | None = None
+        self._tombstones_pruned_at: datetime | None = None
         self._accepting = False
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -92,10 +99,7 @@ class SchedulerCore:
         """Recover from downtime, load every active task, and start firing."""
         self.writer.start()
         now = self._clock.now()
-        async with self._sessionmaker() as session, session.begin():
-            n = await ExecutionRepository(session).mark_interrupted(now=now, reason=INTERRUPTED_REASON)
-        if n:
-            log.warning("scheduler.runs_interrupted", count=n)
+        await settle_unfinished(self._sessionmaker, now=now, grace=self._grace, interrupted_reason=INTERRUPTED_REASON)
         self._store = TaskJobStore(self._due_chunk)
         self._aps = AsyncIOScheduler(
             timezone=UTC,
@@ -186,16 +190,22 @@ class SchedulerCore:
         """Account for missed fires of these (active) tasks and (re)load their jobs."""
         assert self._aps is not None
         fires: list[asyncio.Future[Recorded]] = []
-        for task in tasks:
-            compiled = compile_task(task)
-            stored = StoredTask(
-                id=task.id,
-                policy=task.missed_run_policy,
-                kind=task.schedule_kind,
-                next_run_at=task.next_run_at,
-                revision=task.revision,
+        work = [
+            (
+                task,
+                StoredTask(
+                    id=task.id,
+                    policy=task.missed_run_policy,
+                    kind=task.schedule_kind,
+                    next_run_at=task.next_run_at,
+                    revision=task.revision,
+                ),
+                compile_task(task),
             )
-            planned, next_run = plan_recovery(stored, compiled, now=now, grace=self._grace)
+            for task in tasks
+        ]
+        plans = await plan_all([(stored, compiled) for _t, stored, compiled in work], now=now, grace=self._grace)
+        for (task, _stored, compiled), (planned, next_run) in zip(work, plans, strict=True):
             for fire in planned:
                 future = self.writer.fire(fire)
                 future.add_done_callback(self._on_recorded)
@@ -263,10 +273,18 @@ class SchedulerCore:
         now = self._clock.now()
         since = (self._last_poll or now) - timedelta(seconds=10)  # overlap covers clock skew
         async with self._sessionmaker() as session:
-            changed = await TaskRepository(session).changed_since(since)
+            repo = TaskRepository(session)
+            changed = await repo.changed_since(since)
+            # A deleted row no longer shows in ``changed``: its tombstone says it went.
+            deleted = await repo.deleted_since(since)
+            if self._tombstones_pruned_at is None or now - self._tombstones_pruned_at >= TOMBSTONE_PRUNE_EVERY:
+                await repo.prune_tombstones(now - TOMBSTONE_KEEP)
+                await session.commit()
+                self._tombstones_pruned_at = now
         self._last_poll = now
         stale = {tid for tid, rev, _state in changed if self._revisions.get(tid) != rev}
         stale |= {tid for tid, _rev, state in changed if state != "active" and tid in self._revisions}
+        stale |= {tid for tid in deleted if tid in self._revisions}
         if stale:
             await self._reload(stale)
         await self._pickup_queued(manual_only=True)

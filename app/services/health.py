@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy.exc import SQLAlchemyError
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.repositories.health import ping
+
+log = structlog.get_logger("taskrunner.api")
 
 
 class SchedulerHealth(Protocol):
@@ -33,8 +35,9 @@ async def readiness(sessions: async_sessionmaker[AsyncSession], scheduler: objec
         async with sessions() as session:
             await ping(session)
         checks["database"] = "ok"
-    except (SQLAlchemyError, OSError) as exc:
-        return Readiness(ready=False, problem=f"database unreachable: {str(exc).splitlines()[0]}")
+    except Exception as exc:  # any failure means "not ready"; the driver's words stay in the log
+        log.warning("readyz.database_unreachable", error_type=type(exc).__name__)
+        return Readiness(ready=False, checks={"database": "unreachable"}, problem="database unreachable")
     if scheduler is None:
         checks["scheduler"] = "disabled"
         return Readiness(ready=True, checks=checks)

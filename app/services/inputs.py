@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.notify import NotifySpec
-from app.schedules.spec import AnySpec, CronSpec, IntervalSpec, OnceSpec, ScheduleSpec
+from app.schedules.spec import EARLIEST, LATEST, AnySpec, CronSpec, IntervalSpec, OnceSpec, ScheduleSpec
 from app.vocabulary import MissedRunPolicy
 
 __all__ = [
+    "EARLIEST",
+    "LATEST",
     "AnySpec",
     "CronSpec",
     "IntervalSpec",
@@ -24,16 +28,50 @@ DEFAULT_TIMEOUT_SECONDS = 300
 DEFAULT_MAX_RETRIES = 3
 
 
-class _Options(BaseModel):
+def nul_path(value: Any, path: str = "") -> str | None:
+    """Where in ``value`` (nested dicts and lists) a string holds a NUL character, or None.
+
+    PostgreSQL cannot store NUL in text, and no field has a use for it: it is refused
+    at the door, the same on every database.
+    """
+    if isinstance(value, str):
+        return (path or "value") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = nul_path(item, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            found = nul_path(item, f"{path}.{i}" if path else str(i))
+            if found:
+                return found
+    return None
+
+
+class TextInput(BaseModel):
+    """Base of every input shape: unknown fields and NUL characters are refused."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        where = nul_path(data)
+        if where is not None:
+            raise ValueError(f"`{where}` contains a NUL character (\\u0000), which cannot be stored")
+        return data
+
+
+class _Options(TextInput):
+    # Counts and switches are strict: JSON `true` is not 1 and "20" is not a number.
     missed_run_policy: MissedRunPolicy | None = None
     model: str | None = Field(default=None, min_length=1, max_length=200)
     tools: list[str] | None = Field(default=None, max_length=50)
-    max_steps: int | None = Field(default=None, ge=1, le=200)
-    timeout_seconds: int | None = Field(default=None, ge=1, le=86_400)
-    max_retries: int | None = Field(default=None, ge=0, le=10)
-    enabled: bool | None = None
+    max_steps: int | None = Field(default=None, ge=1, le=200, strict=True)
+    timeout_seconds: int | None = Field(default=None, ge=1, le=86_400, strict=True)
+    max_retries: int | None = Field(default=None, ge=0, le=10, strict=True)
+    enabled: bool | None = Field(default=None, strict=True)
     notify: NotifySpec | None = Field(default=None, description="where to report runs: webhook and/or e-mail")
 
 

@@ -7,10 +7,10 @@ from datetime import datetime
 from app.clock import Clock
 from app.errors import ValidationFailed
 from app.llm.base import LLMClient
-from app.nl import parse_description
+from app.nl import explain, parse_description
 from app.schedules import compile_schedule
-from app.schedules.spec import AnySpec
-from app.services.views import ParsedSchedule, SchedulePreview
+from app.schedules.spec import AnySpec, within_schedule_range
+from app.services.views import ParsedRun, ParsedSchedule, SchedulePreview
 
 MAX_PREVIEW = 100
 
@@ -27,6 +27,11 @@ class ScheduleService:
             raise ValidationFailed("`after` needs a UTC offset, e.g. 2026-11-23T09:00:00+01:00")
         if not 1 <= count <= MAX_PREVIEW:
             raise ValidationFailed(f"`count` must be between 1 and {MAX_PREVIEW}")
+        if after is not None:
+            try:
+                within_schedule_range(after)
+            except ValueError as exc:
+                raise ValidationFailed(f"`after` {exc}") from None
         start = after or self.clock.now()
         compiled = compile_schedule(spec, anchor=start)
         return SchedulePreview(
@@ -39,14 +44,16 @@ class ScheduleService:
         """What ``text`` says about when and what; AmbiguousSchedule carries the question to ask."""
         now = self.clock.now()
         parsed = await parse_description(text, default_timezone=timezone, now=now, llm=self.llm, model=self.llm_model)
-        compiled = compile_schedule(parsed.schedule, anchor=now, now=now)
+        said = explain(parsed, now=now)
         return ParsedSchedule(
             text=text,
             schedule=parsed.schedule,
             instructions=parsed.instructions,
             name=parsed.name,
-            description=compiled.describe(),
-            next_runs=tuple(t.astimezone(compiled.tz) for t in compiled.next_fires(now, 5)),
+            description=said.description,
+            runs=tuple(ParsedRun(at=r.at, local=r.local, dst_change=r.dst_change) for r in said.runs),
             parser=parsed.parser,
-            assumptions=tuple(parsed.assumptions),
+            assumptions=tuple(said.assumptions),
+            schedule_words=tuple(said.schedule_words),
+            explanation=said.text(),
         )

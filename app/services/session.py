@@ -1,8 +1,8 @@
-"""A committed unit of service work for clients that are not HTTP requests (MCP over stdio or HTTP).
+"""Services inside a unit of work, for clients that are not HTTP request handlers (MCP calls).
 
-It mirrors the API's request session: commit when the block ends without
-error, roll back otherwise, then hand the committed changes to the scheduler.
-(When the shared unit of work lands, this becomes a thin use of it.)
+Each block is one :class:`~app.services.unit_of_work.UnitOfWork`: committed
+(then its events published) when the block ends without error, rolled back
+otherwise.
 """
 
 from __future__ import annotations
@@ -13,19 +13,15 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.services.catalog import ServiceDeps, Services
-from app.services.notifier import ChangeListener, publish_changes
+from app.services.events import EventBroker
+from app.services.unit_of_work import UnitOfWork
 
 
 @asynccontextmanager
 async def committed(
-    sessions: async_sessionmaker[AsyncSession], deps: ServiceDeps, listener: ChangeListener
+    sessions: async_sessionmaker[AsyncSession], deps: ServiceDeps, broker: EventBroker
 ) -> AsyncIterator[Services]:
-    """Services over a fresh session whose transaction commits when the block succeeds."""
-    async with sessions() as session:
-        try:
-            yield Services(session, deps)
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
-        publish_changes(session, listener)
+    """Services over a unit of work that commits when the block succeeds."""
+    async with UnitOfWork(sessions, broker) as uow:
+        yield Services(uow.session, deps)
+        await uow.commit()

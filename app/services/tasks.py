@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import Clock
@@ -21,7 +22,8 @@ from app.schedules import CompiledSchedule, compile_schedule
 from app.schedules.of_task import compile_task
 from app.schedules.spec import AnySpec, CronSpec, OnceSpec
 from app.services import inputs
-from app.services.notifier import mark_run_queued, mark_task_changed
+from app.services.events import RunQueued, TaskChanged, TaskDeleted
+from app.services.unit_of_work import record
 from app.services.views import Page, RunView, TaskView
 from app.vocabulary import ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskState, Trigger
 
@@ -90,7 +92,11 @@ class TaskService:
                     "add the task's instructions, e.g. 'every day at 9am, summarise new incidents'.",
                     details={"schedule": parsed.schedule.model_dump(mode="json")},
                 )
-            parse_info = {"parser": parsed.parser, "assumptions": list(parsed.assumptions)}
+            parse_info = {
+                "parser": parsed.parser,
+                "assumptions": list(parsed.assumptions),
+                "schedule_words": list(parsed.schedule_words),
+            }
         else:
             assert data.schedule is not None and data.name and data.instructions
             spec, name, instructions = data.schedule, data.name, data.instructions
@@ -114,7 +120,7 @@ class TaskService:
         )
         _apply_schedule(task, spec, compiled, now)
         await self.tasks.add(task)
-        mark_task_changed(self.session, task.id)
+        record(self.session, TaskChanged(task_id=task.id))
         return TaskView.of(task)
 
     async def get(self, task_id: int) -> TaskView:
@@ -197,17 +203,24 @@ class TaskService:
 
     async def delete(self, task_id: int) -> None:
         task = await self._get_for_update(task_id)
-        await self.tasks.delete(task)
-        mark_task_changed(self.session, task_id)
+        await self.tasks.delete(task, now=self.deps.clock.now())
+        record(self.session, TaskDeleted(task_id=task_id))
 
     async def run_now(self, task_id: int) -> RunView:
         """Queue a manual run; the scheduler leader starts it within moments."""
-        task = await self._get(task_id)
+        # Share-lock the task's key so a concurrent delete waits for this transaction
+        # (PostgreSQL); where locks do not exist (SQLite) the foreign key still says "gone".
+        task = await self.tasks.get(task_id, key_share=True)
+        if task is None:
+            raise NotFound("task", task_id)
         now = self.deps.clock.now()
-        inserted = await self.executions.insert_fires(
-            [FireRow(task_id=task.id, scheduled_for=now, trigger=Trigger.MANUAL, status=ExecutionStatus.QUEUED)],
-            now=now,
-        )
+        try:
+            inserted = await self.executions.insert_fires(
+                [FireRow(task_id=task.id, scheduled_for=now, trigger=Trigger.MANUAL, status=ExecutionStatus.QUEUED)],
+                now=now,
+            )
+        except IntegrityError:
+            raise NotFound("task", task_id) from None
         if not inserted:
             active = await self.executions.active_for_task(task.id)
             running = f" (execution {active.id} is {active.status})" if active else ""
@@ -217,7 +230,7 @@ class TaskService:
             )
         execution = await self.executions.get(inserted[0][0])
         assert execution is not None
-        mark_run_queued(self.session)
+        record(self.session, RunQueued(execution_id=execution.id, task_id=task.id))
         return RunView.of(execution, task.timezone)
 
     async def _get(self, task_id: int) -> Task:
@@ -245,7 +258,7 @@ class TaskService:
             task.next_run_at = None
         task.revision += 1
         task.updated_at = now
-        mark_task_changed(self.session, task.id)
+        record(self.session, TaskChanged(task_id=task.id))
 
 
 def _apply_schedule(task: Task, spec: AnySpec, compiled: CompiledSchedule, now: datetime) -> None:

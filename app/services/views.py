@@ -238,14 +238,29 @@ class SchedulePreview:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ParsedRun:
+    """One coming run of parsed words: the instant, how it reads locally, any clock change before it."""
+
+    at: datetime
+    local: str
+    dst_change: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class ParsedSchedule:
-    """What plain words were understood as; nothing is saved."""
+    """What plain words were understood as, explained; nothing is saved."""
 
     text: str
     schedule: AnySpec
     instructions: str
     name: str
     description: str
-    next_runs: tuple[datetime, ...]
+    runs: tuple[ParsedRun, ...]
     parser: str
     assumptions: tuple[str, ...]
+    schedule_words: tuple[str, ...]
+    explanation: str
+
+    @property
+    def next_runs(self) -> tuple[datetime, ...]:
+        return tuple(r.at for r in self.runs)

@@ -113,9 +113,11 @@ async def test_errors_are_tool_errors_with_our_codes(server: str) -> None:
             "ScheduleTask", {"schedule": {"kind": "cron", "cron": "61 * * * *"}, "instructions": "x"}
         )
         assert bad.is_error and data(bad)["error"]["code"] == "invalid_cron"
-        # Words the rules cannot read need the LLM; none is configured here, so that is our 503 code.
+        # Words the rules cannot read need the LLM; none answers here, so the answer is a question.
         unreadable = await mcp.call_tool("ScheduleTask", {"description": "whenever the moon is full, howl"})
-        assert unreadable.is_error and data(unreadable)["error"]["code"] == "llm_unavailable"
+        error = data(unreadable)["error"]
+        assert unreadable.is_error and error["code"] == "ambiguous_schedule"
+        assert error["details"]["question"] == error["message"]
         unknown = await mcp.call_tool("NoSuchTool", {})
         assert unknown.is_error and data(unknown)["error"]["code"] == "unknown_tool"
         wrong = await mcp.call_tool("GetTask", {"task_id": "seven"})

@@ -6,13 +6,16 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from app.api.deps import Session, State
+from app.api.params import Offset
 from app.api.schemas import Page
 from app.chat.agent import AgentLimits
 from app.chat.service import ChatDeps, ChatService
+from app.runner.redact import configured_secrets
 from app.services.catalog import ServiceDeps, Services
+from app.services.inputs import TextInput
 
 router = APIRouter(prefix="/api/chat", tags=["chat"])
 
@@ -20,9 +23,7 @@ MAX_STEPS_PER_TURN = 8
 MAX_CALL_SECONDS = 60.0
 
 
-class ChatIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class ChatIn(TextInput):
     message: str = Field(min_length=1, max_length=4000)
     conversation_id: str | None = Field(default=None, max_length=32)
     timezone: str | None = Field(
@@ -73,7 +74,14 @@ def _service(state: State, session: Session) -> ChatService:
         max_steps=MAX_STEPS_PER_TURN,
         call_timeout_seconds=min(MAX_CALL_SECONDS, state.settings.llm_call_timeout_seconds),
     )
-    deps = ChatDeps(clock=state.clock, llm=state.llm, model=state.settings.llm_model, limits=limits)
+    deps = ChatDeps(
+        clock=state.clock,
+        llm=state.llm,
+        model=state.settings.llm_model,
+        limits=limits,
+        message_max_chars=state.settings.chat_message_max_chars,
+        secrets=configured_secrets(state.settings),
+    )
     services = Services(session, ServiceDeps(clock=state.clock, llm=state.llm, llm_model=state.settings.llm_model))
     return ChatService(services, deps)
 
@@ -96,7 +104,7 @@ async def list_conversations(
     state: State,
     session: Session,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page[ConversationOut]:
     page = await _service(state, session).list(limit=limit, offset=offset)
     return Page(

@@ -9,18 +9,25 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from app.api.deps import Session, State
+from app.api.params import ExecutionId, Offset, TaskId, TaskIdFilter
 from app.api.schemas import ExecutionDetailOut, ExecutionOut, Page
 from app.errors import ValidationFailed
 from app.services.executions import ExecutionFilter, ExecutionService
+from app.services.inputs import EARLIEST, LATEST
 from app.vocabulary import ExecutionStatus
 
 router = APIRouter(tags=["executions"])
 
 
 def _aware(name: str, value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
+    """The filter instant, aware; ends of time (years 1, 9999) are narrowed to the span any record can have."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
         raise ValidationFailed(f"`{name}` needs a UTC offset, e.g. 2026-11-23T09:00:00+01:00")
-    return value
+    # Every scheduled time lies within the range schedules accept, so this changes no answer,
+    # and keeps the database from converting an instant that does not fit its type.
+    return min(max(value, EARLIEST), LATEST)
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,7 @@ def _query(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> _Query:
     """The filters and page both record lists take: status, scheduled-time range, limit/offset."""
     return _Query(status, _aware("since", since), _aware("until", until), limit, offset)
@@ -54,16 +61,16 @@ async def _page(session: Session, state: State, task_id: int | None, q: _Query) 
 
 @router.get("/api/executions")
 async def list_executions(
-    session: Session, state: State, q: RecordQuery, task_id: int | None = None
+    session: Session, state: State, q: RecordQuery, task_id: TaskIdFilter = None
 ) -> Page[ExecutionOut]:
     return await _page(session, state, task_id, q)
 
 
 @router.get("/api/tasks/{task_id}/executions", tags=["tasks"])
-async def task_executions(task_id: int, session: Session, state: State, q: RecordQuery) -> Page[ExecutionOut]:
+async def task_executions(task_id: TaskId, session: Session, state: State, q: RecordQuery) -> Page[ExecutionOut]:
     return await _page(session, state, task_id, q)
 
 
 @router.get("/api/executions/{execution_id}")
-async def get_execution(execution_id: int, session: Session, state: State) -> ExecutionDetailOut:
+async def get_execution(execution_id: ExecutionId, session: Session, state: State) -> ExecutionDetailOut:
     return ExecutionDetailOut.of_run(await ExecutionService(session, state.clock).get(execution_id))

@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from app.api.deps import AppState, State
-from app.api.schemas import ParseOut, PreviewOut
+from app.api.schemas import ParseOut, ParseRunOut, PreviewOut
 from app.errors import ValidationFailed
-from app.services.inputs import AnySpec, CronSpec, IntervalSpec, OnceSpec
+from app.services.inputs import AnySpec, CronSpec, IntervalSpec, OnceSpec, TextInput
 from app.services.schedules import ScheduleService
 from app.vocabulary import ScheduleKind
 
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/schedules", tags=["schedules"])
 _T = TypeVar("_T")
 
 
-class ParseIn(BaseModel):
+class ParseIn(TextInput):
     text: str = Field(min_length=1, max_length=2000)
     timezone: str | None = Field(default=None, max_length=64)
 
@@ -62,6 +62,9 @@ async def parse(body: ParseIn, state: State) -> ParseOut:
         next_runs=list(parsed.next_runs),
         parser=parsed.parser,
         assumptions=list(parsed.assumptions),
+        schedule_words=list(parsed.schedule_words),
+        runs=[ParseRunOut(at=r.at, local=r.local, dst_change=r.dst_change) for r in parsed.runs],
+        explanation=parsed.explanation,
     )
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.api.deps import Tasks
+from app.api.params import Offset, TaskId
 from app.api.schemas import ExecutionOut, Page, TaskOut
 from app.services.inputs import TaskCreate, TaskUpdate
 from app.services.tasks import TaskFilter
@@ -15,7 +16,6 @@ from app.vocabulary import ScheduleKind, TaskState
 router = APIRouter(prefix="/api/tasks", tags=["tasks"])
 
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 @router.post("", status_code=201)
@@ -38,31 +38,31 @@ async def list_tasks(
 
 
 @router.get("/{task_id}")
-async def get_task(task_id: int, tasks: Tasks) -> TaskOut:
+async def get_task(task_id: TaskId, tasks: Tasks) -> TaskOut:
     return TaskOut.of(await tasks.get(task_id))
 
 
 @router.patch("/{task_id}")
-async def update_task(task_id: int, body: TaskUpdate, tasks: Tasks) -> TaskOut:
+async def update_task(task_id: TaskId, body: TaskUpdate, tasks: Tasks) -> TaskOut:
     return TaskOut.of(await tasks.update(task_id, body))
 
 
 @router.delete("/{task_id}", status_code=204)
-async def delete_task(task_id: int, tasks: Tasks) -> Response:
+async def delete_task(task_id: TaskId, tasks: Tasks) -> Response:
     await tasks.delete(task_id)
     return Response(status_code=204)
 
 
 @router.post("/{task_id}/pause")
-async def pause_task(task_id: int, tasks: Tasks) -> TaskOut:
+async def pause_task(task_id: TaskId, tasks: Tasks) -> TaskOut:
     return TaskOut.of(await tasks.pause(task_id))
 
 
 @router.post("/{task_id}/resume")
-async def resume_task(task_id: int, tasks: Tasks) -> TaskOut:
+async def resume_task(task_id: TaskId, tasks: Tasks) -> TaskOut:
     return TaskOut.of(await tasks.resume(task_id))
 
 
 @router.post("/{task_id}/run", status_code=202)
-async def run_task(task_id: int, tasks: Tasks) -> ExecutionOut:
+async def run_task(task_id: TaskId, tasks: Tasks) -> ExecutionOut:
     return ExecutionOut.of(await tasks.run_now(task_id))

@@ -11,7 +11,7 @@ from sqlalchemy import Table, bindparam, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import ACTIVE_STATUSES, Execution, ExecutionStep
+from app.db.models import ACTIVE_STATUSES, Execution, ExecutionStep, Task
 from app.db.types import UTCDateTime
 
 _EXEC = cast(Table, Execution.__table__)
@@ -155,6 +155,37 @@ class ExecutionRepository:
         if trigger is not None:
             stmt = stmt.where(Execution.trigger == trigger)
         return list((await self.session.execute(stmt.order_by(Execution.id).limit(limit))).scalars())
+
+    async def requeue_unstarted(self, *, reason: str) -> int:
+        """``running`` rows without a single recorded step go back to ``queued`` as their next attempt.
+
+        Such a run was stopped before its first model call answered: it has done nothing,
+        so it starts again (same record, ``attempt`` + 1) instead of ending interrupted.
+        """
+        has_steps = select(_STEPS.c.id).where(_STEPS.c.execution_id == _EXEC.c.id).exists()
+        result = await self.session.execute(
+            update(_EXEC)
+            .where(_EXEC.c.status == "running", ~has_steps)
+            .values(
+                status="queued",
+                attempt=_EXEC.c.attempt + 1,
+                reason=reason,
+                started_at=None,
+                trigger_delay_ms=None,
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def queued_with_policy(self, *, limit: int = 100_000) -> Sequence[tuple[int, str, datetime, str, int]]:
+        """Queued runs with their task's missed-run policy: (id, trigger, scheduled_for, policy, attempt)."""
+        stmt = (
+            select(_EXEC.c.id, _EXEC.c.trigger, _EXEC.c.scheduled_for, Task.missed_run_policy, _EXEC.c.attempt)
+            .join(Task, Task.id == _EXEC.c.task_id)
+            .where(_EXEC.c.status == "queued")
+            .order_by(_EXEC.c.id)
+            .limit(limit)
+        )
+        return [(int(r[0]), r[1], r[2], r[3], int(r[4])) for r in (await self.session.execute(stmt)).all()]
 
     async def mark_interrupted(self, *, now: datetime, reason: str) -> int:
         """Every ``running`` row becomes ``interrupted`` (called by a new scheduler leader)."""

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.chat_models import ChatConversation, ChatMessage
 from app.db.models import ACTIVE_STATUSES, Execution, ExecutionStep
 from app.db.ops_models import ApiKey, NotificationDelivery
 from app.vocabulary import KeyScope
@@ -111,6 +112,26 @@ class RetentionRepository:
             delete(Execution)
             .where(Execution.id.in_(ids), Execution.status.not_in(ACTIVE_STATUSES))
             .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def expired_conversation_ids(self, *, before: datetime, limit: int) -> list[str]:
+        """Ids of chat conversations whose last activity was before ``before``."""
+        stmt = (
+            select(ChatConversation.id)
+            .where(ChatConversation.updated_at < before)
+            .order_by(ChatConversation.updated_at, ChatConversation.id)
+            .limit(limit)
+        )
+        return [str(i) for i in (await self.session.execute(stmt)).scalars()]
+
+    async def delete_conversations(self, ids: Sequence[str]) -> int:
+        """Delete these conversations with their messages; returns how many conversations went."""
+        if not ids:
+            return 0
+        await self.session.execute(delete(ChatMessage).where(ChatMessage.conversation_id.in_(ids)))
+        result = await self.session.execute(
+            delete(ChatConversation).where(ChatConversation.id.in_(ids)).execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Integer, Table, bindparam, func, or_, select, update
+from sqlalchemy import Integer, Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import Task
+from app.db.models import Task, TaskTombstone
 from app.db.types import UTCDateTime
 
 
@@ -25,10 +25,13 @@ class TaskRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, task_id: int, *, for_update: bool = False) -> Task | None:
+    async def get(self, task_id: int, *, for_update: bool = False, key_share: bool = False) -> Task | None:
+        """The task, optionally locked: ``for_update`` against changes, ``key_share`` against deletion."""
         stmt = select(Task).where(Task.id == task_id)
         if for_update:
             stmt = stmt.with_for_update()
+        elif key_share:
+            stmt = stmt.with_for_update(key_share=True)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def add(self, task: Task) -> Task:
@@ -36,9 +39,22 @@ class TaskRepository:
         await self.session.flush()
         return task
 
-    async def delete(self, task: Task) -> None:
+    async def delete(self, task: Task, *, now: datetime) -> None:
+        """Delete the task (its records go with it) and leave a tombstone for other processes."""
+        task_id = task.id
         await self.session.delete(task)
         await self.session.flush()
+        await self.session.execute(insert(TaskTombstone).values(task_id=task_id, deleted_at=now))
+
+    async def deleted_since(self, since: datetime) -> Sequence[int]:
+        """Ids of tasks deleted at or after ``since``."""
+        stmt = select(TaskTombstone.task_id).where(TaskTombstone.deleted_at >= since)
+        return [int(r[0]) for r in (await self.session.execute(stmt)).all()]
+
+    async def prune_tombstones(self, before: datetime) -> int:
+        """Forget deletions older than ``before`` (every leader has long since polled them)."""
+        result = await self.session.execute(delete(TaskTombstone).where(TaskTombstone.deleted_at < before))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def list(self, flt: TaskFilter, *, limit: int, offset: int) -> tuple[Sequence[Task], int]:
         conditions: list[Any] = []

@@ -1,0 +1,142 @@
+"""The LLM's schedule checked against the text it came from.
+
+Whatever the rules are certain of (``facts``) must hold for the schedule's next
+fires, read on the wall clock of its own zone: the clock times (minutes too),
+the weekdays (exclusions honoured), the days of the month, the interval, the
+zone named in the text, the delay of "in 90 minutes". The zone must be an IANA
+name that exists and not an abbreviation ("EST" is a fixed UTC-5, an hour off
+New York all summer). Each conflict is returned in words, to go back to the
+model as the reason for a repair.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from functools import cache
+from itertools import pairwise
+from zoneinfo import ZoneInfo, available_timezones
+
+from app.nl.facts import Facts
+from app.schedules import compile_schedule
+from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec
+
+_SAMPLE = 40
+_DAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def zone_problem(name: str, facts: Facts) -> str | None:
+    """Why ``name`` is not an acceptable zone for this text, or None."""
+    if name not in _zones():
+        return f"timezone {name!r} is not an IANA name that exists; use one such as 'Europe/Berlin'."
+    if name != "UTC" and ("/" not in name or name.startswith(("SystemV/", "US/"))):
+        return (
+            f"timezone {name!r} is an abbreviation or legacy alias, not a place's zone: "
+            "use the IANA name of the place (e.g. 'America/New_York', which follows daylight saving)."
+        )
+    if name.startswith("Etc/") and not (facts.zone or "").startswith("Etc/"):
+        return f"timezone {name!r} is a fixed offset the text does not name; use the place's IANA zone."
+    return None
+
+
+def same_rules(a: str, b: str) -> bool:
+    """Whether two zones keep the same clock (Europe/Paris and Europe/Berlin do) over the coming years."""
+    if a == b:
+        return True
+    za, zb = ZoneInfo(a), ZoneInfo(b)
+    start = datetime(2026, 1, 1, 12, tzinfo=za)
+    for day in range(0, 3 * 365, 7):
+        t = start + timedelta(days=day)
+        if t.utcoffset() != t.astimezone(zb).utcoffset():
+            return False
+    return True
+
+
+def conflicts(spec: CronSpec | OnceSpec | IntervalSpec, facts: Facts, *, now: datetime) -> list[str]:
+    """What in ``spec`` contradicts ``facts``; empty when nothing does."""
+    out: list[str] = []
+    problem = zone_problem(spec.timezone, facts)
+    if problem:
+        return [problem]
+    if facts.zone and not same_rules(facts.zone, spec.timezone):
+        out.append(
+            f"the text names the zone {facts.zone}, but the schedule's timezone is {spec.timezone}: keep the "
+            f"times as the user wrote them, on the wall clock of {facts.zone}, and set timezone to {facts.zone}."
+        )
+    if isinstance(spec, IntervalSpec):
+        if facts.clocks:
+            said = ", ".join(c.said for c in facts.clocks)
+            out.append(
+                f"the text names a clock time ({said}), but an interval counts from when the task is created "
+                "and never fires at a clock time: use a cron schedule."
+            )
+        if facts.interval_seconds and spec.every_seconds != facts.interval_seconds:
+            out.append(
+                f"the text says '{facts.said_interval}' ({facts.interval_seconds} s), "
+                f"but every_seconds is {spec.every_seconds}."
+            )
+        return out
+    compiled = compile_schedule(spec, anchor=now)
+    fires = [t.astimezone(compiled.tz) for t in compiled.next_fires(now, _SAMPLE)]
+    if not fires:
+        return out
+    if isinstance(spec, OnceSpec) and facts.delay is not None:
+        wanted = now + facts.delay
+        if abs(fires[0] - wanted) > timedelta(minutes=1):
+            out.append(f"the text says in {facts.delay}, which is {wanted.isoformat()}, not {fires[0].isoformat()}.")
+        return out
+    if facts.clocks:
+        out.extend(_clock_conflicts(fires, facts, once=isinstance(spec, OnceSpec)))
+    if facts.weekdays:
+        days = {(t.isoweekday() % 7) for t in fires}
+        extra = days - facts.weekdays
+        if extra:
+            out.append(
+                f"the text says '{facts.said_weekdays}', but the schedule also fires on "
+                + ", ".join(_DAY_NAMES[d] for d in sorted(extra))
+                + "."
+            )
+        missing = facts.weekdays - days
+        if missing and not isinstance(spec, OnceSpec) and (fires[-1] - fires[0]) >= timedelta(days=7):
+            out.append(
+                f"the text says '{facts.said_weekdays}', but the schedule never fires on "
+                + ", ".join(_DAY_NAMES[d] for d in sorted(missing))
+                + "."
+            )
+    if facts.days_of_month:
+        doms = {t.day for t in fires}
+        if doms - facts.days_of_month:
+            out.append(
+                f"the text says '{facts.said_days}', but the schedule fires on day(s) "
+                + ", ".join(str(d) for d in sorted(doms - facts.days_of_month))
+                + " of the month."
+            )
+    if facts.interval_seconds and not isinstance(spec, OnceSpec) and len(fires) > 2:
+        gaps = Counter(int((b - a).total_seconds()) for a, b in pairwise(fires))
+        common = gaps.most_common(1)[0][0]
+        if facts.interval_seconds < 86400 and common != facts.interval_seconds:
+            out.append(f"the text says '{facts.said_interval}', but the schedule fires {common} s apart.")
+    return out
+
+
+def _clock_conflicts(fires: list[datetime], facts: Facts, *, once: bool) -> list[str]:
+    out: list[str] = []
+    seen = {(t.hour, t.minute) for t in fires}
+    for hour, minute in sorted(seen):
+        if not any(minute == c.minute and hour in c.hours for c in facts.clocks):
+            said = ", ".join(c.said for c in facts.clocks)
+            out.append(
+                f"the schedule fires at {hour:02d}:{minute:02d} (wall clock of its timezone), a time the text "
+                f"does not say; it says {said}."
+            )
+            break
+    if not once:
+        for c in facts.clocks:
+            if not any(minute == c.minute and hour in c.hours for hour, minute in seen):
+                out.append(f"the text says {c.said}, but the schedule never fires then.")
+    return out
