@@ -122,6 +122,15 @@ async def test_errors_are_tool_errors_with_our_codes(server: str) -> None:
         assert unknown.is_error and data(unknown)["error"]["code"] == "unknown_tool"
         wrong = await mcp.call_tool("GetTask", {"task_id": "seven"})
         assert wrong.is_error and data(wrong)["error"]["code"] == "invalid_arguments"
+        made = data(
+            await mcp.call_tool(
+                "ScheduleTask", {"schedule": {"kind": "cron", "cron": "0 6 * * *"}, "instructions": "morning report"}
+            )
+        )["task"]
+        half = await mcp.call_tool("UpdateTask", {"task_id": made["task_id"], "name": "renamed", "cron": "99 * * * *"})
+        assert half.is_error and data(half)["error"]["code"] == "invalid_cron"
+        # The failed call changed nothing, not even the name it carried.
+        assert data(await mcp.call_tool("GetTask", {"task_id": made["task_id"]}))["task"]["name"] == "morning report"
 
 
 async def test_keys_guard_mcp_and_read_only_keys_get_read_tools(server: str) -> None:
