@@ -86,11 +86,14 @@ def build_server(backend: Backend) -> Server[Any]:
         log.info("mcp.call", tool=tool.name, ok=result.ok)
         return _result(result)
 
+    schemas = {t.name: t.input_schema() for t in tools_for("mcp")}
     return Server(
         "taskrunner",
         version=__version__,
         title="taskrunner",
         instructions=INSTRUCTIONS,
+        # Header validation looks a tool's schema up here instead of running the whole tools/list.
+        get_tool_input_schema=schemas.get,
         on_list_tools=list_tools,
         on_call_tool=call_tool,
     )
