@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -15,11 +16,13 @@ from mcp.client.streamable_http import streamable_http_client
 
 from app.api.app import create_app
 from app.config import Settings
+from app.db.repositories import FireRow
 from app.llm.litellm_client import LiteLLMClient
 from app.services.notifier import NullListener
 from tests.ops.conftest import ops_app
 from tests.support.live_server import serve_in_thread
 from tests.support.openai_stub import OpenAIStub
+from tests.support.records import insert_runs
 
 WRITE_TOOLS = {"ScheduleTask", "UpdateTask", "ResumeTask", "CancelSchedule", "RunTaskNow"}
 READ_TOOLS = {"ListSchedules", "GetTask", "ListRuns", "GetRun", "ExplainRun", "RunTotals", "PreviewSchedule"}
@@ -143,8 +146,11 @@ async def test_keys_guard_mcp_and_read_only_keys_get_read_tools(server: str) -> 
         )
         assert made.status_code == 201 and made.json()["scope"] == "read_only"
         reader = made.json()["key"]
-        denied = await rest.post("/api/tasks", json={}, headers={"Authorization": f"Bearer {reader}"})
+        as_reader = {"Authorization": f"Bearer {reader}"}
+        denied = await rest.post("/api/tasks", json={}, headers=as_reader)
         assert denied.status_code == 403 and denied.json()["error"]["code"] == "forbidden"
+        assert (await rest.get("/api/tasks", headers=as_reader)).status_code == 200
+        assert (await rest.get("/api/keys", headers=as_reader)).status_code == 403
     async with client(server, reader) as mcp:
         assert {t.name for t in (await mcp.list_tools()).tools} == READ_TOOLS
         refused = await mcp.call_tool("ScheduleTask", {"description": "every day at 9am, say hi"})
@@ -194,3 +200,24 @@ async def test_the_allow_list_is_configurable(db_url: str) -> None:
             allowed = await rest.post("/mcp", json=body, headers={"Host": "tasks.example.com"})
             assert allowed.status_code == 200 and allowed.json()["result"]["tools"]
             assert (await rest.post("/mcp", json=body)).status_code in (403, 421)  # loopback is not listed now
+
+
+async def test_explain_why_it_did_not_run_at_a_time(server: str, db_url: str) -> None:
+    async with client(server, "full-secret") as mcp:
+        task = data(
+            await mcp.call_tool(
+                "ScheduleTask", {"schedule": {"kind": "interval", "every_seconds": 86400}, "instructions": "digest"}
+            )
+        )["task"]
+        missed_at = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
+        reason = "the service was not running at that time (down for 10 minutes)"
+        fire = FireRow(
+            task_id=task["task_id"], scheduled_for=missed_at, trigger="schedule", status="missed", reason=reason
+        )
+        (run_id,) = await insert_runs(db_url, [(fire, {})], now=missed_at)
+        why = data(await mcp.call_tool("ExplainRun", {"task_id": task["task_id"], "at": missed_at.isoformat()}))
+        assert why["verdict"] == "missed" and why["execution_ids"] == [run_id]
+        assert any(f"Execution {run_id}" in f and reason in f for f in why["findings"])
+        elsewhere = (missed_at - timedelta(hours=5)).isoformat()
+        quiet = data(await mcp.call_tool("ExplainRun", {"task_id": task["task_id"], "at": elsewhere}))
+        assert quiet["execution_ids"] == [] and quiet["verdict"] == "nothing_due"
