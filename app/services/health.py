@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import structlog
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.repositories.health import ping
 
-log = structlog.get_logger("taskrunner.api")
+log = structlog.get_logger("taskrunner.services")
 
 
 class SchedulerHealth(Protocol):
@@ -35,7 +36,8 @@ async def readiness(sessions: async_sessionmaker[AsyncSession], scheduler: objec
         async with sessions() as session:
             await ping(session)
         checks["database"] = "ok"
-    except Exception as exc:  # any failure means "not ready"; the driver's words stay in the log
+    except (SQLAlchemyError, OSError) as exc:
+        # The driver's words stay in the log: they may name hosts, users or files.
         log.warning("readyz.database_unreachable", error_type=type(exc).__name__)
         return Readiness(ready=False, checks={"database": "unreachable"}, problem="database unreachable")
     if scheduler is None:

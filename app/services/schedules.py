@@ -10,7 +10,7 @@ from app.llm.base import LLMClient
 from app.nl import explain, parse_description
 from app.schedules import compile_schedule
 from app.schedules.spec import AnySpec, within_schedule_range
-from app.services.views import ParsedRun, ParsedSchedule, SchedulePreview
+from app.services.views import ParsedSchedule, SchedulePreview
 
 MAX_PREVIEW = 100
 
@@ -25,13 +25,13 @@ class ScheduleService:
         """The schedule in words and its next ``count`` fires after ``after`` (default now)."""
         if after is not None and after.tzinfo is None:
             raise ValidationFailed("`after` needs a UTC offset, e.g. 2026-11-23T09:00:00+01:00")
-        if not 1 <= count <= MAX_PREVIEW:
-            raise ValidationFailed(f"`count` must be between 1 and {MAX_PREVIEW}")
         if after is not None:
             try:
                 within_schedule_range(after)
             except ValueError as exc:
                 raise ValidationFailed(f"`after` {exc}") from None
+        if not 1 <= count <= MAX_PREVIEW:
+            raise ValidationFailed(f"`count` must be between 1 and {MAX_PREVIEW}")
         start = after or self.clock.now()
         compiled = compile_schedule(spec, anchor=start)
         return SchedulePreview(
@@ -51,9 +51,10 @@ class ScheduleService:
             instructions=parsed.instructions,
             name=parsed.name,
             description=said.description,
-            runs=tuple(ParsedRun(at=r.at, local=r.local, dst_change=r.dst_change) for r in said.runs),
+            next_runs=tuple(r.at for r in said.runs),
             parser=parsed.parser,
             assumptions=tuple(said.assumptions),
             schedule_words=tuple(said.schedule_words),
+            runs=tuple(said.runs),
             explanation=said.text(),
         )

@@ -1,8 +1,8 @@
-"""Services inside a unit of work, for clients that are not HTTP request handlers (MCP calls).
+"""A committed unit of service work for clients that are not HTTP requests (MCP over stdio or HTTP).
 
-Each block is one :class:`~app.services.unit_of_work.UnitOfWork`: committed
-(then its events published) when the block ends without error, rolled back
-otherwise.
+A thin use of :class:`~app.services.unit_of_work.UnitOfWork`: the services run over
+its session, it commits when the block ends without error (then publishes the
+block's events), and rolls back otherwise.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from app.services.unit_of_work import UnitOfWork
 async def committed(
     sessions: async_sessionmaker[AsyncSession], deps: ServiceDeps, broker: EventBroker
 ) -> AsyncIterator[Services]:
-    """Services over a unit of work that commits when the block succeeds."""
+    """Services over a fresh unit of work whose transaction commits when the block succeeds."""
     async with UnitOfWork(sessions, broker) as uow:
         yield Services(uow.session, deps)
         await uow.commit()

@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from app.db.models import Execution, ExecutionStep, Task
+from app.nl import RunExplained
 from app.schedules.of_task import compile_task, spec_of
 from app.schedules.spec import AnySpec, OnceSpec
 from app.vocabulary import ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskState, Trigger
@@ -238,29 +239,17 @@ class SchedulePreview:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ParsedRun:
-    """One coming run of parsed words: the instant, how it reads locally, any clock change before it."""
-
-    at: datetime
-    local: str
-    dst_change: str | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
 class ParsedSchedule:
-    """What plain words were understood as, explained; nothing is saved."""
+    """What plain words were understood as; nothing is saved."""
 
     text: str
     schedule: AnySpec
     instructions: str
     name: str
     description: str
-    runs: tuple[ParsedRun, ...]
+    next_runs: tuple[datetime, ...]
     parser: str
     assumptions: tuple[str, ...]
-    schedule_words: tuple[str, ...]
-    explanation: str
-
-    @property
-    def next_runs(self) -> tuple[datetime, ...]:
-        return tuple(r.at for r in self.runs)
+    schedule_words: tuple[str, ...] = ()
+    runs: tuple[RunExplained, ...] = ()  # next runs on the local clock, clock changes flagged
+    explanation: str = ""

@@ -1,7 +1,7 @@
 """API keys get a scope: full, or read-only (read tools and GET endpoints only).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0004_key_scope
+Revises: 0003
 Create Date: 2026-11-30
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
+revision: str = "0004_key_scope"
 down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
