@@ -11,19 +11,21 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-STATUS_STYLES = {
-    "succeeded": "green",
-    "running": "cyan",
-    "queued": "cyan",
-    "failed": "bold red",
-    "timed_out": "bold red",
-    "interrupted": "red",
-    "cancelled": "yellow",
-    "skipped": "yellow",
-    "missed": "yellow",
-    "active": "green",
-    "paused": "yellow",
-    "completed": "dim",
+from app.vocabulary import ExecutionStatus, TaskState
+
+STATUS_STYLES: dict[str, str] = {
+    ExecutionStatus.SUCCEEDED: "green",
+    ExecutionStatus.RUNNING: "cyan",
+    ExecutionStatus.QUEUED: "cyan",
+    ExecutionStatus.FAILED: "bold red",
+    ExecutionStatus.TIMED_OUT: "bold red",
+    ExecutionStatus.INTERRUPTED: "red",
+    ExecutionStatus.CANCELLED: "yellow",
+    ExecutionStatus.SKIPPED: "yellow",
+    ExecutionStatus.MISSED: "yellow",
+    TaskState.ACTIVE: "green",
+    TaskState.PAUSED: "yellow",
+    TaskState.COMPLETED: "dim",
 }
 
 
