@@ -74,7 +74,10 @@ class _Scan:
             return ""
         return self.text[self.origin[start][0] : self.origin[end - 1][1]].strip()
 
-    def take(self, pattern: re.Pattern[str], *, most: int = 1) -> list[re.Match[str]]:
+    def take(self, pattern: re.Pattern[str], *, most: int = 1, when: bool = True) -> list[re.Match[str]]:
+        """Consume every match of ``pattern``; ``when`` False (a keyword it needs is absent) skips the search."""
+        if not when:
+            return []
         found = list(pattern.finditer(self.s))
         if len(found) > most:
             # the same kind of clause twice: "every monday at 9 and every friday at 5"
@@ -102,6 +105,9 @@ class _Scan:
                 out.append(words)
             i = j
         return out
+
+
+_MONTH_KEYS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
 @dataclass(frozen=True)
@@ -149,22 +155,25 @@ def _parse(scan: _Scan, default_timezone: str | None, now: datetime) -> ParsedDe
     references = list(C.REFERENCE.finditer(scan.s))
     for m in references:
         scan.mask(*m.span())
-    line = scan.take(C.CRON_LINE)
-    macro = scan.take(C.CRON_MACRO)
+    # Cheap keyword checks first: a clause whose words are absent is not searched (speed only).
+    low = scan.s.lower()
+    has = low.__contains__
+    line = scan.take(C.CRON_LINE, when=has("*") or sum(ch.isdigit() for ch in low) >= 5)
+    macro = scan.take(C.CRON_MACRO, when=has("@"))
     if line or macro:
         return _cron_line(scan, line, macro, default_timezone, now)
-    hourly_minute = scan.take(C.HOURLY_MINUTE)
-    aligned = scan.take(C.ALIGNED_STEP)
-    excluded = scan.take(C.EXCEPT)
-    iso = scan.take(C.ISO_DATE)
-    named = scan.take(C.NAMED_DATE)
-    anchor = scan.take(C.DAY_ANCHOR)
-    relative = scan.take(C.RELATIVE)
-    window = scan.take(C.WINDOW)
-    hourly_at = scan.take(C.HOURLY_AT)
-    interval = scan.take(C.INTERVAL)
-    hourly = scan.take(C.HOURLY)
-    yearly = scan.take(C.YEARLY)
+    hourly_minute = scan.take(C.HOURLY_MINUTE, when=has("hour"))
+    aligned = scan.take(C.ALIGNED_STEP, when=has("min"))
+    excluded = scan.take(C.EXCEPT, when=any(map(has, ("except", "but", "exclud", "other than", "apart", "not on"))))
+    iso = scan.take(C.ISO_DATE, when=has("-"))
+    named = scan.take(C.NAMED_DATE, when=any(map(has, _MONTH_KEYS)))
+    anchor = scan.take(C.DAY_ANCHOR, when=any(map(has, ("today", "tomorrow", "tonight", "next", "this"))))
+    relative = scan.take(C.RELATIVE, when=has("in ") or has("from now"))
+    window = scan.take(C.WINDOW, when=has("between") or has("from"))
+    hourly_at = scan.take(C.HOURLY_AT, when=has("hour"))
+    interval = scan.take(C.INTERVAL, when=has("every") or has("each"))
+    hourly = scan.take(C.HOURLY, when=has("hourly"))
+    yearly = scan.take(C.YEARLY, when=has("year") or has("annual"))
     dom = scan.take(C.DOM)
     freq = scan.take(C.FREQ)
     days = scan.take(C.DAYS)
@@ -319,7 +328,7 @@ _LOWER_OK = frozenset({"pst", "pdt", "est", "edt", "cst", "cdt", "mst", "mdt", "
 
 
 def _take_zones(scan: _Scan, times_m: list[re.Match[str]]) -> None:
-    for m in list(C.IANA.finditer(scan.s)):
+    for m in list(C.IANA.finditer(scan.s)) if "/" in scan.s else []:
         name = iana_name(m.group("z"))
         if name is not None:
             scan.consume(*m.span())
@@ -346,13 +355,14 @@ def _take_zones(scan: _Scan, times_m: list[re.Match[str]]) -> None:
             scan.consume(start, m.end())
             scan.zones.append(reading)
             break
-    for m in list(C.OFFSET.finditer(scan.s)):
+    low = scan.s.lower()
+    for m in list(C.OFFSET.finditer(scan.s)) if ("utc" in low or "gmt" in low) else []:
         reading = offset_reading(m.group("z"), m.group("sign"), m.group("h"), m.group("m"))
         if reading is None:
             raise _Refuse(m.group(0))  # "UTC+05:30", "UTC+15": no IANA name says it
         scan.consume(*m.span())
         scan.zones.append(reading)
-    for m in list(C.LOCAL_TIME.finditer(scan.s)):
+    for m in list(C.LOCAL_TIME.finditer(scan.s)) if ("local" in low or "my time" in low) else []:
         scan.consume(*m.span())
     for m in list(C.ABBREVIATION.finditer(scan.s)):
         reading = abbreviation_reading(m.group("z"))
