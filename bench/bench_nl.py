@@ -93,14 +93,20 @@ def _args(spec: Spec | None, **extra: Any) -> dict[str, Any]:
 def wrong_answers(held: Held) -> list[dict[str, Any]]:
     """Three wrong answers for ``held`` (one per call: the first and the two repairs)."""
     if not held.ok:
-        return [_args(None), _args(None, cron="*/5 * * * *"), _args(None, kind="interval", cron=None, every_seconds=3600)]
+        return [
+            _args(None),
+            _args(None, cron="*/5 * * * *"),
+            _args(None, kind="interval", cron=None, every_seconds=3600),
+        ]
     spec = held.ok[0]
     out: list[dict[str, Any]] = []
     if isinstance(spec, CronSpec):
         m, h, dom, mon, dow = spec.cron.split()
         hour = str((int(h) + 1) % 24) if h.isdigit() else h
         minute = str((int(m) + 15) % 60) if m.isdigit() else m
-        out.append(_args(spec, cron=f"{m} {hour} {dom} {mon} {dow}" if hour != h else f"{minute} {h} {dom} {mon} {dow}"))
+        out.append(
+            _args(spec, cron=f"{m} {hour} {dom} {mon} {dow}" if hour != h else f"{minute} {h} {dom} {mon} {dow}")
+        )
         out.append(_args(spec, timezone="UTC" if spec.timezone != "UTC" else "America/New_York"))
         out.append(_args(spec, cron=f"{m} {h} {dom} {mon} *" if dow != "*" else f"{minute} {h} {dom} {mon} {dow}"))
     elif isinstance(spec, OnceSpec):
@@ -180,7 +186,9 @@ def main() -> None:
     print(f"2. speed: {len(everything)} phrases x {args.rounds} rounds")
     p99_phrase = pct(per_phrase, 99)
     print(f"   rules parser, every call:       median {med:7.1f} us   p99 {p99:7.1f} us   max {max(samples):8.1f} us")
-    print(f"   rules parser, per phrase (median of its rounds): p99 {p99_phrase:7.1f} us   max {max(per_phrase):7.1f} us")
+    print(
+        f"   rules parser, per phrase (median of its rounds): p99 {p99_phrase:7.1f} us   max {max(per_phrase):7.1f} us"
+    )
     print(f"   baseline compile+next_fires(5): median {b_med:7.1f} us   p99 {b_p99:7.1f} us")
     print(f"   ratio rules/baseline: median {med / b_med:.2f}x   p99 {p99 / b_p99:.2f}x;"
           f" target p99 < 1000 us: every call {'met' if p99 < 1000 else 'MISSED'},"
