@@ -73,6 +73,12 @@ def conflicts(
             f"the text names a zone ('{facts.unknown_zone}') the schedule does not use; if no IANA zone fits, "
             "set `question`."
         )
+    if facts.zones_named > 1:
+        out.append("the text names more than one timezone; one schedule has one: set `question`.")
+    if facts.bad_clock:
+        out.append(f"the text's time '{facts.bad_clock}' does not exist: set `question` to ask which time is meant.")
+    if facts.clocks and not facts.when_words:
+        out.append("the text gives a clock time but not the day(s): set `question` (once today? every day?).")
     if facts.cannot:
         out.append(
             f"the text says '{facts.cannot}', which no cron line or interval can keep: set `question` to ask "
@@ -101,12 +107,17 @@ def conflicts(
                 f"the text names a clock time ({said}), but an interval counts from when the task is created "
                 "and never fires at a clock time: use a cron schedule."
             )
+        if facts.every_n:
+            n, unit = facts.every_n
+            size = {"day": 86400, "week": 7 * 86400}.get(unit)
+            if size is None or spec.every_seconds != n * size:
+                out.append(f"the text says every {n} {unit}s, which every_seconds={spec.every_seconds} does not keep.")
         period = {"hour": 3600, "day": 86400, "week": 7 * 86400}
         for p in facts.periods:
             if period.get(p) != spec.every_seconds and not facts.interval_seconds:
                 out.append(f"the text says the schedule repeats every {p}, but every_seconds is {spec.every_seconds}.")
         if facts.per and (facts.per[1] != "hour" or spec.every_seconds * facts.per[0] != 3600):
-            out.append(f"the text says {facts.per[0]} times a {facts.per[1]}, which every_seconds does not keep.")
+            out.append(f"the text says {facts.per[0]} times per {facts.per[1]}, which every_seconds does not keep.")
         if facts.interval_seconds and spec.every_seconds != facts.interval_seconds:
             out.append(
                 f"the text says '{facts.said_interval}' ({facts.interval_seconds} s), "
@@ -129,7 +140,7 @@ def conflicts(
         within = [t for t in compile_schedule(spec, anchor=now).next_fires(first - timedelta(seconds=1), count + 1)
                   if t < first + timedelta(seconds=size)]  # fmt: skip
         if len(within) != count:
-            out.append(f"the text says {count} times a {unit}, but the schedule fires {len(within)} times in one.")
+            out.append(f"the text says {count} times per {unit}, but the schedule fires {len(within)} times in one.")
     if facts.periods and not isinstance(spec, OnceSpec) and not facts.interval_seconds:
         out.extend(_period_conflicts(fires, facts, compiled.next_fires(now, _SAMPLE)))
     if isinstance(spec, OnceSpec) and facts.delay is not None:
@@ -164,6 +175,12 @@ def conflicts(
                 + " of the month."
             )
     consecutive = compiled.next_fires(now, _SAMPLE)
+    if facts.every_n and not isinstance(spec, OnceSpec) and len(consecutive) > 2:
+        n, unit = facts.every_n
+        days = Counter(round((b - a).total_seconds() / 86400) for a, b in pairwise(consecutive)).most_common(1)[0][0]
+        low, high = {"day": (n, n), "week": (7 * n, 7 * n), "month": (28 * n, 31 * n), "year": (365 * n, 366 * n)}[unit]
+        if not low <= days <= high:
+            out.append(f"the text says every {n} {unit}s, but the schedule's runs are {days} day(s) apart.")
     if facts.interval_seconds and not isinstance(spec, OnceSpec) and len(consecutive) > 2:
         gaps = Counter(int((b - a).total_seconds()) for a, b in pairwise(consecutive))
         common = gaps.most_common(1)[0][0]

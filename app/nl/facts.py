@@ -78,7 +78,8 @@ _ONE_TIME = re.compile(
 _CANNOT = re.compile(
     r"\b(?:until|till|for\s+the\s+(?:next|following|coming)|for\s+(?:an?|one|two|three|\d+)\s+(?:hours?|days?|weeks?|months?)"
     r"|holidays?|full\s+moon|new\s+moon|unless|only\s+if|if\s+it|when\s+it|while|starting|beginning|from\s+(?:next|tomorrow)"
-    r"|after\s+(?:that|which)|easter|thanksgiving|last\s+(?:day|week(?:day)?|mon|tue|wed|thu|fri|sat|sun)\w*)\b",
+    r"|after\s+(?:that|which)|easter|thanksgiving|last\s+(?:day|week(?:day)?|mon|tue|wed|thu|fri|sat|sun)\w*"
+    r"|end\s+of\s+(?:the\s+|each\s+|every\s+)?(?:month|quarter|year))\b",
     re.IGNORECASE,
 )
 _HALF_HOUR = re.compile(
@@ -88,6 +89,21 @@ _HALF_HOUR = re.compile(
 )
 _PER = re.compile(
     r"\b(?P<n>once|twice|thrice|two|three|four|five|six|\d+)\s+(?:times\s+)?(?:an?|per|each|every)\s+(?P<u>hour|day|week)\b",
+    re.IGNORECASE,
+)
+_EVERY_N = re.compile(
+    r"\b(?:every|each)\s+(?P<n>other|second|\d+|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+"
+    r"(?P<u>day|week|month|year)s?\b",
+    re.IGNORECASE,
+)
+_IMPOSSIBLE_CLOCK = re.compile(r"(?:2[4-9]|[3-9]\d):\d{2}|\d{1,2}:[6-9]\d|(?:1[3-9]|2\d)\s*[ap]\.?m\.?", re.IGNORECASE)
+# Words that say which day(s); a clock time alone ("at 9am check mail") does not.
+_WHEN = re.compile(
+    r"\b(?:every|each|daily|weekly|monthly|yearly|annually|hourly|nightly|quarterly|once|twice|thrice|today|tonight"
+    r"|tomorrow|tmrw|weekends?|weekdays?|workdays?|(?:mon|tues|wednes|thurs|fri|satur|sun)days?"
+    r"|mon|tue|tues|wed|thu|thurs|fri|sat|sun|next|this|mornings|evenings|nights|\d{1,2}(?:st|nd|rd|th)"
+    r"|jan\w*|feb\w*|mar(?:ch)?|apr\w*|may|june?|july?|aug\w*|sep\w*|oct\w*|nov\w*|dec\w*|\d{4}-\d{2}-\d{2}"
+    r"|in\s+\d+|from\s+now|christmas|easter|new\s+year)\b",
     re.IGNORECASE,
 )
 _UNKNOWN_ZONE = re.compile(r"\b(?P<p>[A-Z][a-z]+)\s+time\b(?!\s?zone)")
@@ -124,6 +140,10 @@ class Facts:
     zone_words: bool = False  # the text names or hints at a zone
     unknown_zone: str = ""  # a zone named that the rules cannot place ("Mordor time", "in Indiana")
     per: tuple[int, str] | None = None  # "twice an hour" -> (2, "hour")
+    every_n: tuple[int, str] | None = None  # "every other week" -> (2, "week"), "every 3 months" -> (3, "month")
+    bad_clock: str = ""  # a time that does not exist ("25:00", "13pm")
+    zones_named: int = 0  # how many different zones the text names
+    when_words: bool = False  # any word that says which day(s): a period, a weekday, a date, "tomorrow"...
 
     @property
     def empty(self) -> bool:
@@ -160,6 +180,8 @@ def facts_of(text: str) -> Facts:
             fact = _clock(piece)
             if fact is not None:
                 facts.clocks.append(fact)
+            elif _IMPOSSIBLE_CLOCK.fullmatch(" ".join(piece.split())):
+                facts.bad_clock = piece.strip()
     excluded: set[int] = set()
     for m in C.EXCEPT.finditer(scan.s):
         excluded |= _days_in(_range_list_safe(m.group("list")))
@@ -196,6 +218,11 @@ def facts_of(text: str) -> Facts:
             facts.parts.append((m.group("w"), _HOURS[key]))
     for m in _PERIOD_WORDS.finditer(scan.s):
         facts.periods.update(k for k, v in m.groupdict().items() if v)
+    every_n = _EVERY_N.search(text)
+    if every_n:
+        n = every_n.group("n").lower()
+        facts.every_n = (2 if n in {"other", "second"} else number(n), every_n.group("u").lower())
+    facts.when_words = bool(_WHEN.search(text))
     per = _PER.search(text)
     if per:
         count = per.group("n").lower()
@@ -217,6 +244,7 @@ def facts_of(text: str) -> Facts:
     except Refuse:
         return facts
     names = {z.name for z in scan.zones}
+    facts.zones_named = len(names)
     if len(names) == 1:
         facts.zone = names.pop()
     return facts
