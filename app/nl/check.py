@@ -177,10 +177,10 @@ def conflicts(
     consecutive = compiled.next_fires(now, _SAMPLE)
     if facts.every_n and not isinstance(spec, OnceSpec) and len(consecutive) > 2:
         n, unit = facts.every_n
-        days = Counter(round((b - a).total_seconds() / 86400) for a, b in pairwise(consecutive)).most_common(1)[0][0]
+        apart = Counter(round((b - a).total_seconds() / 86400) for a, b in pairwise(consecutive)).most_common(1)[0][0]
         low, high = {"day": (n, n), "week": (7 * n, 7 * n), "month": (28 * n, 31 * n), "year": (365 * n, 366 * n)}[unit]
-        if not low <= days <= high:
-            out.append(f"the text says every {n} {unit}s, but the schedule's runs are {days} day(s) apart.")
+        if not low <= apart <= high:
+            out.append(f"the text says every {n} {unit}s, but the schedule's runs are {apart} day(s) apart.")
     if facts.interval_seconds and not isinstance(spec, OnceSpec) and len(consecutive) > 2:
         gaps = Counter(int((b - a).total_seconds()) for a, b in pairwise(consecutive))
         common = gaps.most_common(1)[0][0]

@@ -76,7 +76,8 @@ _ONE_TIME = re.compile(
 )
 # What no cron line or interval can keep: a bound, a condition, a moving date.
 _CANNOT = re.compile(
-    r"\b(?:until|(?<!\bthe )till|for\s+the\s+(?:next|following|coming)|for\s+(?:an?|one|two|three|\d+)\s+(?:hours?|days?|weeks?|months?)"
+    r"\b(?:until|(?<!\bthe )till|for\s+the\s+(?:next|following|coming)"
+    r"|for\s+(?:an?|one|two|three|\d+)\s+(?:hours?|days?|weeks?|months?)"
     r"|holidays?|full\s+moon|new\s+moon|unless|only\s+if|if\s+it|when\s+it|while|starting|beginning|from\s+(?:next|tomorrow)"
     r"|after\s+(?:that|which)|easter|thanksgiving|last\s+(?:day|week(?:day)?|mon|tue|wed|thu|fri|sat|sun)\w*"
     r"|end\s+of\s+(?:the\s+|each\s+|every\s+)?(?:month|quarter|year))\b",

@@ -20,6 +20,7 @@ from app.nl import clauses as C
 from app.nl.clauses import Refuse as _Refuse
 from app.nl.normalize import normalize
 from app.nl.once import once_spec as _once
+from app.nl.recurring import _interval_seconds
 from app.nl.recurring import cron_text as _cron
 from app.nl.recurring import day_fields as _days
 from app.nl.recurring import hourly_or_interval as _hourly_or_interval
@@ -215,6 +216,11 @@ def _parse(scan: _Scan, default_timezone: str | None, now: datetime) -> ParsedDe
         )
     elif once:
         schedule, clock_free = _once(iso, named, anchor, relative, times, tz, now, assumptions, part)
+    elif (interval or hourly) and (days or excluded) and not (times or dom or annual or hourly_at):
+        # "every 30 minutes on weekends", "every hour on weekdays": steps from the top of the hour, on those days
+        step = _step_fields(interval, hourly, assumptions)
+        doms, months, dows = _days(dom, freq, days, excluded, assumptions)
+        schedule = CronSpec(cron=f"{step} {doms} {months} {dows}", timezone=tz.key)
     elif hourly_at or interval or hourly:
         if times or dom or freq or days or annual or excluded or len(hourly_at + interval + hourly) > 1:
             raise _Refuse(*(m.group(0) for m in [*hourly_at, *interval, *hourly]))
@@ -260,6 +266,22 @@ def _cron_line(
     _note_default_zone(scan, default_timezone, tz.key, assumptions)
     assumptions.append(f"'{expr}' read as a cron line (minute hour day-of-month month day-of-week)")
     return _result(scan, spec, assumptions)
+
+
+def _step_fields(interval: list[re.Match[str]], hourly: list[re.Match[str]], assumptions: list[str]) -> str:
+    """Minute and hour fields of an interval that divides the hour or the day, counted from midnight."""
+    if len(interval + hourly) != 1:
+        raise _Refuse(*(m.group(0) for m in interval + hourly))
+    seconds = _interval_seconds(interval[0]) if interval else 3600
+    if seconds % 60 == 0 and seconds < 3600 and 3600 % seconds == 0:
+        fields = f"*/{seconds // 60} *"
+    elif seconds % 3600 == 0 and seconds < 86400 and 86400 % seconds == 0:
+        fields = "0 *" if seconds == 3600 else f"0 */{seconds // 3600}"
+    else:
+        raise _Refuse((interval or hourly)[0].group(0))
+    said = (interval or hourly)[0].group(0)
+    assumptions.append(f"'{said}' on chosen days read as on the clock (from the top of the hour), not from creation")
+    return fields
 
 
 def _aligned(hourly_minute: list[re.Match[str]], aligned: list[re.Match[str]]) -> tuple[str, str]:
@@ -351,8 +373,11 @@ def _take_zones(scan: _Scan, times_m: list[re.Match[str]]) -> None:
                 # "convert the report to Tokyo time": the task's words, not the schedule's zone
                 scan.mask(before.start(1) + words[-k].start(), m.end())
                 break
-            # With every word a place, take the "in "/", " before it too.
-            scan.consume(start, m.end())
+            # With every word a place, take the "in "/", " before it too; and ")" after "(Central Time".
+            end = m.end()
+            if "(" in scan.s[start : before.start(1)] and scan.s[end : end + 1] == ")":
+                end += 1
+            scan.consume(start, end)
             scan.zones.append(reading)
             break
     low = scan.s.lower()

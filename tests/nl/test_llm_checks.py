@@ -193,12 +193,20 @@ async def test_no_tool_call_is_a_question(stub: OpenAIStub) -> None:
         ("weekly review my goals", {"kind": "interval", "cron": None, "every_seconds": 3600}, "every week"),
         ("twice an hour ping the router", {"cron": "*/5 * * * *"}, "2 times per hour"),
         ("every monday water the plants", {"cron": "*/5 * * * *"}, "Tuesday"),
-        ("every Friday after work clean the desk", {"kind": "interval", "cron": None, "every_seconds": 3600}, "weekdays"),
+        (
+            "every Friday after work clean the desk",
+            {"kind": "interval", "cron": None, "every_seconds": 3600},
+            "weekdays",
+        ),
         ("later today call the bank", {"cron": "0 15 * * *"}, "kind=once"),
         ("every 5 minutes for the next hour check the deploy", {"cron": "*/5 * * * *"}, "for the next"),
         ("every weekday at 9 except public holidays check in", {"cron": "0 9 * * 1-5"}, "holidays"),
         ("every day at 9am Mordor time check the ring", {"cron": "0 9 * * *"}, "Mordor time"),
-        ("daily except sundays at 6pm close the till", {"cron": "0 18 * * 1-6", "timezone": "America/New_York"}, "names no timezone"),
+        (
+            "daily except sundays at 6pm close the till",
+            {"cron": "0 18 * * 1-6", "timezone": "America/New_York"},
+            "names no timezone",
+        ),
         ("every day at half nine check the post", {"cron": "0 9 * * *"}, "half nine"),
     ],
 )
