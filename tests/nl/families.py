@@ -153,6 +153,8 @@ def exclusions() -> Iterator[Held]:
             for joint in ("except", "but not on", "excluding", ", except"):
                 yield _c(f"{base} {joint} {word} at 9am standup", f"0 9 * * {cron_list(left)}", ins="Standup")
     yield _ask("every weekday at 9 except holidays check in")
+    yield _ask("from monday, every day at 9 check in")  # a start date, not the days
+    yield _ask("every 10 minutes for the rest of the day check in")
     yield _ask("every weekday at 9 except when it rains check in")
 
 
