@@ -194,7 +194,14 @@ LEFTOVER = re.compile(
     r"|\b(?:on|by|for|from)\s+\d{1,2}[./-]\d{1,2}\b",
     _I,
 )
-UNKNOWN_ZONE = re.compile(r"\b[A-Z][a-z]+\s+time\b(?!\s?zone)")
+UNKNOWN_ZONE = re.compile(r"\b[A-Z][A-Za-z]+\s+time\b(?!\s?zone)")
+# Languages read after "in": "at 9am in French" is the task's language, never a place.
+LANGUAGES = frozenset(
+    {"english", "french", "german", "spanish", "italian", "portuguese", "dutch", "japanese", "chinese", "mandarin",
+     "cantonese", "korean", "russian", "arabic", "hindi", "swedish", "norwegian", "danish", "finnish", "polish",
+     "turkish", "greek", "hebrew", "czech", "ukrainian", "vietnamese", "thai", "indonesian", "latin", "markdown",
+     "json", "html", "csv", "python", "bullet", "bullets", "brief", "detail", "full", "short", "plain"}
+)  # fmt: skip
 
 
 class Refuse(Exception):

@@ -142,6 +142,7 @@ def read_with_rules(text: str, *, default_timezone: str | None, now: datetime) -
 def _leftovers(scan: _Scan) -> None:
     """Refuse when a word that could change the schedule is left in the instructions."""
     found = [
+        *re.finditer(r"(?<=\x00)\s*/\s*[A-Za-z]{2,5}\b", scan.s),  # "9am PT/ET": a second zone
         *C.LEFTOVER.finditer(scan.s),
         *C.SUSPECT.finditer(scan.s),
         *C.SUSPECT_CASE.finditer(scan.s),
@@ -399,6 +400,10 @@ def _take_zones(scan: _Scan, times_m: list[re.Match[str]]) -> None:
         if after is None:
             continue
         parts = list(re.finditer(r"\S+", after.group(1)))
+        said_in = re.match(r"\s*,?\s*in\s+([A-Z][\w-]*)", scan.s[t.end() :])
+        if said_in and said_in.group(1).lower() not in C.LANGUAGES and _place(said_in.group(1), strict=True) is None:
+            if not any(_place(" ".join(p.group(0) for p in parts[:k]), strict=True) for k in range(len(parts), 1, -1)):
+                raise _Refuse(f"in {said_in.group(1)}")  # "at 9am in Portland": a place we cannot place
         for k in range(len(parts), 0, -1):
             phrase = " ".join(p.group(0) for p in parts[:k])
             if phrase.lower() in SPLIT_PLACES:
@@ -408,6 +413,9 @@ def _take_zones(scan: _Scan, times_m: list[re.Match[str]]) -> None:
                 end = after.start(1) + parts[k - 1].end()
                 if scan.s[end : end + 1] == ")":
                     end += 1
+                country = re.match(r"\s*,\s*([A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)?)\b", scan.s[end:])
+                if country and place_zone(country.group(1)) == reading.name:  # "in London, UK"
+                    end += country.end()
                 scan.consume(t.end(), end)
                 scan.zones.append(reading)
                 break
