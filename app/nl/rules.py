@@ -401,9 +401,14 @@ def _take_zones(scan: _Scan, times_m: list[re.Match[str]]) -> None:
             continue
         parts = list(re.finditer(r"\S+", after.group(1)))
         said_in = re.match(r"\s*,?\s*in\s+([A-Z][\w-]*)", scan.s[t.end() :])
-        if said_in and said_in.group(1).lower() not in C.LANGUAGES and _place(said_in.group(1), strict=True) is None:
-            if not any(_place(" ".join(p.group(0) for p in parts[:k]), strict=True) for k in range(len(parts), 1, -1)):
-                raise _Refuse(f"in {said_in.group(1)}")  # "at 9am in Portland": a place we cannot place
+        unknown_place = (
+            said_in is not None
+            and said_in.group(1).lower() not in C.LANGUAGES
+            and _place(said_in.group(1), strict=True) is None
+            and not any(_place(" ".join(p.group(0) for p in parts[:k]), strict=True) for k in range(len(parts), 1, -1))
+        )
+        if unknown_place and said_in is not None:
+            raise _Refuse(f"in {said_in.group(1)}")  # "at 9am in Portland": a place we cannot place
         for k in range(len(parts), 0, -1):
             phrase = " ".join(p.group(0) for p in parts[:k])
             if phrase.lower() in SPLIT_PLACES:

@@ -135,7 +135,8 @@ _STATES: dict[str, str] = {
 SPLIT_PLACES = frozenset(
     {"texas", "florida", "kansas", "nebraska", "north dakota", "south dakota", "tennessee", "kentucky", "indiana",
      "michigan", "idaho", "oregon", "nevada", "alaska", "usa", "us", "america", "united states", "canada", "australia",
-     "russia", "brazil", "mexico", "washington", "georgia", "portland", "indonesia", "kazakhstan", "mongolia", "chile", "spain and", "europe", "asia"}
+     "russia", "brazil", "mexico", "washington", "georgia", "portland", "indonesia", "kazakhstan", "mongolia",
+     "chile", "europe", "asia"}
 )  # fmt: skip
 
 # Places (lower case, as they precede "time" or follow "in").
