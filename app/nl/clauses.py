@@ -309,7 +309,7 @@ SUSPECT = re.compile(
     r"|for\s+(?:today|tonight|now|a\s+while)|(?:this|next)\s+(?:week|month|year)"
     r"|fortnight\w*|bi-?weekly|bi-?monthly|semi-?(?:weekly|monthly|annually)|twice|thrice|times\s+(?:a|per)"
     r"|per\s+(?:day|week|hour|month)|minutely|mornings|evenings|nights|afternoons|weeknights?"
-    r"|around|christmas|easter|thanksgiving|new\s+year'?s\s+(?:eve|day)"
+    r"|around|christmas|easter|thanksgiving|new\s+year'?s\s+(?:eve|day)|or\s+(?:\d|noon|midnight|" + HOUR_WORD + r")"
     r"|while|top\s+of\s+the\s+hour|on\s+the\s+(?:half\s+)?hour|past\s+the\s+hour|quarter\s+hour|ish)\b(?!')"
     r"|\b(?:\d{1,2}|noon|midnight|midday)-?ish\b|(?<=[\x00\d])-?ish\b",
     _I,

@@ -255,10 +255,10 @@ def _clock(piece: str) -> ClockFact | None:
     raw = " ".join(piece.split())
     t = parse_time(raw)
     if t is None:
-        bare = re.fullmatch(r"(?:at\s+)?(\d{1,2})", raw)
-        if bare and 1 <= int(bare.group(1)) <= 12:  # "at 5": 05:00 or 17:00, either way on the hour
+        bare = re.fullmatch(r"(?:at\s+)?(\d{1,2})(?:[:.]([0-5]\d))?", raw)
+        if bare and 1 <= int(bare.group(1)) <= 12:  # "at 5", "at 2:30": either half of the day, minute known
             h = int(bare.group(1)) % 12
-            return ClockFact(raw, 0, frozenset({h, h + 12}))
+            return ClockFact(raw, int(bare.group(2) or 0), frozenset({h, h + 12}))
         return None
     explicit = _CLOCKISH.search(raw) and (
         re.search(r"[ap]\.?m|noon|midnight|midday", raw, re.IGNORECASE) or t.hour >= 13 or raw.startswith("0")
