@@ -77,7 +77,9 @@ def conflicts(
         out.append("the text names more than one timezone; one schedule has one: set `question`.")
     if facts.bad_clock:
         out.append(f"the text's time '{facts.bad_clock}' does not exist: set `question` to ask which time is meant.")
-    if facts.clocks and not facts.when_words:
+    if not (facts.when_words or facts.clocks or facts.delay or facts.parts or facts.interval_seconds):
+        out.append("the text says nothing about when it should run: set `question` instead of inventing a schedule.")
+    elif facts.clocks and not facts.when_words:
         out.append("the text gives a clock time but not the day(s): set `question` (once today? every day?).")
     if facts.cannot:
         out.append(

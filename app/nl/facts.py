@@ -104,7 +104,8 @@ _WHEN = re.compile(
     r"|tomorrow|tmrw|weekends?|weekdays?|workdays?|(?:mon|tues|wednes|thurs|fri|satur|sun)days?"
     r"|mon|tue|tues|wed|thu|thurs|fri|sat|sun|next|this|mornings|evenings|nights|\d{1,2}(?:st|nd|rd|th)"
     r"|jan\w*|feb\w*|mar(?:ch)?|apr\w*|may|june?|july?|aug\w*|sep\w*|oct\w*|nov\w*|dec\w*|\d{4}-\d{2}-\d{2}"
-    r"|in\s+\d+|from\s+now|christmas|easter|new\s+year)\b",
+    r"|in\s+\d+|from\s+now|christmas|easter|new\s+year|fortnight\w*|bi-?weekly|bi-?monthly|semi-?\w+|times"
+    r"|biannual\w*|hour|minute|second|sunday|per)\b",
     re.IGNORECASE,
 )
 _UNKNOWN_ZONE = re.compile(r"\b(?P<p>[A-Z][a-z]+)\s+time\b(?!\s?zone)")

@@ -237,3 +237,17 @@ async def test_right_answers_pass_the_checks(stub: OpenAIStub) -> None:
         script_wrong(stub, 1, **right)
         parsed = await parse(stub, text)
         assert parsed.parser == "llm", text
+
+
+async def test_a_schedule_invented_for_words_that_say_no_when_is_a_question(stub: OpenAIStub) -> None:
+    script_wrong(stub, 3, cron="0 9 * * *", timezone="Europe/Paris")
+    with pytest.raises(AmbiguousSchedule) as info:
+        await parse(stub, "check the weather in Paris")
+    assert "nothing about when" in info.value.details["last_error"]
+
+
+async def test_no_words_to_name_when_the_llm_is_down() -> None:
+    with pytest.raises(AmbiguousSchedule) as info:
+        await parse_description("check the weather in Paris", default_timezone=None, now=NOW, llm=None)
+    assert info.value.details["unplaced"] == []
+    assert "no time, day or repetition" in info.value.question
