@@ -65,8 +65,9 @@ def describe_task(task: Task | TaskView) -> str:
     return compile_task(task).describe()
 
 
-def schedule_of(task: Task) -> Spec:
-    return spec_of(task)
+def schedule_of(task: Task | TaskView) -> Spec:
+    """The schedule spec a task was stored with."""
+    return task.schedule if isinstance(task, TaskView) else spec_of(task)
 
 
 def available_tools() -> list[str]:
