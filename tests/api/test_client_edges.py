@@ -164,7 +164,7 @@ def test_database_outage_behind_api_keys_is_503_not_500() -> None:
     settings = Settings(database_url=_unreachable_database(), scheduler_enabled=False, api_keys="k-123")
     with serve_in_thread(create_app(settings, listener=NullListener())) as base:
         response = httpx.get(f"{base}/api/tasks", headers={"Authorization": "Bearer nope"}, timeout=10)
-        assert_error(response, 503, "database_unavailable")  # type: ignore[arg-type]
+        assert_error(response, 503, "database_unavailable")
 
 
 def test_readyz_does_not_repeat_the_drivers_words() -> None:
