@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from app.cli import render
 from app.cli.client import APIError
@@ -86,7 +87,7 @@ def chat(
     if actions:
         out.print()
         for action in actions:
-            out.print(f"[dim]· {_action_line(action)}[/dim]")
+            out.print(Text(f"· {_action_line(action)}", style="dim"))
 
 
 def _action_line(action: dict[str, Any]) -> str:

@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from app.cli import render
 from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json
@@ -265,10 +266,12 @@ def _state_change(task_id: int, action: str, url: str, api_key: str | None, as_j
     if as_json:
         print_json(task)
         return
-    line = f"Task {task['id']} ({task['name']}) is [{render.STATUS_STYLES[task['state']]}]{task['state']}[/]"
+    line = Text(f"Task {task['id']} ({task['name']}) is ")
+    line.append_text(render.styled(task["state"]))
     if task.get("next_run_at"):
-        line += f"; next run {render.when(task['next_run_at'], render.task_timezone(task))}"
-    render.console().print(line + ".")
+        line.append(f"; next run {render.when(task['next_run_at'], render.task_timezone(task))}")
+    line.append(".")
+    render.console().print(line)
 
 
 @app.command("pause")
