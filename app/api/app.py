@@ -19,7 +19,7 @@ from app.config import Settings
 from app.db.engine import create_engine, create_sessionmaker
 from app.llm.base import LLMClient
 from app.runner.base import PreviousRuns, Runner
-from app.services.events import EventBroker
+from app.services.events import EventBroker, RunFinished
 from app.services.notifier import ChangeListener, NullListener, scheduler_subscriber
 
 
@@ -45,6 +45,7 @@ def create_app(
         engine = create_engine(settings.database_url)
         llm_client = llm if llm is not None else _default_llm(settings)
         scheduler = None
+        events = broker or EventBroker()
         chosen: ChangeListener = listener or NullListener()
         if listener is None and settings.scheduler_enabled:
             from app.notify import build_notifier
@@ -61,10 +62,12 @@ def create_app(
                 retention=RetentionPolicy(
                     keep_days=settings.retention_days, keep_failed_days=settings.retention_failed_days
                 ),
+                on_run_finished=lambda execution_id, task_id, status: events.publish(
+                    [RunFinished(execution_id=execution_id, task_id=task_id, status=status)]
+                ),
             )
             scheduler.start()
             chosen = scheduler
-        events = broker or EventBroker()
         unsubscribe = events.subscribe(scheduler_subscriber(chosen))
         app.state.taskrunner = AppState(
             settings=settings,
