@@ -7,8 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.exc import DBAPIError
 
 from app.api.app import create_app
+from app.api.errors import is_database_unavailable
 from app.config import Settings
 from app.services.notifier import NullListener
 from tests.api.test_tasks_api import assert_error, create
@@ -175,3 +177,18 @@ def test_readyz_does_not_repeat_the_drivers_words() -> None:
     error = response.json()["error"]
     assert error["message"] == "database unreachable"
     assert "127.0.0.1" not in response.text and "refused" not in response.text.lower()
+
+
+class _DriverError(Exception):
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"sqlstate {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "unavailable"),
+    [("57P03", True), ("57P01", True), ("08006", True), ("23503", False), ("22021", False)],
+)
+def test_a_server_shutting_down_counts_as_unavailable_not_as_a_bug(sqlstate: str, unavailable: bool) -> None:
+    error = DBAPIError("SELECT 1", None, _DriverError(sqlstate))
+    assert is_database_unavailable(error) is unavailable
