@@ -30,8 +30,13 @@ STATUS_STYLES: dict[str, str] = {
 
 
 def console() -> Console:
-    """A console on the current stdout (built per command, so test runners capture it)."""
-    return Console(highlight=False, soft_wrap=False)
+    """A console on the current stdout (built per command, so test runners capture it).
+
+    Markup and emoji codes are off: everything printed holds text users wrote (a task
+    named ``markup [/x] test``, ``:warning:`` in an output), which must come out as
+    written and never be read as styling. Style goes through :class:`rich.text.Text`.
+    """
+    return Console(highlight=False, soft_wrap=False, markup=False, emoji=False)
 
 
 def styled(value: str) -> Text:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, cast
 
 import typer
+from rich.text import Text
 
 from app.cli import bundles, render
 from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json
@@ -254,10 +255,12 @@ def _state_change(task_id: int, action: str, url: str, api_key: str | None, as_j
     if as_json:
         print_json(task)
         return
-    line = f"Task {task['id']} ({task['name']}) is [{render.STATUS_STYLES[task['state']]}]{task['state']}[/]"
+    line = Text(f"Task {task['id']} ({task['name']}) is ")
+    line.append_text(render.styled(task["state"]))
     if task.get("next_run_at"):
-        line += f"; next run {render.when(task['next_run_at'], render.task_timezone(task))}"
-    render.console().print(line + ".")
+        line.append(f"; next run {render.when(task['next_run_at'], render.task_timezone(task))}")
+    line.append(".")
+    render.console().print(line)
 
 
 @app.command("pause")
