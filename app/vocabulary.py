@@ -44,6 +44,9 @@ class Trigger(StrEnum):
     MANUAL = "manual"
     CATCHUP = "catchup"
     RETRY = "retry"
+    EVENT = "event"
+    BACKFILL = "backfill"
+    DEPENDENCY = "dependency"
 
 
 class ScheduleKind(StrEnum):

@@ -255,7 +255,9 @@ OPERATIONS: dict[str, OperationDoc] = {
     ),
     "runTask": OperationDoc(
         "Run a task now",
-        "Queues a manual run and answers 202 with its record; 409 if the task is already running.",
+        "Queues a manual run and answers 202 with its record; 409 if the task is already running. The optional "
+        "body gives the run `inputs` (a JSON object of at most 64 KiB, shown to the agent as data) and an "
+        "`idempotency_key`: the same key within 24 hours answers the first run instead of starting another.",
         errors=(409,),
         response_example=_EXECUTION,
     ),

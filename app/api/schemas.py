@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.services.views import RunView, StepView, TaskView
 from app.vocabulary import ExecutionStatus, MissedRunPolicy, TaskState, Trigger
@@ -110,6 +110,7 @@ class ExecutionOut(BaseModel):
     completion_tokens: int | None
     cost_usd: float | None
     attempt: int
+    inputs: dict[str, Any] | None = None
 
     @classmethod
     def of(cls, run: RunView) -> ExecutionOut:
@@ -152,3 +153,20 @@ class ParseOut(BaseModel):
     schedule_words: list[str] = []
     runs: list[ParseRunOut] = []
     explanation: str = ""
+
+
+class RunNowIn(BaseModel):
+    """Optional body of ``POST /api/tasks/{id}/run``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    inputs: dict[str, Any] | None = Field(
+        default=None, description="A JSON object (at most 64 KiB) given to the run; the agent sees it as data."
+    )
+    idempotency_key: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^\x00]*$",
+        description="The same key within 24 hours answers the first run instead of starting another.",
+    )

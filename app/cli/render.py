@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -178,6 +179,8 @@ def run_panel(run: Mapping[str, Any], timezone: str | None) -> Table:
     ]
     if run.get("reason"):
         rows.append(("Why", run["reason"]))
+    if run.get("inputs") is not None:
+        rows.append(("Inputs", Text(json.dumps(run["inputs"], ensure_ascii=False, sort_keys=True))))
     if run.get("error"):
         rows.append(("Error", Text(run["error"], style="red")))
     if run.get("output"):

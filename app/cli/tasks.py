@@ -7,7 +7,7 @@ from typing import Annotated, Any, cast
 import typer
 from rich.text import Text
 
-from app.cli import bundles, render
+from app.cli import bundles, render, triggers
 from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json
 from app.cli.parsing import parse_every
 from app.client.models import TaskFields
@@ -275,20 +275,6 @@ def resume(task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None
     _state_change(task_id, "resume", url, api_key, as_json)
 
 
-@app.command("run")
-def run(task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None, as_json: JsonOpt = False) -> None:
-    """Run a task now (it is queued and starts within moments)."""
-    with connect(url, api_key) as client:
-        execution = client.run_task(task_id)
-    if as_json:
-        print_json(execution)
-        return
-    render.console().print(
-        f"Queued run {execution['id']} of task {execution['task_id']} (status {execution['status']}). "
-        f"Follow it with: taskrunner runs show {execution['id']}"
-    )
-
-
 @app.command("delete")
 def delete(
     task_id: TaskId,
@@ -311,5 +297,6 @@ def delete(
     render.console().print(f"Deleted task {task_id}.")
 
 
+app.command("run")(triggers.run)
 app.command("export")(bundles.export)
 app.command("import")(bundles.import_)

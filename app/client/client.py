@@ -75,9 +75,19 @@ class TaskrunnerClient:
     def resume_task(self, task_id: int) -> m.Task:
         return cast(m.Task, self._call("POST", f"/api/tasks/{task_id}/resume"))
 
-    def run_task(self, task_id: int) -> m.Execution:
-        """Queue a run now; answers its record (status ``queued``)."""
-        return cast(m.Execution, self._call("POST", f"/api/tasks/{task_id}/run"))
+    def run_task(
+        self, task_id: int, *, inputs: dict[str, Any] | None = None, idempotency_key: str | None = None
+    ) -> m.Execution:
+        """Queue a run now, with ``inputs`` for the agent; answers its record (status ``queued``).
+
+        The same ``idempotency_key`` within 24 hours answers the first run instead of starting another.
+        """
+        body: dict[str, Any] = {}
+        if inputs is not None:
+            body["inputs"] = inputs
+        if idempotency_key is not None:
+            body["idempotency_key"] = idempotency_key
+        return cast(m.Execution, self._call("POST", f"/api/tasks/{task_id}/run", json=body or None))
 
     def export_tasks(self, *, include_completed: bool = False) -> m.TaskBundle:
         """Every task's definition, keyed by name (completed one-time tasks only with ``include_completed``)."""

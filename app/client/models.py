@@ -6,7 +6,7 @@ typed for mypy and editors.
 
 from __future__ import annotations
 
-from typing import Any, Generic, Literal, TypedDict, TypeVar
+from typing import Any, Generic, Literal, NotRequired, TypedDict, TypeVar
 
 T = TypeVar("T")
 
@@ -90,6 +90,7 @@ class Execution(TypedDict):
     completion_tokens: int | None
     cost_usd: float | None
     attempt: int
+    inputs: NotRequired[dict[str, Any] | None]
 
 
 class Step(TypedDict):

@@ -117,10 +117,15 @@ class Execution(Base):
     cost_usd: Mapped[float | None] = mapped_column(Float)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What the run was started with (a JSON object), shown to the agent as data.
+    inputs: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    # A caller's key: the same key (per task) answers the first execution instead of starting another.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
         # No fire is recorded (and so run) twice.
         UniqueConstraint("task_id", "scheduled_for"),
+        UniqueConstraint("task_id", "idempotency_key"),
         # A task never runs twice at once: at most one queued-or-running row per task.
         Index(
             "uq_executions_one_active_per_task",

@@ -33,6 +33,7 @@ class RunRequest:
     recent_outputs: tuple[dict[str, Any], ...] = ()  # newest first: status, finished_at, output excerpt
     notify: dict[str, Any] | None = None  # the task's notify spec, for the scheduler after the run
     max_total_tokens: int = 100_000  # prompt + completion tokens over the whole run
+    inputs: dict[str, Any] | None = None  # what the run was started with: data, never instructions
 
 
 @dataclass(frozen=True, kw_only=True)

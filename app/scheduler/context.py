@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,6 +33,7 @@ class RecentRun:
 class RunContext:
     task: Task
     recent: tuple[RecentRun, ...]  # newest first, finished records only
+    inputs: dict[int, dict[str, Any]] = field(default_factory=dict)  # queued/running execution id -> its inputs
 
 
 class ContextLoader:
@@ -93,10 +95,24 @@ class ContextLoader:
                     select(inner).where(inner.c.rank <= RECENT).order_by(inner.c.task_id, inner.c.rank)
                 )
             ).all()
+            given = (
+                await session.execute(
+                    select(Execution.id, Execution.task_id, Execution.inputs).where(
+                        Execution.task_id.in_(ids),
+                        Execution.status.in_(ACTIVE_STATUSES),
+                        Execution.inputs.is_not(None),
+                    )
+                )
+            ).all()
+        inputs: dict[int, dict[int, dict[str, Any]]] = {}
+        for row in given:
+            inputs.setdefault(row.task_id, {})[row.id] = row.inputs
         recent: dict[int, list[RecentRun]] = {}
         for row in rows:
             scheduled = row.scheduled_for
             recent.setdefault(row.task_id, []).append(
                 RecentRun(id=row.id, status=row.status, scheduled_for=scheduled, output=row.output)
             )
-        return {t.id: RunContext(task=t, recent=tuple(recent.get(t.id, ()))) for t in tasks}
+        return {
+            t.id: RunContext(task=t, recent=tuple(recent.get(t.id, ())), inputs=inputs.get(t.id, {})) for t in tasks
+        }

@@ -197,6 +197,7 @@ class RunDispatcher:
             window_start=window_start,
             window_end=scheduled_for,
             notify=task.notify,
+            inputs=context.inputs.get(execution_id),
             recent_outputs=tuple(
                 {
                     "execution_id": r.id,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +22,7 @@ from app.runner.tools import known_tools
 from app.schedules import CompiledSchedule, compile_schedule
 from app.schedules.of_task import compile_task
 from app.schedules.spec import AnySpec, CronSpec, OnceSpec
-from app.services import inputs
+from app.services import inputs, run_inputs
 from app.services.events import RunQueued, TaskChanged, TaskDeleted
 from app.services.unit_of_work import record
 from app.services.views import Page, RunView, TaskView
@@ -207,22 +208,49 @@ class TaskService:
         await self.tasks.delete(task, now=self.deps.clock.now())
         record(self.session, TaskDeleted(task_id=task_id))
 
-    async def run_now(self, task_id: int) -> RunView:
-        """Queue a manual run; the scheduler leader starts it within moments."""
+    async def run_now(
+        self,
+        task_id: int,
+        *,
+        inputs: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        trigger: Trigger = Trigger.MANUAL,
+    ) -> RunView:
+        """Queue a run now (``inputs`` shown to the agent as data); the scheduler leader starts it.
+
+        With ``idempotency_key``, a second call with the same key within 24 hours answers
+        the first call's execution instead of starting another (the key is unique per task,
+        so concurrent calls agree on one run).
+        """
+        inputs = run_inputs.check_inputs(inputs)
+        idempotency_key = run_inputs.check_key(idempotency_key)
         # Share-lock the task's key so a concurrent delete waits for this transaction
         # (PostgreSQL); where locks do not exist (SQLite) the foreign key still says "gone".
         task = await self.tasks.get(task_id, key_share=True)
         if task is None:
             raise NotFound("task", task_id)
         now = self.deps.clock.now()
+        if idempotency_key is not None:
+            earlier = await self._by_key(task, idempotency_key, now)
+            if earlier is not None:
+                return earlier
+        fire = FireRow(
+            task_id=task.id,
+            scheduled_for=now,
+            trigger=trigger,
+            status=ExecutionStatus.QUEUED,
+            inputs=inputs,
+            idempotency_key=idempotency_key,
+        )
         try:
-            inserted = await self.executions.insert_fires(
-                [FireRow(task_id=task.id, scheduled_for=now, trigger=Trigger.MANUAL, status=ExecutionStatus.QUEUED)],
-                now=now,
-            )
+            inserted = await self.executions.insert_fires([fire], now=now)
         except IntegrityError:
             raise NotFound("task", task_id) from None
         if not inserted:
+            if idempotency_key is not None:  # a concurrent call with the same key won the race
+                earlier = await self._by_key(task, idempotency_key, now)
+                if earlier is not None:
+                    return earlier
             active = await self.executions.active_for_task(task.id)
             running = f" (execution {active.id} is {active.status})" if active else ""
             raise Conflict(
@@ -233,6 +261,17 @@ class TaskService:
         assert execution is not None
         record(self.session, RunQueued(execution_id=execution.id, task_id=task.id))
         return RunView.of(execution, task.timezone)
+
+    async def _by_key(self, task: Task, key: str, now: datetime) -> RunView | None:
+        """The run started with ``key`` within the window; an older one gives its key up."""
+        execution = await self.executions.by_idempotency_key(task.id, key)
+        if execution is None:
+            return None
+        if now - execution.created_at < run_inputs.IDEMPOTENCY_WINDOW:
+            return RunView.of(execution, task.timezone)
+        execution.idempotency_key = None
+        await self.session.flush()
+        return None
 
     async def _get(self, task_id: int) -> Task:
         task = await self.tasks.get(task_id)

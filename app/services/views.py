@@ -158,6 +158,7 @@ class RunView:
     cost_usd: float | None
     attempt: int
     steps: tuple[StepView, ...] | None = None
+    inputs: dict[str, Any] | None = None  # what the run was started with (a JSON object)
 
     @classmethod
     def of(cls, execution: Execution, timezone: str, steps: Sequence[ExecutionStep] | None = None) -> RunView:
@@ -182,6 +183,7 @@ class RunView:
             cost_usd=execution.cost_usd,
             attempt=execution.attempt,
             steps=tuple(StepView.of(s, tz) for s in steps) if steps is not None else None,
+            inputs=execution.inputs,
         )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.services.inputs import ScheduleSpec
@@ -19,6 +21,19 @@ class _Args(BaseModel):
 
 class TaskRef(_Args):
     task_id: int = Field(ge=1, description="The task's id.")
+
+
+class RunNow(TaskRef):
+    inputs: dict[str, Any] | None = Field(
+        default=None,
+        description="Optional JSON object (at most 64 KiB) given to the run; the agent sees it as data.",
+    )
+    idempotency_key: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Optional: the same key within 24 hours answers the first run instead of starting another.",
+    )
 
 
 class RunRef(_Args):

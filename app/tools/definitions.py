@@ -121,8 +121,8 @@ async def cancel_schedule(ctx: ToolContext, a: A.CancelSchedule) -> dict[str, An
     return {"status": "deleted", "deleted": True, "task_id": task.id, "name": task.name}
 
 
-async def run_task_now(ctx: ToolContext, a: A.TaskRef) -> dict[str, Any]:
-    run = await ctx.services.tasks.run_now(a.task_id)
+async def run_task_now(ctx: ToolContext, a: A.RunNow) -> dict[str, Any]:
+    run = await ctx.services.tasks.run_now(a.task_id, inputs=a.inputs, idempotency_key=a.idempotency_key)
     return {"status": "queued", "execution": run_dict(run)}
 
 
@@ -327,10 +327,11 @@ TOOLS: tuple[ToolDef, ...] = (
         chat_name="run_task_now",
         title="Run a task now",
         description=(
-            "Queue a manual run of a task now; returns the queued execution (its id is for GetRun). "
+            "Queue a manual run of a task now, optionally with `inputs` (a JSON object the agent sees as data); "
+            "returns the queued execution (its id is for GetRun). "
             "A task never runs twice at once: if it is already running this is a `conflict`."
         ),
-        args=A.TaskRef,
+        args=A.RunNow,
         handler=run_task_now,
         read_only=False,
         destructive=False,

@@ -66,6 +66,8 @@ def run_dict(run: RunView, *, full: bool = False) -> dict[str, Any]:
         "cost_usd": run.cost_usd,
         "attempt": run.attempt,
     }
+    if run.inputs is not None:
+        view["inputs"] = run.inputs
     if full:
         view["output"] = _clip(run.output, 4000)
         view["model"] = run.model

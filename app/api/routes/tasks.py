@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from app.api.deps import Tasks
 from app.api.params import NO_NUL, Offset, TaskId
-from app.api.schemas import ExecutionOut, Page, TaskOut
+from app.api.schemas import ExecutionOut, Page, RunNowIn, TaskOut
 from app.services.inputs import TaskCreate, TaskUpdate
 from app.services.tasks import TaskFilter
 from app.vocabulary import ScheduleKind, TaskState
@@ -64,5 +64,7 @@ async def resume_task(task_id: TaskId, tasks: Tasks) -> TaskOut:
 
 
 @router.post("/{task_id}/run", status_code=202)
-async def run_task(task_id: TaskId, tasks: Tasks) -> ExecutionOut:
-    return ExecutionOut.of(await tasks.run_now(task_id))
+async def run_task(task_id: TaskId, tasks: Tasks, body: RunNowIn | None = None) -> ExecutionOut:
+    body = body or RunNowIn()
+    run = await tasks.run_now(task_id, inputs=body.inputs, idempotency_key=body.idempotency_key)
+    return ExecutionOut.of(run)

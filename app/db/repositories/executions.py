@@ -27,6 +27,8 @@ class FireRow:
     trigger: str
     status: str
     reason: str | None = None
+    inputs: dict[str, Any] | None = None
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +75,8 @@ class ExecutionRepository:
                 "trigger": r.trigger,
                 "status": r.status,
                 "reason": r.reason,
+                "inputs": r.inputs,
+                "idempotency_key": r.idempotency_key,
                 "attempt": 1,
                 "created_at": now,
                 "finished_at": None if r.status in ACTIVE_STATUSES else now,
@@ -141,6 +145,10 @@ class ExecutionRepository:
         query = select(Execution.status, func.count()).where(Execution.status.in_(statuses)).group_by(Execution.status)
         found = {str(status): int(n) for status, n in (await self.session.execute(query)).all()}
         return {str(status): found.get(str(status), 0) for status in statuses}
+
+    async def by_idempotency_key(self, task_id: int, key: str) -> Execution | None:
+        stmt = select(Execution).where(Execution.task_id == task_id, Execution.idempotency_key == key)
+        return (await self.session.execute(stmt)).scalars().first()
 
     async def active_for_task(self, task_id: int) -> Execution | None:
         stmt = select(Execution).where(Execution.task_id == task_id, Execution.status.in_(ACTIVE_STATUSES))

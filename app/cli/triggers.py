@@ -1,0 +1,114 @@
+"""``taskrunner task run`` with inputs, an idempotency key and ``--wait``; ``taskrunner task backfill``."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from app.cli import render
+from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json
+from app.client import TaskrunnerClient
+from app.client.models import Execution
+
+TaskId = Annotated[int, typer.Argument(help="The task's id (see `taskrunner task list`).", min=1)]
+InputOpt = Annotated[
+    list[str] | None,
+    typer.Option("--input", help="An input for the run as KEY=VALUE (repeat for several); VALUE is text."),
+]
+InputJsonOpt = Annotated[
+    str | None,
+    typer.Option("--input-json", help="A file holding the run's inputs as a JSON object ('-' reads stdin)."),
+]
+KeyOpt = Annotated[
+    str | None,
+    typer.Option("--idempotency-key", help="The same key within 24 hours answers the first run, not a new one."),
+]
+WaitOpt = Annotated[bool, typer.Option("--wait", help="Wait for the run to end; print its output and status.")]
+WaitTimeoutOpt = Annotated[float, typer.Option("--wait-timeout", min=1, help="Seconds to wait with --wait.")]
+
+FINISHED_POLL_SECONDS = 1.0
+
+
+def parse_inputs(pairs: list[str] | None, json_file: str | None) -> dict[str, Any] | None:
+    """The inputs from ``--input-json`` then ``--input KEY=VALUE`` (which win); ValueError on bad ones."""
+    inputs: dict[str, Any] = {}
+    if json_file is not None:
+        try:
+            text = sys.stdin.read() if json_file == "-" else Path(json_file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ValueError(f"cannot read --input-json {json_file}: {exc.strerror or exc}") from None
+        try:
+            loaded = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"--input-json {json_file} is not JSON: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise ValueError(f"--input-json {json_file} must hold a JSON object, not {type(loaded).__name__}")
+        inputs.update(loaded)
+    for pair in pairs or ():
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--input {pair!r} is not KEY=VALUE")
+        inputs[key.strip()] = value
+    return inputs if (inputs or json_file is not None) else None
+
+
+def wait_for(client: TaskrunnerClient, execution_id: int, timeout: float) -> Execution:
+    """Poll the run until it leaves queued/running; TimeoutError after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        run = client.get_execution(execution_id)
+        if run["status"] not in ("queued", "running"):
+            return run
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"run {execution_id} is still {run['status']} after {timeout:g}s")
+        time.sleep(FINISHED_POLL_SECONDS)
+
+
+def run(
+    task_id: TaskId,
+    input_pairs: InputOpt = None,
+    input_json: InputJsonOpt = None,
+    idempotency_key: KeyOpt = None,
+    wait: WaitOpt = False,
+    wait_timeout: WaitTimeoutOpt = 3600.0,
+    url: UrlOpt = DEFAULT_URL,
+    api_key: ApiKeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a task now (it is queued and starts within moments), optionally with inputs."""
+    try:
+        inputs = parse_inputs(input_pairs, input_json)
+    except ValueError as exc:
+        fail(str(exc))
+    with connect(url, api_key) as client:
+        execution = client.run_task(task_id, inputs=inputs, idempotency_key=idempotency_key)
+        if wait:
+            try:
+                execution = wait_for(client, execution["id"], wait_timeout)
+            except TimeoutError as exc:
+                fail(f"{exc}; follow it with: taskrunner runs show {execution['id']}")
+    if as_json:
+        print_json(execution)
+    elif not wait:
+        render.console().print(
+            f"Queued run {execution['id']} of task {execution['task_id']} (status {execution['status']}). "
+            f"Follow it with: taskrunner runs show {execution['id']}"
+        )
+    else:
+        console = render.console()
+        if execution.get("output"):
+            console.print(execution["output"], markup=False, highlight=False)
+        detail = execution.get("error") or execution.get("reason")
+        console.print(
+            f"Run {execution['id']} of task {execution['task_id']}: {execution['status']}"
+            + (f" ({detail})" if detail else ""),
+            markup=False,
+            highlight=False,
+        )
+    if wait and execution["status"] != "succeeded":
+        raise typer.Exit(1)

@@ -1,0 +1,49 @@
+"""What a run may be started with: a JSON object of inputs (size-limited) and an idempotency key."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from app.errors import ValidationFailed
+
+MAX_INPUT_BYTES = 64 * 1024
+MAX_KEY_CHARS = 200
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+
+def encoded_size(inputs: dict[str, Any]) -> int:
+    """The size of ``inputs`` as compact UTF-8 JSON, the way it is stored and shown."""
+    return len(json.dumps(inputs, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def check_inputs(inputs: Any) -> dict[str, Any] | None:
+    """``inputs`` if it is a JSON object within the size limit; ValidationFailed otherwise."""
+    if inputs is None:
+        return None
+    if not isinstance(inputs, dict):
+        raise ValidationFailed(
+            f"`inputs` must be a JSON object (got {type(inputs).__name__})", details={"field": "inputs"}
+        )
+    try:
+        size = encoded_size(inputs)
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed(f"`inputs` is not plain JSON: {exc}", details={"field": "inputs"}) from None
+    if size > MAX_INPUT_BYTES:
+        raise ValidationFailed(
+            f"`inputs` is {size} bytes as JSON; at most {MAX_INPUT_BYTES} bytes are accepted.",
+            details={"field": "inputs", "size": size, "limit": MAX_INPUT_BYTES},
+        )
+    return inputs
+
+
+def check_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    if not key.strip() or len(key) > MAX_KEY_CHARS or "\x00" in key:
+        raise ValidationFailed(
+            f"`idempotency_key` must be 1 to {MAX_KEY_CHARS} characters of text",
+            details={"field": "idempotency_key"},
+        )
+    return key

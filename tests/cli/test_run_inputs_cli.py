@@ -1,0 +1,83 @@
+"""``taskrunner task run`` with inputs, an idempotency key and ``--wait``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from pathlib import Path
+
+from app.db.engine import create_engine, create_sessionmaker
+from app.db.repositories import ExecutionRepository, FireRow
+from app.vocabulary import Trigger
+from tests.cli.conftest import Cli, Live, insert_runs
+from tests.cli.test_tasks_cli import create, one_error_line
+from tests.scheduler.conftest import START
+
+
+def test_inputs_from_flags_and_a_file(cli: Cli, tmp_path: Path) -> None:
+    create(cli)
+    data = tmp_path / "in.json"
+    data.write_text(json.dumps({"ticket": "INC-9", "priority": 2}))
+    result = cli(
+        "task", "run", "1", "--input-json", str(data), "--input", "priority=high", "--input", "x=a=b", "--json"
+    )
+    assert result.exit_code == 0, result.output
+    run = json.loads(result.stdout)
+    assert run["inputs"] == {"ticket": "INC-9", "priority": "high", "x": "a=b"}
+    shown = cli("runs", "show", str(run["id"]))
+    assert shown.exit_code == 0 and '"ticket": "INC-9"' in shown.stdout
+
+
+def test_bad_inputs_are_one_line(cli: Cli, tmp_path: Path) -> None:
+    create(cli)
+    assert "KEY=VALUE" in one_error_line(cli("task", "run", "1", "--input", "novalue"))
+    listed = tmp_path / "list.json"
+    listed.write_text("[1, 2]")
+    assert "JSON object" in one_error_line(cli("task", "run", "1", "--input-json", str(listed)))
+    assert "cannot read" in one_error_line(cli("task", "run", "1", "--input-json", str(tmp_path / "missing.json")))
+
+
+def test_wait_prints_output_and_exit_code_follows_status(cli: Cli, live: Live) -> None:
+    create(cli)
+    fire = FireRow(task_id=1, scheduled_for=START, trigger=Trigger.MANUAL, status="queued", idempotency_key="done")
+    insert_runs(live.db_url, [(fire, {"status": "succeeded", "output": "all quiet", "finished_at": START})])
+    ok = cli("task", "run", "1", "--idempotency-key", "done", "--wait")
+    assert ok.exit_code == 0, ok.output
+    assert "all quiet" in ok.stdout and "succeeded" in ok.stdout
+
+    create(cli)
+    fire = FireRow(task_id=2, scheduled_for=START, trigger=Trigger.MANUAL, status="queued", idempotency_key="bad")
+    insert_runs(live.db_url, [(fire, {"status": "failed", "error": "model refused", "finished_at": START})])
+    failed = cli("task", "run", "2", "--idempotency-key", "bad", "--wait")
+    assert failed.exit_code == 1 and "failed (model refused)" in failed.stdout
+
+
+def test_wait_polls_until_the_run_ends(cli: Cli, live: Live) -> None:
+    create(cli)
+
+    async def finish_when_queued() -> None:
+        engine = create_engine(live.db_url)
+        try:
+            for _ in range(100):
+                async with create_sessionmaker(engine)() as session:
+                    repo = ExecutionRepository(session)
+                    queued = await repo.queued()
+                    if queued:
+                        await repo.update_many([{"id": queued[0].id, "status": "succeeded", "output": "finished"}])
+                        await session.commit()
+                        return
+                await asyncio.sleep(0.1)
+        finally:
+            await engine.dispose()
+
+    finisher = threading.Thread(target=lambda: asyncio.run(finish_when_queued()))
+    finisher.start()
+    started = time.monotonic()
+    result = cli("task", "run", "1", "--input", "k=v", "--wait", "--json")
+    finisher.join()
+    assert result.exit_code == 0, result.output
+    run = json.loads(result.stdout)
+    assert run["status"] == "succeeded" and run["output"] == "finished" and run["inputs"] == {"k": "v"}
+    assert time.monotonic() - started < 10
