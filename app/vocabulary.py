@@ -27,15 +27,19 @@ class ExecutionStatus(StrEnum):
     SKIPPED = "skipped"
     MISSED = "missed"
     INTERRUPTED = "interrupted"
+    WAITING = "waiting"  # recorded (a backfilled fire, say) and queued behind the task's current run
 
 
 # Statuses in which a task counts as "running"; at most one such row per task.
 ACTIVE_STATUSES: tuple[ExecutionStatus, ...] = (ExecutionStatus.QUEUED, ExecutionStatus.RUNNING)
+# Records not finished: running, queued to run, or waiting their turn behind the task's current run.
+UNFINISHED_STATUSES: tuple[ExecutionStatus, ...] = (*ACTIVE_STATUSES, ExecutionStatus.WAITING)
 # Statuses of records whose fire never started an agent run.
 NOT_EXECUTED_STATUSES: tuple[ExecutionStatus, ...] = (
     ExecutionStatus.MISSED,
     ExecutionStatus.SKIPPED,
     ExecutionStatus.QUEUED,
+    ExecutionStatus.WAITING,
 )
 
 
@@ -47,6 +51,10 @@ class Trigger(StrEnum):
     EVENT = "event"
     BACKFILL = "backfill"
     DEPENDENCY = "dependency"
+
+
+# Runs queued by a request rather than by the leader's own clock: the leader picks these up.
+ON_DEMAND_TRIGGERS: tuple[Trigger, ...] = (Trigger.MANUAL, Trigger.EVENT, Trigger.BACKFILL, Trigger.DEPENDENCY)
 
 
 class ScheduleKind(StrEnum):

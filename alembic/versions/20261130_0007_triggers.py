@@ -12,6 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+import app.db.types
+
 revision: str = "0007"
 down_revision: str | Sequence[str] | None = "0004_key_scope"
 branch_labels: str | Sequence[str] | None = None
@@ -39,11 +41,13 @@ def upgrade() -> None:
     with _executions() as batch:
         batch.add_column(sa.Column("inputs", sa.JSON(none_as_null=True), nullable=True))
         batch.add_column(sa.Column("idempotency_key", sa.String(length=200), nullable=True))
+        batch.add_column(sa.Column("window_start", app.db.types.UTCDateTime(timezone=True), nullable=True))
         batch.create_unique_constraint(UNIQUE_KEY, ["task_id", "idempotency_key"])
 
 
 def downgrade() -> None:
     with _executions() as batch:
         batch.drop_constraint(UNIQUE_KEY, type_="unique")
+        batch.drop_column("window_start")
         batch.drop_column("idempotency_key")
         batch.drop_column("inputs")

@@ -261,6 +261,45 @@ OPERATIONS: dict[str, OperationDoc] = {
         errors=(409,),
         response_example=_EXECUTION,
     ),
+    "backfillTask": OperationDoc(
+        "Backfill a past window",
+        "Lists the fires the task's schedule would have had in [start, end] (at most 1,000; the scheduler's own "
+        "times, clock changes included) and, unless `dry_run`, records one run per fire not already recorded, "
+        "`trigger: backfill`. Fires already recorded are never run again. The task runs them one at a time, "
+        "oldest first (`waiting` until its turn); each run covers the period from the schedule's previous fire "
+        "to its own time.",
+        response_example={
+            "task_id": 1,
+            "timezone": "Europe/Berlin",
+            "start": "2026-10-24T00:00:00+02:00",
+            "end": "2026-10-26T23:59:00+01:00",
+            "dry_run": False,
+            "limit": 1000,
+            "total": 3,
+            "new": 2,
+            "already_recorded": 1,
+            "fires": [
+                {
+                    "scheduled_for": "2026-10-24T09:00:00+02:00",
+                    "window_start": "2026-10-23T09:00:00+02:00",
+                    "status": "already_recorded",
+                    "execution_id": None,
+                },
+                {
+                    "scheduled_for": "2026-10-25T09:00:00+01:00",
+                    "window_start": "2026-10-24T09:00:00+02:00",
+                    "status": "queued",
+                    "execution_id": 7,
+                },
+                {
+                    "scheduled_for": "2026-10-26T09:00:00+01:00",
+                    "window_start": "2026-10-25T09:00:00+01:00",
+                    "status": "waiting",
+                    "execution_id": 8,
+                },
+            ],
+        },
+    ),
     "exportTasks": OperationDoc(
         "Export tasks",
         "Every task's portable definition (no ids, no run state), as JSON or `format=yaml`, to keep schedules in "

@@ -298,5 +298,6 @@ def delete(
 
 
 app.command("run")(triggers.run)
+app.command("backfill")(triggers.backfill)
 app.command("export")(bundles.export)
 app.command("import")(bundles.import_)

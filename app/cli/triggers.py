@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
+from rich.table import Table
 
 from app.cli import render
 from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json
@@ -112,3 +115,56 @@ def run(
         )
     if wait and execution["status"] != "succeeded":
         raise typer.Exit(1)
+
+
+WhenArg = Annotated[str, typer.Option(help="ISO 8601 time; without an offset it is in the task's timezone.")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Only list the fires; record and run nothing.")]
+
+
+def _aware(value: str, tz: str, flag: str) -> str:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{flag} {value!r} is not an ISO 8601 time, e.g. 2026-10-24T00:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(tz))
+    return moment.isoformat()
+
+
+def backfill(
+    task_id: TaskId,
+    start: WhenArg,
+    end: WhenArg,
+    dry_run: DryRunOpt = False,
+    url: UrlOpt = DEFAULT_URL,
+    api_key: ApiKeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the fires a task's schedule would have had in a past window (those not already recorded)."""
+    with connect(url, api_key) as client:
+        tz = client.get_task(task_id)["schedule"].get("timezone", "UTC")
+        try:
+            start_at, end_at = _aware(start, tz, "--start"), _aware(end, tz, "--end")
+        except ValueError as exc:
+            fail(str(exc))
+        report = client.backfill_task(task_id, start_at, end_at, dry_run=dry_run)
+    if as_json:
+        print_json(report)
+        return
+    table = Table(title=f"Fires of task {task_id} in the window ({report['timezone']})", title_justify="left")
+    for column in ("Scheduled for", "Covers from", "Status", "Run"):
+        table.add_column(column)
+    for fire in report["fires"]:
+        table.add_row(
+            render.when(fire["scheduled_for"], report["timezone"]),
+            render.when(fire["window_start"], report["timezone"]),
+            fire["status"],
+            str(fire["execution_id"] or "-"),
+        )
+    console = render.console()
+    console.print(table)
+    verb = "would run" if dry_run else "queued"
+    console.print(
+        f"{report['total']} fire(s) in the window: {report['new']} {verb}, "
+        f"{report['already_recorded']} already recorded (never run again)."
+    )

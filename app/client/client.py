@@ -89,6 +89,11 @@ class TaskrunnerClient:
             body["idempotency_key"] = idempotency_key
         return cast(m.Execution, self._call("POST", f"/api/tasks/{task_id}/run", json=body or None))
 
+    def backfill_task(self, task_id: int, start: str, end: str, *, dry_run: bool = False) -> m.Backfill:
+        """The fires the schedule would have had in [start, end]; unless ``dry_run``, a run for each new one."""
+        body = {"start": start, "end": end, "dry_run": dry_run}
+        return cast(m.Backfill, self._call("POST", f"/api/tasks/{task_id}/backfill", json=body))
+
     def export_tasks(self, *, include_completed: bool = False) -> m.TaskBundle:
         """Every task's definition, keyed by name (completed one-time tasks only with ``include_completed``)."""
         params = {"all": "true" if include_completed else None}

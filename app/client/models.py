@@ -93,6 +93,26 @@ class Execution(TypedDict):
     inputs: NotRequired[dict[str, Any] | None]
 
 
+class BackfillFire(TypedDict):
+    scheduled_for: str
+    window_start: str | None
+    status: str  # new | queued | waiting | already_recorded
+    execution_id: int | None
+
+
+class Backfill(TypedDict):
+    task_id: int
+    timezone: str
+    start: str
+    end: str
+    dry_run: bool
+    limit: int
+    total: int
+    new: int
+    already_recorded: int
+    fires: list[BackfillFire]
+
+
 class Step(TypedDict):
     index: int
     kind: Literal["llm", "tool"]

@@ -121,6 +121,8 @@ class Execution(Base):
     inputs: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     # A caller's key: the same key (per task) answers the first execution instead of starting another.
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    # Where the period this run covers starts, when fixed as it was queued (a backfilled fire's own window).
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         # No fire is recorded (and so run) twice.

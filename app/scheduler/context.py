@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.models import ACTIVE_STATUSES, Execution, Task
+from app.vocabulary import UNFINISHED_STATUSES
 
 RECENT = 5
 
@@ -34,6 +35,8 @@ class RunContext:
     task: Task
     recent: tuple[RecentRun, ...]  # newest first, finished records only
     inputs: dict[int, dict[str, Any]] = field(default_factory=dict)  # queued/running execution id -> its inputs
+    # queued/running execution id -> the start of its period, when fixed as it was queued (backfill)
+    window_starts: dict[int, datetime] = field(default_factory=dict)
 
 
 class ContextLoader:
@@ -87,7 +90,7 @@ class ContextLoader:
                     func.substr(Execution.output, 1, 500).label("output"),
                     rank,
                 )
-                .where(Execution.task_id.in_(ids), Execution.status.not_in(ACTIVE_STATUSES))
+                .where(Execution.task_id.in_(ids), Execution.status.not_in(UNFINISHED_STATUSES))
                 .subquery()
             )
             rows = (
@@ -97,16 +100,20 @@ class ContextLoader:
             ).all()
             given = (
                 await session.execute(
-                    select(Execution.id, Execution.task_id, Execution.inputs).where(
+                    select(Execution.id, Execution.task_id, Execution.inputs, Execution.window_start).where(
                         Execution.task_id.in_(ids),
                         Execution.status.in_(ACTIVE_STATUSES),
-                        Execution.inputs.is_not(None),
+                        or_(Execution.inputs.is_not(None), Execution.window_start.is_not(None)),
                     )
                 )
             ).all()
         inputs: dict[int, dict[int, dict[str, Any]]] = {}
+        starts: dict[int, dict[int, datetime]] = {}
         for row in given:
-            inputs.setdefault(row.task_id, {})[row.id] = row.inputs
+            if row.inputs is not None:
+                inputs.setdefault(row.task_id, {})[row.id] = row.inputs
+            if row.window_start is not None:
+                starts.setdefault(row.task_id, {})[row.id] = row.window_start
         recent: dict[int, list[RecentRun]] = {}
         for row in rows:
             scheduled = row.scheduled_for
@@ -114,5 +121,11 @@ class ContextLoader:
                 RecentRun(id=row.id, status=row.status, scheduled_for=scheduled, output=row.output)
             )
         return {
-            t.id: RunContext(task=t, recent=tuple(recent.get(t.id, ())), inputs=inputs.get(t.id, {})) for t in tasks
+            t.id: RunContext(
+                task=t,
+                recent=tuple(recent.get(t.id, ())),
+                inputs=inputs.get(t.id, {}),
+                window_starts=starts.get(t.id, {}),
+            )
+            for t in tasks
         }

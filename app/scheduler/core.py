@@ -36,6 +36,7 @@ from app.scheduler.recovery import StoredTask, plan_all
 from app.scheduler.restart import settle_unfinished
 from app.scheduler.writer import Fire, Recorded, RecordWriter
 from app.schedules.of_task import compile_task
+from app.vocabulary import ON_DEMAND_TRIGGERS
 
 log = structlog.get_logger("taskrunner.scheduler")
 
@@ -86,7 +87,7 @@ class SchedulerCore:
             default_model=default_model,
             max_concurrent_runs=max_concurrent_runs,
             notifier=notifier,
-            on_finished=on_run_finished,
+            on_finished=self._run_finished(on_run_finished),
         )
         self._aps: AsyncIOScheduler | None = None
         self._revisions: dict[int, int] = {}
@@ -95,6 +96,16 @@ class SchedulerCore:
         self._last_poll: datetime | None = None
         self._tombstones_pruned_at: datetime | None = None
         self._accepting = False
+
+    def _run_finished(self, then: RunFinishedHook | None) -> RunFinishedHook:
+        """After a run's final record: start the task's next waiting record, then tell ``then``."""
+
+        def finished(execution_id: int, task_id: int, status: str) -> None:
+            self._spawn(self._pickup_queued(manual_only=True))
+            if then is not None:
+                then(execution_id, task_id, status)
+
+        return finished
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -331,7 +342,10 @@ class SchedulerCore:
         appear, since this leader dispatches its own fires as they are recorded.
         """
         async with self._sessionmaker() as session:
-            queued = await ExecutionRepository(session).queued(trigger="manual" if manual_only else None)
+            repo = ExecutionRepository(session)
+            if await repo.promote_waiting():  # records waiting their turn behind a finished run
+                await session.commit()
+            queued = await repo.queued(trigger=ON_DEMAND_TRIGGERS if manual_only else None)
         for execution in queued:
             self._dispatch(execution.id, execution.task_id, execution.scheduled_for, execution.trigger)
 

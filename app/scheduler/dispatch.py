@@ -86,6 +86,8 @@ class RunDispatcher:
                 started = self._clock.now()
                 model = request.model or self._default_model
                 delay_ms = max(0, int((started - scheduled_for).total_seconds() * 1000))
+                if trigger == "backfill":  # a past fire run now on purpose: no start delay to speak of
+                    delay_ms = 0
                 await self.writer.update(
                     execution_id, status="running", started_at=started, trigger_delay_ms=delay_ms, model=model
                 )
@@ -170,7 +172,7 @@ class RunDispatcher:
         if context is None:
             return None  # deleted: its records went with it
         task = context.task
-        if task.state == "paused" and trigger != "manual":
+        if task.state == "paused" and trigger not in ("manual", "backfill"):
             self.writer.update(
                 execution_id,
                 status="cancelled",
@@ -181,6 +183,7 @@ class RunDispatcher:
         earlier = [r for r in context.recent if r.scheduled_for < scheduled_for]
         succeeded = [r for r in earlier if r.status == "succeeded"]
         window_start = (succeeded or earlier)[0].scheduled_for if earlier else None
+        window_start = context.window_starts.get(execution_id, window_start)  # fixed when queued (backfill)
         return RunRequest(
             execution_id=execution_id,
             task_id=task.id,

@@ -81,3 +81,18 @@ def test_wait_polls_until_the_run_ends(cli: Cli, live: Live) -> None:
     run = json.loads(result.stdout)
     assert run["status"] == "succeeded" and run["output"] == "finished" and run["inputs"] == {"k": "v"}
     assert time.monotonic() - started < 10
+
+
+def test_backfill_lists_then_queues_in_the_task_timezone(cli: Cli) -> None:
+    created = cli(
+        "task", "create", "--cron", "0 9 * * *", "--tz", "Europe/Berlin", "--name", "d", "--instructions", "x", "--json"
+    )
+    assert created.exit_code == 0, created.output
+    window = ["--start", "2026-10-24T00:00", "--end", "2026-10-26T23:00"]
+    dry = cli("task", "backfill", "1", *window, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "Sun 2026-10-25 09:00 CET" in dry.stdout and "Sat 2026-10-24 09:00 CEST" in dry.stdout
+    assert "3 fire(s) in the window: 3 would run, 0 already recorded" in dry.stdout
+    done = json.loads(cli("task", "backfill", "1", *window, "--json").stdout)
+    assert [f["status"] for f in done["fires"]] == ["queued", "waiting", "waiting"]
+    assert "not an ISO 8601 time" in one_error_line(cli("task", "backfill", "1", "--start", "soon", "--end", "later"))

@@ -9,10 +9,12 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import ACTIVE_STATUSES, Execution, ExecutionStep, Task
 from app.db.types import UTCDateTime
+from app.vocabulary import UNFINISHED_STATUSES
 
 _EXEC = cast(Table, Execution.__table__)
 _STEPS = cast(Table, ExecutionStep.__table__)
@@ -29,6 +31,7 @@ class FireRow:
     reason: str | None = None
     inputs: dict[str, Any] | None = None
     idempotency_key: str | None = None
+    window_start: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,9 +80,10 @@ class ExecutionRepository:
                 "reason": r.reason,
                 "inputs": r.inputs,
                 "idempotency_key": r.idempotency_key,
+                "window_start": r.window_start,
                 "attempt": 1,
                 "created_at": now,
-                "finished_at": None if r.status in ACTIVE_STATUSES else now,
+                "finished_at": None if r.status in UNFINISHED_STATUSES else now,
             }
             for r in rows
         ]
@@ -146,6 +150,35 @@ class ExecutionRepository:
         found = {str(status): int(n) for status, n in (await self.session.execute(query)).all()}
         return {str(status): found.get(str(status), 0) for status in statuses}
 
+    async def promote_waiting(self, task_id: int | None = None) -> Sequence[int]:
+        """Queue the earliest ``waiting`` record of each task (or of ``task_id``) that has no active run.
+
+        Returns the ids now queued. A run queued meanwhile by someone else wins: that
+        task's waiting record simply stays waiting (the one-active-run index refuses it).
+        """
+        active = select(Execution.task_id).where(Execution.status.in_(ACTIVE_STATUSES))
+        first = (
+            select(Execution.task_id, func.min(Execution.scheduled_for).label("at"))
+            .where(Execution.status == "waiting", Execution.task_id.not_in(active))
+            .group_by(Execution.task_id)
+        )
+        if task_id is not None:
+            first = first.where(Execution.task_id == task_id)
+        promoted: set[int] = set()
+        for tid, at in (await self.session.execute(first)).all():
+            try:
+                async with self.session.begin_nested():
+                    result = await self.session.execute(
+                        update(_EXEC)
+                        .where(_EXEC.c.task_id == tid, _EXEC.c.scheduled_for == at, _EXEC.c.status == "waiting")
+                        .values(status="queued")
+                        .returning(_EXEC.c.id)
+                    )
+                    promoted.update(int(r[0]) for r in result.all())
+            except IntegrityError:
+                continue
+        return sorted(promoted)
+
     async def by_idempotency_key(self, task_id: int, key: str) -> Execution | None:
         stmt = select(Execution).where(Execution.task_id == task_id, Execution.idempotency_key == key)
         return (await self.session.execute(stmt)).scalars().first()
@@ -163,11 +196,13 @@ class ExecutionRepository:
         )
         return list((await self.session.execute(stmt)).scalars())
 
-    async def queued(self, *, trigger: str | None = None, limit: int = 10_000) -> Sequence[Execution]:
+    async def queued(self, *, trigger: str | Sequence[str] | None = None, limit: int = 10_000) -> Sequence[Execution]:
         """Executions waiting to run, oldest first; ``trigger`` narrows to e.g. manual runs."""
         stmt = select(Execution).where(Execution.status == "queued")
-        if trigger is not None:
+        if isinstance(trigger, str):
             stmt = stmt.where(Execution.trigger == trigger)
+        elif trigger is not None:
+            stmt = stmt.where(Execution.trigger.in_(list(trigger)))
         return list((await self.session.execute(stmt.order_by(Execution.id).limit(limit))).scalars())
 
     async def requeue_unstarted(self, *, reason: str) -> int:
