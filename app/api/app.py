@@ -15,7 +15,7 @@ from app.api.auth import ApiKeyAuth
 from app.api.deps import AppState
 from app.api.errors import error_body
 from app.api.observe import RequestContext
-from app.api.routes import chat, executions, health, keys, schedules, task_bundles, tasks, triggers, upcoming
+from app.api.routes import chat, executions, health, hooks, keys, schedules, task_bundles, tasks, triggers, upcoming
 from app.clock import Clock, SystemClock
 from app.config import Settings
 from app.llm.base import LLMClient
@@ -125,7 +125,7 @@ def create_app(
     contract.install(app)
     mcp_endpoint = McpEndpoint()
     app.router.routes.append(Route("/mcp", endpoint=mcp_endpoint, methods=["GET", "POST", "DELETE"]))
-    for module in (task_bundles, tasks, triggers, executions, schedules, chat, health, keys):
+    for module in (task_bundles, tasks, triggers, hooks, executions, schedules, chat, health, keys):
         app.include_router(module.router)
     app.include_router(upcoming.router)
     docs.install(app)

@@ -8,6 +8,7 @@ loopback. Wiring: ``app.add_middleware(ApiKeyAuth)`` in the app factory.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any
@@ -29,6 +30,16 @@ from app.vocabulary import KeyScope
 log = structlog.get_logger("taskrunner.api")
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+# Event hook deliveries prove themselves with the hook's own secret, not an API key: only this route.
+HOOK_DELIVERY = re.compile(r"/api/hooks/hk_[A-Za-z0-9_-]{1,37}")
+
+
+def _hook_delivery(scope: Scope) -> bool:
+    return (
+        scope["type"] == "http" and scope.get("method") == "POST" and HOOK_DELIVERY.fullmatch(scope["path"]) is not None
+    )
+
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Read-only keys may POST here: parsing saves nothing, and MCP offers such keys only its read tools.
 READ_ONLY_POSTS = frozenset({"/api/schedules/parse", "/mcp"})
@@ -83,6 +94,7 @@ class ApiKeyAuth:
             scope["type"] not in ("http", "websocket")
             or scope["path"] in self.open_paths
             or self._own_auth(scope["path"])
+            or _hook_delivery(scope)
         ):
             await self.app(scope, receive, send)
             return

@@ -300,6 +300,21 @@ OPERATIONS: dict[str, OperationDoc] = {
             ],
         },
     ),
+    "enableTaskHook": OperationDoc(
+        "Enable or rotate a task's event hook",
+        "Creates the task's inbound hook, or gives it a new secret (the old one stays valid for `grace_seconds`). "
+        "The secret is shown only in this answer.",
+    ),
+    "getTaskHook": OperationDoc("Read a task's event hook", "The hook (never its secret) and its recent deliveries."),
+    "disableTaskHook": OperationDoc("Disable a task's event hook", "Deletes the hook; deliveries to it answer 404."),
+    "deliverHookEvent": OperationDoc(
+        "Deliver an event",
+        "Starts a run with `trigger: event` whose inputs are the JSON body. No API key: send "
+        "`X-Taskrunner-Timestamp` (unix seconds) and `X-Taskrunner-Signature: sha256=<HMAC-SHA256 of "
+        "'<timestamp>.<body>' with the hook's secret>`, or `X-Taskrunner-Token: <secret>`. Stale timestamps "
+        "(over 5 minutes), replayed signatures, bad signatures, bursts over the rate limit and events while the "
+        "task runs are refused and recorded with their reason.",
+    ),
     "exportTasks": OperationDoc(
         "Export tasks",
         "Every task's portable definition (no ids, no run state), as JSON or `format=yaml`, to keep schedules in "

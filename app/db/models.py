@@ -165,4 +165,4 @@ class ExecutionStep(Base):
 
 
 # Chat tables live in their own module; import them so the metadata (and Alembic) sees them.
-from app.db import chat_models, ops_models  # noqa: E402, F401
+from app.db import chat_models, hook_models, ops_models  # noqa: E402, F401
