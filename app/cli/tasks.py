@@ -299,5 +299,6 @@ def delete(
 
 app.command("run")(triggers.run)
 app.command("backfill")(triggers.backfill)
+app.command("hook")(triggers.hook)
 app.command("export")(bundles.export)
 app.command("import")(bundles.import_)

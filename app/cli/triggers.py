@@ -168,3 +168,46 @@ def backfill(
         f"{report['total']} fire(s) in the window: {report['new']} {verb}, "
         f"{report['already_recorded']} already recorded (never run again)."
     )
+
+
+def hook(
+    task_id: TaskId,
+    show: Annotated[bool, typer.Option("--show", help="Show the hook and its recent deliveries.")] = False,
+    disable: Annotated[bool, typer.Option("--disable", help="Delete the hook.")] = False,
+    rate: Annotated[int | None, typer.Option("--rate", min=1, help="Accepted events a minute.")] = None,
+    grace: Annotated[
+        int | None, typer.Option("--grace", min=0, help="Seconds the old secret stays valid after rotating.")
+    ] = None,
+    url: UrlOpt = DEFAULT_URL,
+    api_key: ApiKeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Enable a task's event hook, or rotate its secret (shown once); --show lists deliveries."""
+    if show and disable:
+        fail("give at most one of --show, --disable")
+    with connect(url, api_key) as client:
+        if disable:
+            client.disable_hook(task_id)
+            if as_json:
+                print_json({"disabled": task_id})
+            else:
+                render.console().print(f"Disabled the event hook of task {task_id}.")
+            return
+        data = (
+            client.get_hook(task_id) if show else client.enable_hook(task_id, rate_per_minute=rate, grace_seconds=grace)
+        )
+    if as_json:
+        print_json(data)
+        return
+    console = render.console()
+    full_url = url.rstrip("/") + data["url"]
+    if show:
+        console.print(f"Hook {data['hook_id']} of task {task_id}: POST {full_url} ({data['rate_per_minute']}/min)")
+        for d in data["deliveries"]:
+            outcome = f"run {d['execution_id']}" if d["accepted"] else f"refused: {d['reason']}"
+            console.print(f"  {d['received_at']}  {outcome}", markup=False, highlight=False)
+        return
+    console.print(f"Event hook of task {task_id}: POST {full_url}", markup=False, highlight=False)
+    console.print(f"Secret (shown only now): {data['secret']}", markup=False, highlight=False)
+    if data.get("previous_secret_valid_until"):
+        console.print(f"The previous secret stays valid until {data['previous_secret_valid_until']}.")

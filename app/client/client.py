@@ -94,6 +94,19 @@ class TaskrunnerClient:
         body = {"start": start, "end": end, "dry_run": dry_run}
         return cast(m.Backfill, self._call("POST", f"/api/tasks/{task_id}/backfill", json=body))
 
+    def enable_hook(
+        self, task_id: int, *, rate_per_minute: int | None = None, grace_seconds: int | None = None
+    ) -> dict[str, Any]:
+        """Create the task's event hook or rotate its secret; the answer is the only time the secret is shown."""
+        body = {k: v for k, v in (("rate_per_minute", rate_per_minute), ("grace_seconds", grace_seconds)) if v}
+        return cast(dict[str, Any], self._call("POST", f"/api/tasks/{task_id}/hook", json=body or None))
+
+    def get_hook(self, task_id: int) -> dict[str, Any]:
+        return cast(dict[str, Any], self._call("GET", f"/api/tasks/{task_id}/hook"))
+
+    def disable_hook(self, task_id: int) -> None:
+        self._call("DELETE", f"/api/tasks/{task_id}/hook")
+
     def export_tasks(self, *, include_completed: bool = False) -> m.TaskBundle:
         """Every task's definition, keyed by name (completed one-time tasks only with ``include_completed``)."""
         params = {"all": "true" if include_completed else None}

@@ -96,3 +96,16 @@ def test_backfill_lists_then_queues_in_the_task_timezone(cli: Cli) -> None:
     done = json.loads(cli("task", "backfill", "1", *window, "--json").stdout)
     assert [f["status"] for f in done["fires"]] == ["queued", "waiting", "waiting"]
     assert "not an ISO 8601 time" in one_error_line(cli("task", "backfill", "1", "--start", "soon", "--end", "later"))
+
+
+def test_hook_enable_rotate_show_disable(cli: Cli) -> None:
+    create(cli)
+    enabled = cli("task", "hook", "1")
+    assert enabled.exit_code == 0, enabled.output
+    assert "POST " in enabled.stdout and "/api/hooks/hk_" in enabled.stdout and "whs_" in enabled.stdout
+    rotated = json.loads(cli("task", "hook", "1", "--grace", "60", "--json").stdout)
+    assert rotated["secret"] not in enabled.stdout and rotated["previous_secret_valid_until"]
+    shown = cli("task", "hook", "1", "--show")
+    assert shown.exit_code == 0 and rotated["hook_id"] in shown.stdout and "whs_" not in shown.stdout
+    assert cli("task", "hook", "1", "--disable").exit_code == 0
+    assert "not_found" in one_error_line(cli("task", "hook", "1", "--show"))
