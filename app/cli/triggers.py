@@ -187,14 +187,16 @@ def hook(
         fail("give at most one of --show, --disable")
     with connect(url, api_key) as client:
         if disable:
-            client.disable_hook(task_id)
+            client.disable_task_hook(task_id)
             if as_json:
                 print_json({"disabled": task_id})
             else:
                 render.console().print(f"Disabled the event hook of task {task_id}.")
             return
         data = (
-            client.get_hook(task_id) if show else client.enable_hook(task_id, rate_per_minute=rate, grace_seconds=grace)
+            client.get_task_hook(task_id)
+            if show
+            else client.enable_task_hook(task_id, rate_per_minute=rate, grace_seconds=grace)
         )
     if as_json:
         print_json(data)

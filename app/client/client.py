@@ -8,6 +8,10 @@ JSON as typed dictionaries (:mod:`app.client.models`); failures are
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import time
 from typing import Any, cast
 
 import httpx
@@ -94,18 +98,33 @@ class TaskrunnerClient:
         body = {"start": start, "end": end, "dry_run": dry_run}
         return cast(m.Backfill, self._call("POST", f"/api/tasks/{task_id}/backfill", json=body))
 
-    def enable_hook(
+    def enable_task_hook(
         self, task_id: int, *, rate_per_minute: int | None = None, grace_seconds: int | None = None
     ) -> dict[str, Any]:
         """Create the task's event hook or rotate its secret; the answer is the only time the secret is shown."""
         body = {k: v for k, v in (("rate_per_minute", rate_per_minute), ("grace_seconds", grace_seconds)) if v}
         return cast(dict[str, Any], self._call("POST", f"/api/tasks/{task_id}/hook", json=body or None))
 
-    def get_hook(self, task_id: int) -> dict[str, Any]:
+    def get_task_hook(self, task_id: int) -> dict[str, Any]:
         return cast(dict[str, Any], self._call("GET", f"/api/tasks/{task_id}/hook"))
 
-    def disable_hook(self, task_id: int) -> None:
+    def disable_task_hook(self, task_id: int) -> None:
         self._call("DELETE", f"/api/tasks/{task_id}/hook")
+
+    def deliver_hook_event(
+        self, hook_id: str, event: dict[str, Any], *, secret: str, sign: bool = True, timestamp: int | None = None
+    ) -> dict[str, Any]:
+        """Send ``event`` to a hook as another system would: signed with ``secret`` (or as a token)."""
+        body = json.dumps(event, separators=(",", ":")).encode()
+        headers = {"Content-Type": "application/json"}
+        if sign:
+            ts = str(int(time.time()) if timestamp is None else timestamp)
+            mac = hmac.new(secret.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
+            headers |= {"X-Taskrunner-Timestamp": ts, "X-Taskrunner-Signature": "sha256=" + mac}
+        else:
+            headers["X-Taskrunner-Token"] = secret
+        response = self._send("POST", f"/api/hooks/{hook_id}", params=None, json=None, content=body, headers=headers)
+        return cast(dict[str, Any], response.json())
 
     def export_tasks(self, *, include_completed: bool = False) -> m.TaskBundle:
         """Every task's definition, keyed by name (completed one-time tasks only with ``include_completed``)."""
@@ -217,9 +236,18 @@ class TaskrunnerClient:
                 "that is not JSON; is it a taskrunner server?"
             ) from exc
 
-    def _send(self, method: str, path: str, *, params: dict[str, Any] | None, json: Any) -> httpx.Response:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None,
+        json: Any,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         try:
-            response = self._http.request(method, path, params=params, json=json)
+            response = self._http.request(method, path, params=params, json=json, content=content, headers=headers)
         except httpx.ConnectError as exc:
             raise ServerUnreachable(f"cannot reach the taskrunner server at {self.base_url}: {_reason(exc)}") from exc
         except httpx.TimeoutException as exc:

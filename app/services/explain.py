@@ -100,6 +100,8 @@ def _record_sentence(record: Execution, tz: str) -> str:
         return f"{head} succeeded{finished}{took}."
     if status in (ExecutionStatus.QUEUED, ExecutionStatus.RUNNING):
         return f"{head} is {status} now."
+    if status == ExecutionStatus.WAITING:
+        return f"{head} is waiting for the task's current run to end; it is queued next, oldest first."
     why = record.error or record.reason or _DEFAULT_REASONS.get(status, status)
     if status in (ExecutionStatus.FAILED, ExecutionStatus.TIMED_OUT):
         verb = "failed" if status == ExecutionStatus.FAILED else "timed out"

@@ -8,6 +8,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.repositories import ExecutionRepository, FireRow
 from app.vocabulary import Trigger
@@ -109,3 +111,19 @@ def test_hook_enable_rotate_show_disable(cli: Cli) -> None:
     assert shown.exit_code == 0 and rotated["hook_id"] in shown.stdout and "whs_" not in shown.stdout
     assert cli("task", "hook", "1", "--disable").exit_code == 0
     assert "not_found" in one_error_line(cli("task", "hook", "1", "--show"))
+
+
+def test_the_client_signs_hook_deliveries(cli: Cli, live: Live) -> None:
+    from app.client import APIError, TaskrunnerClient
+
+    create(cli)
+    with TaskrunnerClient(live.url) as client:
+        hook = client.enable_task_hook(1)
+        now = int(START.timestamp())
+        accepted = client.deliver_hook_event(hook["hook_id"], {"k": "v"}, secret=hook["secret"], timestamp=now)
+        run = client.get_execution(accepted["execution_id"])
+        assert run["trigger"] == "event" and run["inputs"] == {"k": "v"}
+        with pytest.raises(APIError, match="bad signature"):
+            client.deliver_hook_event(hook["hook_id"], {"k": "v"}, secret="whs_wrong", timestamp=now)
+        reasons = [d["reason"] for d in client.get_task_hook(1)["deliveries"]]
+        assert reasons == ["bad signature", None]
