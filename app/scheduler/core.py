@@ -96,16 +96,25 @@ class SchedulerCore:
         self._last_poll: datetime | None = None
         self._tombstones_pruned_at: datetime | None = None
         self._accepting = False
+        self._pickup_pending = False
 
     def _run_finished(self, then: RunFinishedHook | None) -> RunFinishedHook:
         """After a run's final record: start the task's next waiting record, then tell ``then``."""
 
         def finished(execution_id: int, task_id: int, status: str) -> None:
-            self._spawn(self._pickup_queued(manual_only=True))
+            # A burst of runs ending shares one look (not one query per run).
+            if not self._pickup_pending:
+                self._pickup_pending = True
+                self._spawn(self._pickup_after_runs())
             if then is not None:
                 then(execution_id, task_id, status)
 
         return finished
+
+    async def _pickup_after_runs(self) -> None:
+        await asyncio.sleep(0)  # let the runs ending in this turn of the loop join
+        self._pickup_pending = False
+        await self._pickup_queued(manual_only=True)
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> None:
