@@ -148,3 +148,20 @@ async def test_backfill_api_answers_the_fires_and_refuses_bad_windows(client: ht
     naive = {"start": "2026-10-24T00:00:00", "end": END}
     assert_error(await client.post(url, json=naive), 422, "validation_error")
     assert_error(await client.post("/api/tasks/999/backfill", json=body), 404, "not_found")
+
+
+async def test_retention_never_prunes_a_backfilled_run_still_waiting(harness: Harness) -> None:
+    from app.db.repositories.ops import RetentionRepository
+
+    await harness.start()
+    task_id = await harness.create(schedule=BERLIN_9AM)
+    await backfill_nodrain(harness, task_id)
+    async with harness.sessions() as s:
+        ids = await RetentionRepository(s).expired_ids(before=utc(2026, 11, 20, 0), limit=100)
+    assert ids == []
+    assert harness.core is not None
+    for _ in range(3):
+        await harness.core.drain()
+    async with harness.sessions() as s:
+        ids = await RetentionRepository(s).expired_ids(before=utc(2026, 11, 20, 0), limit=100)
+    assert len(ids) == 3  # finished now: ordinary records under the retention rules

@@ -13,9 +13,9 @@ from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.chat_models import ChatConversation, ChatMessage
-from app.db.models import ACTIVE_STATUSES, Execution, ExecutionStep
+from app.db.models import Execution, ExecutionStep
 from app.db.ops_models import ApiKey, NotificationDelivery
-from app.vocabulary import KeyScope
+from app.vocabulary import UNFINISHED_STATUSES, KeyScope
 
 
 class ApiKeyRepository:
@@ -87,9 +87,9 @@ class RetentionRepository:
     ) -> list[int]:
         """Ids of finished records scheduled before ``before`` (``failed_before`` for failed ones).
 
-        Queued and running records are never returned, whatever their age.
+        Queued, running and waiting records are never returned, whatever their age.
         """
-        finished = Execution.status.not_in(ACTIVE_STATUSES)
+        finished = Execution.status.not_in(UNFINISHED_STATUSES)
         if failed_before is None or not failed_statuses:
             age = Execution.scheduled_for < before
         else:
@@ -110,7 +110,7 @@ class RetentionRepository:
         # Re-check the status: a row cannot have become active again, but be sure never to drop one.
         result = await self.session.execute(
             delete(Execution)
-            .where(Execution.id.in_(ids), Execution.status.not_in(ACTIVE_STATUSES))
+            .where(Execution.id.in_(ids), Execution.status.not_in(UNFINISHED_STATUSES))
             .execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0) or 0)
