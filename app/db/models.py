@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Float,
     ForeignKey,
     Index,
@@ -66,6 +67,8 @@ class Task(Base):
     max_steps: Mapped[int] = mapped_column(Integer)
     timeout_seconds: Mapped[int] = mapped_column(Integer)
     max_retries: Mapped[int] = mapped_column(Integer)
+    # A run lost with its worker starts again as a new attempt (trigger "retry").
+    retry_on_interrupt: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # Where to report runs: {"webhook_url": ..., "email": ..., "on": "failure" | "always"}.
     notify: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
@@ -104,6 +107,11 @@ class Execution(Base):
     cost_usd: Mapped[float | None] = mapped_column(Float)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The worker holding a running run (see app.db.worker_models.Worker), a cancel asked
+    # for while it ran, and for a retry attempt the first attempt's record.
+    worker_id: Mapped[str | None] = mapped_column(String(64))
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retry_of: Mapped[int | None] = mapped_column(BigId, ForeignKey("executions.id", ondelete="SET NULL"))
 
     __table_args__ = (
         # No fire is recorded (and so run) twice.
@@ -119,6 +127,7 @@ class Execution(Base):
         Index("ix_executions_task_id_status", "task_id", "status"),
         Index("ix_executions_status_scheduled_for", "status", "scheduled_for"),
         Index("ix_executions_scheduled_for", "scheduled_for"),
+        Index("ix_executions_worker_id", "worker_id"),
     )
 
 
@@ -144,4 +153,4 @@ class ExecutionStep(Base):
 
 
 # Chat tables live in their own module; import them so the metadata (and Alembic) sees them.
-from app.db import chat_models, ops_models  # noqa: E402, F401
+from app.db import chat_models, ops_models, worker_models  # noqa: E402, F401
