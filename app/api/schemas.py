@@ -36,6 +36,7 @@ class TaskOut(BaseModel):
     max_steps: int
     timeout_seconds: int
     max_retries: int
+    retry_on_interrupt: bool = False
     notify: dict[str, Any] | None
     next_run_at: datetime | None
     next_runs: list[datetime]
@@ -71,6 +72,7 @@ class TaskOut(BaseModel):
             max_steps=task.max_steps,
             timeout_seconds=task.timeout_seconds,
             max_retries=task.max_retries,
+            retry_on_interrupt=task.retry_on_interrupt,
             notify=task.notify,
             next_run_at=task.next_run_at.astimezone(tz) if task.next_run_at else None,
             next_runs=[t.astimezone(tz) for t in next_runs],
@@ -119,6 +121,9 @@ class ExecutionOut(BaseModel):
     completion_tokens: int | None
     cost_usd: float | None
     attempt: int
+    retry_of: int | None = None  # a retry attempt: the first attempt's record
+    worker_id: str | None = None  # the worker that ran (or runs) it
+    cancel_requested_at: datetime | None = None
 
     @classmethod
     def of(cls, execution: Execution) -> ExecutionOut:

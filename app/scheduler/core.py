@@ -1,12 +1,14 @@
 """The scheduler leader's work, in one event loop: recover, fire, record, run.
 
 One :class:`SchedulerCore` runs per database (see :mod:`app.scheduler.leader`).
-Start-up marks runs left ``running`` as ``interrupted``, accounts for fires missed
-while no scheduler ran (per task policy), and loads every active task into
-APScheduler. Then each due fire is recorded through the batched
-:class:`~app.scheduler.writer.RecordWriter` and, if it is to run, handed to the
-runner under a concurrency limit. Changes made by other processes are picked up by
-polling ``tasks.updated_at`` and queued executions.
+Start-up settles runs whose worker is gone, accounts for fires missed while no
+scheduler ran (per task policy), and loads every active task into APScheduler.
+Then each due fire is recorded through the batched
+:class:`~app.scheduler.writer.RecordWriter` and, once committed, handed to the
+run executor (:mod:`app.workers`: in process, or jobs for worker processes).
+Changes made by other processes are picked up by polling ``tasks.updated_at`` and
+queued executions; a periodic sweep settles runs of dead workers and hands over
+queued runs nobody carries.
 """
 
 from __future__ import annotations
@@ -25,15 +27,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app import metrics
 from app.clock import Clock
 from app.db.models import Task
-from app.db.repositories import ExecutionRepository, TaskRepository
+from app.db.repositories import TaskRepository
+from app.db.repositories.workers import WorkerRepository
 from app.notify import Notifier
 from app.retention import prune
 from app.runner.base import Runner
 from app.scheduler.aps import FireExecutor, ScheduleTrigger, TaskJobStore, never_called
-from app.scheduler.dispatch import INTERRUPTED_REASON, RunDispatcher
 from app.scheduler.recovery import StoredTask, plan_recovery
 from app.scheduler.writer import Fire, Recorded, RecordWriter
 from app.schedules.of_task import compile_task
+from app.workers.base import RunExecutor, WorkerTiming
+from app.workers.in_process import InProcessExecutor
+from app.workers.settle import settle_lost_runs
 
 log = structlog.get_logger("taskrunner.scheduler")
 
@@ -59,6 +64,8 @@ class SchedulerCore:
         due_chunk: int = 500,
         notifier: Notifier | None = None,
         retention: RetentionPolicy | None = None,
+        executor: RunExecutor | None = None,
+        timing: WorkerTiming | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._runner = runner
@@ -70,7 +77,8 @@ class SchedulerCore:
         self._notifier = notifier
         self._retention = retention
         self.writer = RecordWriter(sessionmaker, clock)
-        self.runs = RunDispatcher(
+        self._timing = timing or WorkerTiming()
+        self.executor: RunExecutor = executor or InProcessExecutor(
             sessionmaker,
             runner,
             self.writer,
@@ -79,7 +87,9 @@ class SchedulerCore:
             default_model=default_model,
             max_concurrent_runs=max_concurrent_runs,
             notifier=notifier,
+            timing=self._timing,
         )
+        self._last_sweep: datetime | None = None
         self._aps: AsyncIOScheduler | None = None
         self._revisions: dict[int, int] = {}
         self._background: set[asyncio.Task[Any]] = set()
@@ -92,10 +102,8 @@ class SchedulerCore:
         """Recover from downtime, load every active task, and start firing."""
         self.writer.start()
         now = self._clock.now()
-        async with self._sessionmaker() as session, session.begin():
-            n = await ExecutionRepository(session).mark_interrupted(now=now, reason=INTERRUPTED_REASON)
-        if n:
-            log.warning("scheduler.runs_interrupted", count=n)
+        await self.executor.start()
+        await self._settle_lost(first=True)
         self._store = TaskJobStore(self._due_chunk)
         self._aps = AsyncIOScheduler(
             timezone=UTC,
@@ -107,7 +115,7 @@ class SchedulerCore:
         self._last_poll = now
         loaded = await self._load_all(now)
         self._aps.start()
-        await self._pickup_queued()
+        await self.executor.recover_queued(manual_only=False)
         self._poller = asyncio.create_task(self._poll_loop(), name="scheduler-poll")
         if self._retention is not None:
             self._spawn(self._prune_loop(self._retention))
@@ -124,7 +132,7 @@ class SchedulerCore:
                 await self._poller
         for task in list(self._background):
             task.cancel()
-        await self.runs.stop(grace_seconds)
+        await self.executor.stop(grace_seconds)
         await self.writer.close()
         log.info("scheduler.stopped")
 
@@ -133,7 +141,7 @@ class SchedulerCore:
         idle_rounds = 0
         while idle_rounds < 3:
             await asyncio.sleep(0)
-            busy = [t for t in (*self.runs.inflight.values(), *self._background) if not t.done()]
+            busy = [t for t in (*self.executor.busy(), *self._background) if not t.done()]
             if busy:
                 idle_rounds = 0
                 await asyncio.gather(*busy, return_exceptions=True)
@@ -160,7 +168,11 @@ class SchedulerCore:
         self._spawn(self._reload(set(task_ids)))
 
     def runs_queued(self) -> None:
-        self._spawn(self._pickup_queued(manual_only=True))
+        self._spawn(self.executor.recover_queued(manual_only=True))
+
+    def runs_cancel_requested(self, execution_ids: set[int]) -> None:
+        for execution_id in execution_ids:
+            self.executor.cancel(execution_id)
 
     def _spawn(self, coro: Any) -> None:
         if not self._accepting:
@@ -269,7 +281,33 @@ class SchedulerCore:
         stale |= {tid for tid, _rev, state in changed if state != "active" and tid in self._revisions}
         if stale:
             await self._reload(stale)
-        await self._pickup_queued(manual_only=True)
+        if self._last_sweep is None or (now - self._last_sweep).total_seconds() >= self._timing.sweep_seconds:
+            await self.sweep()
+        else:
+            await self.executor.recover_queued(manual_only=True)
+
+    async def sweep(self) -> None:
+        """Settle runs of dead workers and hand over queued runs nobody carries."""
+        self._last_sweep = self._clock.now()
+        await self._settle_lost(first=False)
+        await self.executor.recover_queued(manual_only=False)
+
+    async def _settle_lost(self, *, first: bool) -> None:
+        dead: list[str] = []
+        if first and self.executor.exclusive and self.executor.worker_id is not None:
+            # Only a leader runs an in-process executor: any other one belonged to a leader now gone.
+            async with self._sessionmaker() as session:
+                dead = await WorkerRepository(session).others_of_kind("in-process", except_id=self.executor.worker_id)
+        settled = await settle_lost_runs(
+            self._sessionmaker,
+            now=self._clock.now(),
+            stale_after=timedelta(seconds=self._timing.stale_seconds),
+            dead_ids=dead,
+        )
+        if settled.interrupted:
+            log.warning("scheduler.runs_settled", interrupted=len(settled.interrupted), retried=len(settled.retries))
+        if settled.retries:
+            self.executor.submit(settled.retries)
 
     # -- fires ----------------------------------------------------------------------------------
     def _on_fire(self, task_id: int, run_times: list[datetime], trigger: ScheduleTrigger) -> None:
@@ -296,25 +334,8 @@ class SchedulerCore:
         metrics.fire_recorded(recorded.status)
         log.debug("scheduler.fire_recorded", task_id=recorded.fire.task_id, status=recorded.status)
         if recorded.status == "queued" and recorded.execution_id is not None:
-            self._dispatch(
-                recorded.execution_id,
-                recorded.fire.task_id,
-                recorded.fire.scheduled_for,
-                recorded.fire.trigger,
-            )
+            self._dispatch(recorded.execution_id)
 
-    async def _pickup_queued(self, *, manual_only: bool = False) -> None:
-        """Run queued executions not yet running here.
-
-        At start-up that is everything queued (a previous leader may have died before
-        running its fires); afterwards only manual runs queued by other processes can
-        appear, since this leader dispatches its own fires as they are recorded.
-        """
-        async with self._sessionmaker() as session:
-            queued = await ExecutionRepository(session).queued(trigger="manual" if manual_only else None)
-        for execution in queued:
-            self._dispatch(execution.id, execution.task_id, execution.scheduled_for, execution.trigger)
-
-    def _dispatch(self, execution_id: int, task_id: int, scheduled_for: datetime, trigger: str) -> None:
+    def _dispatch(self, execution_id: int) -> None:
         if self._accepting:
-            self.runs.dispatch(execution_id, task_id, scheduled_for, trigger)
+            self.executor.submit([execution_id])

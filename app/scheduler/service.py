@@ -20,35 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app import metrics
 from app.clock import Clock
 from app.db.engine import create_engine, create_sessionmaker
-from app.db.repositories import ExecutionRepository
 from app.notify import Notifier
 from app.runner.base import PreviousRuns, Runner
 from app.scheduler.core import RetentionPolicy, SchedulerCore
 from app.scheduler.leader import LeaderLock, leader_lock_for
+from app.workers.previous import previous_runs_reader
 
 log = structlog.get_logger("taskrunner.scheduler")
-
-
-def previous_runs_reader(sessions: async_sessionmaker[AsyncSession]) -> PreviousRuns:
-    """What the agent's ``previous_runs`` tool reads: a task's latest finished records."""
-
-    async def read(task_id: int, limit: int) -> list[dict[str, Any]]:
-        async with sessions() as session:
-            rows = await ExecutionRepository(session).recent_for_task(task_id, min(max(limit, 1), 50))
-        return [
-            {
-                "execution_id": e.id,
-                "status": e.status,
-                "scheduled_for": e.scheduled_for.isoformat(),
-                "finished_at": e.finished_at.isoformat() if e.finished_at else None,
-                "reason": e.reason,
-                "output": (e.output or "")[:2000],
-                "error": e.error,
-            }
-            for e in rows
-        ]
-
-    return read
 
 
 class SchedulerService:

@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clock import Clock
 from app.db.repositories import ExecutionRepository, FireRow, TaskRepository
+from app.db.repositories.workers import ClaimedRun
+from app.workers.claim import claim_runs
 
 log = structlog.get_logger("taskrunner.scheduler.writer")
 
@@ -54,7 +56,7 @@ class Recorded:
 
 @dataclass
 class _Op:
-    kind: str  # fire | update | step
+    kind: str  # fire | claim | update | step
     payload: Any
     future: asyncio.Future[Any]
 
@@ -91,6 +93,10 @@ class RecordWriter:
     # -- producers -----------------------------------------------------------------------------
     def fire(self, fire: Fire) -> asyncio.Future[Recorded]:
         return self._submit("fire", fire)
+
+    def claim(self, execution_id: int, worker_id: str) -> asyncio.Future[ClaimedRun | None]:
+        """Claim a queued run for ``worker_id`` (see :func:`app.workers.claim.claim_runs`); None: not claimed."""
+        return self._submit("claim", (execution_id, worker_id))
 
     def update(self, execution_id: int, **values: Any) -> asyncio.Future[None]:
         return self._submit("update", {"id": execution_id, **values})
@@ -165,6 +171,9 @@ class RecordWriter:
             fires = [(i, op.payload) for i, op in enumerate(batch) if op.kind == "fire"]
             if fires:
                 results.update(await _record_fires(session, executions, fires, now))
+            claims = [(i, op.payload) for i, op in enumerate(batch) if op.kind == "claim"]
+            if claims:
+                results.update(await _claim(session, claims, now))
             updates = [op.payload for op in batch if op.kind == "update"]
             if updates:
                 await executions.update_many(updates)
@@ -172,6 +181,20 @@ class RecordWriter:
             if steps:
                 await executions.add_steps(steps)
         return [results.get(i) for i in range(len(batch))]
+
+
+async def _claim(session: AsyncSession, claims: list[tuple[int, tuple[int, str]]], now: datetime) -> dict[int, Any]:
+    by_worker: dict[str, list[int]] = defaultdict(list)
+    for _, (execution_id, worker_id) in claims:
+        by_worker[worker_id].append(execution_id)
+    claimed: dict[int, ClaimedRun] = {}
+    for worker_id, ids in by_worker.items():
+        claimed.update(await claim_runs(session, ids, worker_id=worker_id, now=now))
+    # A run delivered twice in one batch is claimed once: only its first op gets the claim.
+    out: dict[int, Any] = {}
+    for i, (execution_id, _worker) in claims:
+        out[i] = claimed.pop(execution_id, None)
+    return out
 
 
 async def _record_fires(

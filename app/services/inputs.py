@@ -25,6 +25,9 @@ class _Options(BaseModel):
     max_steps: int | None = Field(default=None, ge=1, le=200)
     timeout_seconds: int | None = Field(default=None, ge=1, le=86_400)
     max_retries: int | None = Field(default=None, ge=0, le=10)
+    retry_on_interrupt: bool | None = Field(
+        default=None, description="start a run lost with its worker again, as a new attempt (trigger `retry`)"
+    )
     enabled: bool | None = None
     notify: NotifySpec | None = Field(default=None, description="where to report runs: webhook and/or e-mail")
 

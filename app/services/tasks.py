@@ -76,6 +76,7 @@ class TaskService:
             max_steps=data.max_steps or inputs.DEFAULT_MAX_STEPS,
             timeout_seconds=data.timeout_seconds or inputs.DEFAULT_TIMEOUT_SECONDS,
             max_retries=data.max_retries if data.max_retries is not None else inputs.DEFAULT_MAX_RETRIES,
+            retry_on_interrupt=bool(data.retry_on_interrupt),
             state="active" if data.enabled is not False else "paused",
             notify=data.notify.model_dump(mode="json") if data.notify else None,
             revision=1,
@@ -101,7 +102,7 @@ class TaskService:
         task = await self._get_for_update(task_id)
         now = self.deps.clock.now()
         fields = data.model_fields_set
-        for name in ("name", "instructions", "model", "max_steps", "timeout_seconds", "max_retries"):
+        for name in ("name", "instructions", "model", "max_steps", "timeout_seconds", "max_retries", "retry_on_interrupt"):
             if name in fields:
                 value = getattr(data, name)
                 if value is None and name not in ("model",):
