@@ -72,3 +72,15 @@ def step_recorded(
             LLM_COST.labels(model=name).inc(cost_usd)
     else:
         TOOL_CALLS.labels(tool=name, outcome=outcome).inc()
+
+
+# Roles and the queue, refreshed from the database at each scrape (any instance can answer).
+WORKERS_ALIVE = Gauge("taskrunner_workers_alive", "Workers with a fresh heartbeat")
+WORKER_HEARTBEAT_AGE = Gauge(
+    "taskrunner_worker_heartbeat_age_seconds", "Seconds since each live worker's last heartbeat", ["worker", "kind"]
+)
+WORKER_RUNNING = Gauge("taskrunner_worker_running_runs", "Runs each live worker holds", ["worker", "kind"])
+QUEUE_DEPTH = Gauge("taskrunner_queue_depth", "Runs queued, waiting for a worker")
+RUNS_RUNNING = Gauge("taskrunner_runs_running", "Runs running now")
+OLDEST_QUEUED_AGE = Gauge("taskrunner_oldest_queued_age_seconds", "Age of the oldest queued run (0 when none)")
+WORKER_HERE = Gauge("taskrunner_worker_in_process", "1 if this instance runs runs itself")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -13,13 +14,17 @@ from app.api import errors
 from app.api.auth import ApiKeyAuth
 from app.api.deps import AppState
 from app.api.errors import error_body
-from app.api.routes import chat, executions, health, keys, schedules, tasks
+from app.api.routes import chat, executions, health, keys, schedules, tasks, workers
 from app.clock import Clock, SystemClock
 from app.config import Settings
 from app.db.engine import create_engine, create_sessionmaker
 from app.llm.base import LLMClient
 from app.runner.base import PreviousRuns, Runner
 from app.services.notifier import ChangeListener, NullListener
+from app.workers.base import WorkerTiming
+
+if TYPE_CHECKING:
+    from app.workers.service import WorkerThread
 
 
 def create_app(
@@ -42,7 +47,9 @@ def create_app(
         engine = create_engine(settings.database_url)
         llm_client = llm if llm is not None else _default_llm(settings)
         scheduler = None
+        worker = None
         chosen: ChangeListener = listener or NullListener()
+        timing = _worker_timing(settings)
         if listener is None and settings.scheduler_enabled:
             from app.notify import build_notifier
             from app.scheduler.core import RetentionPolicy
@@ -58,9 +65,13 @@ def create_app(
                 retention=RetentionPolicy(
                     keep_days=settings.retention_days, keep_failed_days=settings.retention_failed_days
                 ),
+                use_queue=settings.uses_queue,
+                timing=timing,
             )
             scheduler.start()
             chosen = scheduler
+        if listener is None and settings.uses_queue and settings.run_worker:
+            worker = _start_worker(settings, clock, runner_factory, timing)
         app.state.taskrunner = AppState(
             settings=settings,
             clock=clock,
@@ -68,12 +79,15 @@ def create_app(
             listener=chosen,
             llm=llm_client,
             scheduler=scheduler,
+            worker=worker,
         )
         try:
             yield
         finally:
             if scheduler is not None:
                 scheduler.stop()
+            if worker is not None:
+                worker.stop()
             # litellm caches HTTP clients per event loop; close them with the app's loop.
             close = getattr(llm_client, "aclose", None)
             if close is not None:
@@ -87,11 +101,48 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (tasks, executions, schedules, chat, health, keys):
+    for module in (tasks, executions, schedules, chat, health, keys, workers):
         app.include_router(module.router)
     app.add_middleware(ApiKeyAuth)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     return app
+
+
+def _worker_timing(settings: Settings) -> WorkerTiming:
+    return WorkerTiming(
+        heartbeat_seconds=settings.worker_heartbeat_seconds,
+        stale_seconds=settings.worker_stale_seconds,
+        sweep_seconds=settings.worker_sweep_seconds,
+    )
+
+
+def _start_worker(
+    settings: Settings,
+    clock: Clock,
+    runner_factory: Callable[[PreviousRuns], Runner] | None,
+    timing: WorkerTiming,
+) -> WorkerThread:
+    """The worker that ``serve`` runs beside the API when runs go through the queue."""
+    from app.notify import build_notifier
+    from app.workers.service import WorkerThread
+    from app.workers.worker import WorkerProcess
+
+    thread = WorkerThread(
+        WorkerProcess(
+            settings.database_url,
+            runner_factory or _default_runner_factory(settings, clock),
+            clock,
+            concurrency=settings.worker_concurrency,
+            default_model=settings.llm_model,
+            stop_grace_seconds=settings.worker_stop_grace_seconds,
+            timing=timing,
+            notifier_factory=lambda sessions: build_notifier(settings, clock=clock, sessionmaker=sessions),
+            install_signal_handlers=False,
+            kind="serve",
+        )
+    )
+    thread.start()
+    return thread
 
 
 def _default_llm(settings: Settings) -> LLMClient:

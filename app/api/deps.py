@@ -26,6 +26,7 @@ class AppState:
     listener: ChangeListener
     llm: LLMClient | None
     scheduler: object | None = None
+    worker: object | None = None  # the worker thread of serve, when runs go to workers
 
 
 def app_state(request: Request) -> AppState:

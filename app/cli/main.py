@@ -42,6 +42,11 @@ def serve(
     host: str | None = typer.Option(None, help="Address to listen on (default: HOST or 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port to listen on (default: PORT or 8000)."),
     no_scheduler: bool = typer.Option(False, "--no-scheduler", help="Serve the API only; do not schedule."),
+    no_worker: bool = typer.Option(
+        False,
+        "--no-worker",
+        help="Do not run runs here (same as RUN_WORKER=false): `taskrunner worker` processes run them (PostgreSQL).",
+    ),
     allow_insecure_public: bool = typer.Option(
         False,
         "--allow-insecure-public",
@@ -64,8 +69,17 @@ def serve(
         overrides["port"] = port
     if no_scheduler:
         overrides["scheduler_enabled"] = False
+    if no_worker:
+        overrides["run_worker"] = False
     settings = settings.model_copy(update=overrides)
     configure(settings.log_level, settings.log_format)
+    if not settings.run_worker and not settings.uses_queue:
+        typer.echo(
+            "error: --no-worker (RUN_WORKER=false) needs PostgreSQL: workers take runs from its queue; "
+            "on SQLite the scheduler runs them itself.",
+            err=True,
+        )
+        raise typer.Exit(2)
     upgrade(settings.database_url)
     from app.security import InsecureBind, check_bind, has_stored_keys
 
@@ -88,6 +102,49 @@ def serve(
         log_config=None,
         timeout_graceful_shutdown=30,
     )
+
+
+@app.command()
+def worker(
+    concurrency: int | None = typer.Option(
+        None, "--concurrency", min=1, max=1000, help="Runs at a time (default: WORKER_CONCURRENCY or 10)."
+    ),
+) -> None:
+    """Run runs from the queue (PostgreSQL); start as many as you need, on any machine."""
+    import asyncio
+
+    from app.clock import SystemClock
+    from app.logging import configure
+    from app.notify import build_notifier
+    from app.runner.factory import build_runner
+    from app.workers.base import WorkerTiming
+    from app.workers.worker import WorkerProcess
+
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    settings = Settings()
+    if concurrency:
+        settings = settings.model_copy(update={"worker_concurrency": concurrency})
+    configure(settings.log_level, settings.log_format)
+    if not settings.is_postgres:
+        typer.echo("error: workers need PostgreSQL (DATABASE_URL=postgresql+asyncpg://...).", err=True)
+        raise typer.Exit(2)
+    clock = SystemClock()
+    process = WorkerProcess(
+        settings.database_url,
+        lambda previous_runs: build_runner(settings, clock, previous_runs=previous_runs),
+        clock,
+        concurrency=settings.worker_concurrency,
+        default_model=settings.llm_model,
+        stop_grace_seconds=settings.worker_stop_grace_seconds,
+        timing=WorkerTiming(
+            heartbeat_seconds=settings.worker_heartbeat_seconds,
+            stale_seconds=settings.worker_stale_seconds,
+            sweep_seconds=settings.worker_sweep_seconds,
+        ),
+        notifier_factory=lambda sessions: build_notifier(settings, clock=clock, sessionmaker=sessions),
+    )
+    # procrastinate stops on SIGTERM/SIGINT: no new runs, the grace period, then the rest cut off.
+    asyncio.run(process.run())
 
 
 def _safe_url(url: str) -> str:

@@ -12,7 +12,6 @@ import contextlib
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,7 +23,9 @@ from app.notify import Notifier
 from app.runner.base import PreviousRuns, Runner
 from app.scheduler.core import RetentionPolicy, SchedulerCore
 from app.scheduler.leader import LeaderLock, leader_lock_for
+from app.workers.base import WorkerTiming
 from app.workers.previous import previous_runs_reader
+from app.workers.queue import ProcrastinateExecutor
 
 log = structlog.get_logger("taskrunner.scheduler")
 
@@ -46,6 +47,8 @@ class SchedulerService:
         lock: LeaderLock | None = None,
         notifier_factory: Callable[[async_sessionmaker[AsyncSession]], Notifier] | None = None,
         retention: RetentionPolicy | None = None,
+        use_queue: bool = False,
+        timing: WorkerTiming | None = None,
     ) -> None:
         self._url = database_url
         self._runner_factory = runner_factory
@@ -58,6 +61,8 @@ class SchedulerService:
         self._lock = lock or leader_lock_for(database_url)
         self._notifier_factory = notifier_factory
         self._retention = retention
+        self._use_queue = use_queue
+        self._timing = timing or WorkerTiming()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stopping: asyncio.Event | None = None
@@ -89,6 +94,11 @@ class SchedulerService:
         if core is not None and loop is not None:
             loop.call_soon_threadsafe(core.runs_queued)
 
+    def runs_cancel_requested(self, execution_ids: set[int]) -> None:
+        core, loop = self._core, self._loop
+        if core is not None and loop is not None:
+            loop.call_soon_threadsafe(core.runs_cancel_requested, set(execution_ids))
+
     # -- the thread -----------------------------------------------------------------------------
     def _thread_main(self, ready: threading.Event) -> None:
         loop = asyncio.new_event_loop()
@@ -114,6 +124,14 @@ class SchedulerService:
                 self.healthy = True
                 log.info("scheduler.leader_acquired")
                 sessions = create_sessionmaker(engine)
+                executor = None
+                if self._use_queue:
+                    executor = ProcrastinateExecutor(
+                        self._url,
+                        sessions,
+                        self._clock,
+                        redefer_after=timedelta(seconds=self._timing.redefer_after_seconds),
+                    )
                 core = SchedulerCore(
                     sessions,
                     self._runner_factory(previous_runs_reader(sessions)),
@@ -123,6 +141,8 @@ class SchedulerService:
                     misfire_grace=self._grace,
                     notifier=self._notifier_factory(sessions) if self._notifier_factory else None,
                     retention=self._retention,
+                    executor=executor,
+                    timing=self._timing,
                 )
                 try:
                     await core.start()

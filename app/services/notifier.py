@@ -17,6 +17,8 @@ class ChangeListener(Protocol):
 
     def runs_queued(self) -> None: ...
 
+    def runs_cancel_requested(self, execution_ids: set[int]) -> None: ...
+
 
 class NullListener:
     """Used where no scheduler runs in this process; the leader polls instead."""
@@ -25,6 +27,9 @@ class NullListener:
         return None
 
     def runs_queued(self) -> None:
+        return None
+
+    def runs_cancel_requested(self, execution_ids: set[int]) -> None:
         return None
 
 
@@ -36,6 +41,10 @@ def mark_run_queued(session: AsyncSession) -> None:
     session.info["runs_queued"] = True
 
 
+def mark_cancel_requested(session: AsyncSession, execution_id: int) -> None:
+    session.info.setdefault("cancel_requested", set()).add(execution_id)
+
+
 def publish_changes(session: AsyncSession, listener: ChangeListener) -> None:
     """Hand the committed changes to the listener and forget them."""
     changed: set[int] = session.info.pop("changed_tasks", set())
@@ -43,3 +52,7 @@ def publish_changes(session: AsyncSession, listener: ChangeListener) -> None:
         listener.tasks_changed(changed)
     if session.info.pop("runs_queued", False):
         listener.runs_queued()
+    cancelled: set[int] = session.info.pop("cancel_requested", set())
+    notify_cancel = getattr(listener, "runs_cancel_requested", None)
+    if cancelled and notify_cancel is not None:
+        notify_cancel(cancelled)

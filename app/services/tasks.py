@@ -102,7 +102,15 @@ class TaskService:
         task = await self._get_for_update(task_id)
         now = self.deps.clock.now()
         fields = data.model_fields_set
-        for name in ("name", "instructions", "model", "max_steps", "timeout_seconds", "max_retries", "retry_on_interrupt"):
+        for name in (
+            "name",
+            "instructions",
+            "model",
+            "max_steps",
+            "timeout_seconds",
+            "max_retries",
+            "retry_on_interrupt",
+        ):
             if name in fields:
                 value = getattr(data, name)
                 if value is None and name not in ("model",):

@@ -68,7 +68,7 @@ class InProcessExecutor:
             kind="in-process",
             concurrency=max_concurrent_runs,
             interval=self._timing.heartbeat_seconds,
-            on_cancel=self._cancel_many,
+            on_cancel=self.processor.cancel_many,
         )
         self.inflight: dict[int, asyncio.Task[None]] = {}
 
@@ -81,7 +81,13 @@ class InProcessExecutor:
                 continue
             task = asyncio.create_task(self._run(execution_id), name=f"run-{execution_id}")
             self.inflight[execution_id] = task
-            task.add_done_callback(lambda _t, i=execution_id: self.inflight.pop(i, None))
+            task.add_done_callback(self._forget(execution_id))
+
+    def _forget(self, execution_id: int) -> Callable[[asyncio.Task[None]], None]:
+        def done(_task: asyncio.Task[None]) -> None:
+            self.inflight.pop(execution_id, None)
+
+        return done
 
     async def recover_queued(self, *, manual_only: bool) -> int:
         async with self._sessionmaker() as session:
@@ -92,10 +98,6 @@ class InProcessExecutor:
 
     def cancel(self, execution_id: int) -> bool:
         return self.processor.cancel(execution_id)
-
-    def _cancel_many(self, execution_ids: list[int]) -> None:
-        for execution_id in execution_ids:
-            self.processor.cancel(execution_id)
 
     def busy(self) -> list[asyncio.Task[Any]]:
         return [*self.inflight.values(), *self.processor.background]

@@ -14,10 +14,11 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import procrastinate
 import structlog
+from procrastinate.types import JSONDict
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -45,9 +46,7 @@ def build_app(database_url: str, *, pool_size: int = 4) -> procrastinate.App:
     return procrastinate.App(connector=connector)
 
 
-def register_run_task(
-    app: procrastinate.App, run: Callable[[int, Callable[[], bool]], Awaitable[None]]
-) -> None:
+def register_run_task(app: procrastinate.App, run: Callable[[int, Callable[[], bool]], Awaitable[None]]) -> None:
     """Declare the one job type: run an execution by id. ``run`` gets the id and "was it aborted by a user"."""
 
     async def run_execution(context: procrastinate.JobContext, execution_id: int) -> None:
@@ -115,7 +114,7 @@ class ProcrastinateExecutor:
         if self._flusher is not None:
             self._wake.set()
             deadline = asyncio.get_running_loop().time() + grace_seconds
-            while self.backlog and asyncio.get_running_loop().time() < deadline:
+            while self.backlog and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
             self._flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -133,7 +132,7 @@ class ProcrastinateExecutor:
                 self._flushing = len(batch)
                 try:
                     await self._app.configure_task(RUN_TASK, queue=RUN_QUEUE).batch_defer_async(
-                        *({"execution_id": i} for i in batch)
+                        *(cast(JSONDict, {"execution_id": i}) for i in batch)
                     )
                     self.deferred += len(batch)
                     delay = 0.2

@@ -69,6 +69,10 @@ class RunProcessor:
         task.cancel()
         return True
 
+    def cancel_many(self, execution_ids: list[int]) -> None:
+        for execution_id in execution_ids:
+            self.cancel(execution_id)
+
     @property
     def background(self) -> list[asyncio.Task[Any]]:
         return list(self._background)

@@ -33,7 +33,9 @@ def retry_allowed(run: LostRun) -> bool:
     return run.retry_on_interrupt and run.task_state == "active" and run.attempt <= max(run.max_retries, 1)
 
 
-async def _settle(session: AsyncSession, runs: Sequence[LostRun], reason_of: dict[str | None, str], now: datetime) -> Settled:
+async def _settle(
+    session: AsyncSession, runs: Sequence[LostRun], reason_of: dict[str | None, str], now: datetime
+) -> Settled:
     repo = WorkerRepository(session)
     interrupted: list[int] = []
     retries: list[int] = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+
 import structlog
 from procrastinate.worker import Worker
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -83,7 +84,7 @@ class WorkerProcess:
             kind=self.kind,
             concurrency=self.concurrency,
             interval=self._timing.heartbeat_seconds,
-            on_cancel=lambda ids: [processor.cancel(i) for i in ids] and None,
+            on_cancel=processor.cancel_many,
         )
         app = build_app(self._url, pool_size=min(self.concurrency, 10) + 3)
 
@@ -111,7 +112,7 @@ class WorkerProcess:
                     abort_job_polling_interval=max(self._timing.heartbeat_seconds, 1.0),
                 )
                 self._worker = worker
-                await worker.run()
+                await worker.run()  # type: ignore[no-untyped-call]
         finally:
             self._worker = None
             await writer.close()
@@ -128,4 +129,4 @@ class WorkerProcess:
         """Stop fetching; runs finish within the grace period (call from the worker's own loop)."""
         self._stop_requested = True
         if self._worker is not None:
-            self._worker.stop()
+            self._worker.stop()  # type: ignore[no-untyped-call]

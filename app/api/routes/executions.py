@@ -8,10 +8,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from app.api.deps import Session
+from app.api.deps import Session, State
 from app.api.schemas import ExecutionDetailOut, ExecutionOut, Page, StepOut
 from app.db.repositories import ExecutionFilter
 from app.errors import ValidationFailed
+from app.services.cancel import cancel_execution
 from app.services.executions import ExecutionService
 
 router = APIRouter(tags=["executions"])
@@ -71,3 +72,14 @@ async def get_execution(execution_id: int, session: Session) -> ExecutionDetailO
     execution, steps = await ExecutionService(session).get(execution_id)
     base = ExecutionOut.of(execution).model_dump()
     return ExecutionDetailOut(**base, steps=[StepOut.of(s) for s in steps])
+
+
+@router.post("/api/executions/{execution_id}/cancel")
+async def cancel_run(execution_id: int, session: Session, state: State) -> ExecutionOut:
+    """Cancel a queued run (now ``cancelled``) or a running one (stopped at once; then ``cancelled``).
+
+    A running run answers with ``cancel_requested_at`` set; its record turns ``cancelled``
+    as soon as its worker has stopped the agent. A run that has ended is a 409.
+    """
+    execution = await cancel_execution(session, execution_id, now=state.clock.now())
+    return ExecutionOut.of(execution)

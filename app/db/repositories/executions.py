@@ -144,6 +144,22 @@ class ExecutionRepository:
             stmt = stmt.where(Execution.trigger == trigger)
         return list((await self.session.execute(stmt.order_by(Execution.id).limit(limit))).scalars())
 
+    async def cancel_queued(self, execution_id: int, *, reason: str, now: datetime) -> bool:
+        """``queued`` -> ``cancelled``; False if it is no longer queued."""
+        result = await self.session.execute(
+            update(_EXEC)
+            .where(_EXEC.c.id == execution_id, _EXEC.c.status == "queued")
+            .values(status="cancelled", reason=reason, finished_at=bindparam("now", now, type_=UTCDateTime()))
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def request_cancel(self, execution_id: int, *, now: datetime) -> None:
+        await self.session.execute(
+            update(_EXEC)
+            .where(_EXEC.c.id == execution_id, _EXEC.c.status == "running")
+            .values(cancel_requested_at=bindparam("now", now, type_=UTCDateTime()))
+        )
+
     async def mark_interrupted(self, *, now: datetime, reason: str) -> int:
         """Every ``running`` row becomes ``interrupted`` (called by a new scheduler leader)."""
         result = await self.session.execute(

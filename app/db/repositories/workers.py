@@ -115,9 +115,7 @@ class WorkerRepository:
 
     async def lost_runs(self, *, stale_before: datetime, dead_ids: Sequence[str] = ()) -> list[LostRun]:
         """Running runs held by no live worker: no worker, a stopped one, or a silent one."""
-        live = select(_WORKERS.c.id).where(
-            _WORKERS.c.stopped_at.is_(None), _WORKERS.c.last_heartbeat >= stale_before
-        )
+        live = select(_WORKERS.c.id).where(_WORKERS.c.stopped_at.is_(None), _WORKERS.c.last_heartbeat >= stale_before)
         if dead_ids:
             live = live.where(_WORKERS.c.id.not_in(dead_ids))
         stmt = (
@@ -213,9 +211,7 @@ class WorkerRepository:
         if trigger is not None:
             stmt = stmt.where(_EXEC.c.trigger == trigger)
         if created_before is not None:
-            stmt = stmt.where(
-                or_(_EXEC.c.trigger == "manual", and_(_EXEC.c.created_at < created_before))
-            )
+            stmt = stmt.where(or_(_EXEC.c.trigger == "manual", and_(_EXEC.c.created_at < created_before)))
         return [int(r[0]) for r in (await self.session.execute(stmt.order_by(_EXEC.c.id).limit(10_000))).all()]
 
 
@@ -230,4 +226,3 @@ def _lost(row: Any) -> LostRun:
         max_retries=int(row[6] or 0),
         task_state=str(row[7]),
     )
-
