@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -89,7 +89,7 @@ class Rig:
         if kind == "in-process":
             self.executor = InProcessExecutor(sessions, self.runner, self.writer, self.clock, timing=FAST)
         else:
-            self.executor = ProcrastinateExecutor(db_url, sessions, self.clock)
+            self.executor = ProcrastinateExecutor(db_url, sessions, self.clock, redefer_after=timedelta(0))
         self.listener = Listener(self.executor)
 
     async def start(self) -> None:
@@ -162,8 +162,8 @@ class Rig:
         async with self.sessions() as s:
             return list(await ExecutionRepository(s).steps(execution_id))
 
-    async def wait_status(self, execution_id: int, *statuses: str, timeout: float = 15.0) -> Execution:
-        deadline = asyncio.get_running_loop().time() + timeout
+    async def wait_status(self, execution_id: int, *statuses: str, within: float = 15.0) -> Execution:
+        deadline = asyncio.get_running_loop().time() + within
         while True:
             record = await self.record(execution_id)
             if record.status in statuses:
@@ -178,6 +178,26 @@ async def sessions(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession
     engine = create_engine(db_url)
     yield create_sessionmaker(engine)
     await engine.dispose()
+
+
+@pytest.fixture
+def records(db_url: str, sessions: async_sessionmaker[AsyncSession]) -> Rig:
+    """The rig's record helpers, with no executor started (claim and sweep tests drive the parts)."""
+    return Rig("in-process", db_url, sessions)
+
+
+@pytest.fixture
+async def queue_rig(db_url: str, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Rig]:
+    """The procrastinate rig alone (PostgreSQL)."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("procrastinate runs on PostgreSQL only")
+    r = Rig("procrastinate", db_url, sessions)
+    await r.start()
+    try:
+        yield r
+    finally:
+        with contextlib.suppress(Exception):
+            await r.stop()
 
 
 @pytest.fixture(params=["in-process", "procrastinate"])

@@ -60,7 +60,7 @@ async def test_cancel_while_running_stops_the_agent_and_keeps_its_steps(rig: Rig
     await asyncio.wait_for(rig.runner.started.wait(), 10)
     requested = await rig.cancel(execution_id)
     assert requested.cancel_requested_at is not None
-    record = await rig.wait_status(execution_id, "cancelled", timeout=5)
+    record = await rig.wait_status(execution_id, "cancelled", within=5)
     assert record.reason and "cancel" in record.reason
     assert len(await rig.steps(execution_id)) == 1
 
