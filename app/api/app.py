@@ -139,10 +139,17 @@ def _start_worker(
             notifier_factory=lambda sessions: build_notifier(settings, clock=clock, sessionmaker=sessions),
             install_signal_handlers=False,
             kind="serve",
+            preload=None if runner_factory is not None else _preload_llm,
         )
     )
     thread.start()
     return thread
+
+
+def _preload_llm() -> None:
+    from app.llm.litellm_client import preload
+
+    preload()
 
 
 def _default_llm(settings: Settings) -> LLMClient:

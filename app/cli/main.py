@@ -114,6 +114,7 @@ def worker(
     import asyncio
 
     from app.clock import SystemClock
+    from app.llm.litellm_client import preload
     from app.logging import configure
     from app.notify import build_notifier
     from app.runner.factory import build_runner
@@ -142,6 +143,7 @@ def worker(
             sweep_seconds=settings.worker_sweep_seconds,
         ),
         notifier_factory=lambda sessions: build_notifier(settings, clock=clock, sessionmaker=sessions),
+        preload=preload,
     )
     # procrastinate stops on SIGTERM/SIGINT: no new runs, the grace period, then the rest cut off.
     asyncio.run(process.run())

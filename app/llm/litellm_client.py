@@ -66,6 +66,11 @@ def _import_litellm() -> Any:
     return litellm
 
 
+def preload() -> None:
+    """Import litellm now (seconds of CPU), e.g. before a worker starts beating, not inside its first run."""
+    _import_litellm()
+
+
 class LiteLLMClient:
     """Calls any litellm provider with the service's settings (model, api base, api key)."""
 

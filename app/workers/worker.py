@@ -45,6 +45,7 @@ class WorkerProcess:
         notifier_factory: Callable[[async_sessionmaker[AsyncSession]], Notifier] | None = None,
         install_signal_handlers: bool = True,
         kind: str = "worker",
+        preload: Callable[[], None] | None = None,
     ) -> None:
         self._url = database_url
         self._runner_factory = runner_factory
@@ -56,6 +57,7 @@ class WorkerProcess:
         self._notifier_factory = notifier_factory
         self._signals = install_signal_handlers
         self.kind = kind
+        self._preload = preload
         self.worker_id = new_worker_id(kind)
         self.processor: RunProcessor | None = None
         self._worker: Worker | None = None
@@ -63,6 +65,9 @@ class WorkerProcess:
 
     async def run(self) -> None:
         """Work until stopped (a signal, or :meth:`request_stop`)."""
+        if self._preload is not None:
+            # A slow import inside the first run would block the loop and starve the heartbeat.
+            await asyncio.to_thread(self._preload)
         engine = create_engine(self._url, pool_size=max(4, min(self.concurrency, 20)))
         sessions = create_sessionmaker(engine)
         writer = RecordWriter(sessions, self._clock)

@@ -17,7 +17,11 @@ from tests.support import database
 
 # (revision to go down to, tables that must then be gone, task columns that must then be gone)
 STEPS_DOWN = [
-    ("0003", {"workers", "procrastinate_jobs", "procrastinate_workers", "procrastinate_events"}, {"retry_on_interrupt"}),
+    (
+        "0003",
+        {"workers", "procrastinate_jobs", "procrastinate_workers", "procrastinate_events"},
+        {"retry_on_interrupt"},
+    ),
     ("0002", {"api_keys", "notification_deliveries"}, {"notify"}),
     ("0001", {"chat_conversations", "chat_messages"}, set()),
     ("base", {"tasks", "executions", "execution_steps"}, set()),
