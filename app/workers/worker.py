@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 from collections.abc import Callable
 
 import structlog
@@ -65,6 +66,11 @@ class WorkerProcess:
 
     async def run(self) -> None:
         """Work until stopped (a signal, or :meth:`request_stop`)."""
+        if self._signals:
+            # Until procrastinate installs its own handlers, a stop signal means "don't start".
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, self.request_stop)
         if self._preload is not None:
             # A slow import inside the first run would block the loop and starve the heartbeat.
             await asyncio.to_thread(self._preload)
@@ -100,6 +106,9 @@ class WorkerProcess:
         try:
             await heartbeat.start()
             async with app.open_async():
+                if self._signals:
+                    for sig in (signal.SIGTERM, signal.SIGINT):
+                        asyncio.get_running_loop().remove_signal_handler(sig)
                 if self._stop_requested:
                     return
                 log.info("worker.started", worker_id=self.worker_id, concurrency=self.concurrency)

@@ -94,7 +94,7 @@ def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> None
 
 def rows(url: str, sql: str, *params: object) -> list[tuple[Any, ...]]:
     with psycopg.connect(url.replace("postgresql+asyncpg", "postgresql")) as conn:
-        return list(conn.execute(sql, params).fetchall())  # type: ignore[arg-type]
+        return list(conn.execute(sql, params).fetchall())
 
 
 def worker_ids(url: str) -> list[str]:

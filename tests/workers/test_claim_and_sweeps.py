@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from app.db.models import Execution
 from app.db.repositories.workers import WorkerRepository
@@ -73,7 +73,7 @@ async def _running(rig: Rig, task_id: int, worker_id: str | None) -> int:
     execution_id = await rig.queue(task_id, at=NOW - timedelta(minutes=1))
     async with rig.sessions() as s, s.begin():
         await s.execute(
-            Execution.__table__.update()
+            update(Execution)
             .where(Execution.id == execution_id)
             .values(status="running", worker_id=worker_id, started_at=NOW - timedelta(minutes=1))
         )
@@ -103,7 +103,7 @@ async def test_the_sweep_retries_a_lost_run_when_the_task_allows(records: Rig) -
     # The retry is lost too: its attempts are used up, so it stays interrupted.
     async with records.sessions() as s, s.begin():
         await s.execute(
-            Execution.__table__.update().where(Execution.id == retry_id).values(status="running", worker_id="w-gone")
+            update(Execution).where(Execution.id == retry_id).values(status="running", worker_id="w-gone")
         )
     again = await settle_lost_runs(records.sessions, now=NOW, stale_after=timedelta(seconds=30))
     assert again.interrupted == [retry_id] and again.retries == []

@@ -47,14 +47,14 @@ def test_kill_9_of_a_worker_settles_its_runs_and_nothing_runs_twice(
     doomed = Proc(["worker", "--concurrency", "4"], pg_url, tmp_path / "w1.log", stub.api_base)
     try:
         server.wait_ready()
-        wait_for(lambda: len(worker_ids(pg_url)) == 1, 20, "the first worker")
+        wait_for(lambda: len(worker_ids(pg_url)) == 1, 60, "the first worker")
         (doomed_id,) = worker_ids(pg_url)
         _, lost = create_and_run(server.base, "lost", "SLOW")
         _, retried = create_and_run(server.base, "retried", "SLOW", retry_on_interrupt=True, max_retries=1)
         wait_for(lambda: status_of(pg_url, lost)[0] == status_of(pg_url, retried)[0] == "running", 20, "both running")
         survivor = Proc(["worker"], pg_url, tmp_path / "w2.log", stub.api_base, WORKER_STOP_GRACE_SECONDS="1")
         try:
-            wait_for(lambda: len(worker_ids(pg_url)) == 2, 20, "the second worker")
+            wait_for(lambda: len(worker_ids(pg_url)) == 2, 60, "the second worker")
             killed_at = time.monotonic()
             doomed.stop(signal.SIGKILL)
             wait_for(lambda: status_of(pg_url, lost)[0] == "interrupted", 60, "the lost run settled")
@@ -92,7 +92,7 @@ def test_sigterm_lets_short_runs_finish_within_the_grace_period_then_interrupts(
     worker = Proc(["worker"], pg_url, tmp_path / "w.log", stub.api_base, WORKER_STOP_GRACE_SECONDS="4")
     try:
         server.wait_ready()
-        wait_for(lambda: len(worker_ids(pg_url)) == 1, 20, "the worker")
+        wait_for(lambda: len(worker_ids(pg_url)) == 1, 60, "the worker")
         (worker_id,) = worker_ids(pg_url)
         _, short = create_and_run(server.base, "short", "MEDIUM")
         _, long = create_and_run(server.base, "long", "SLOW")
@@ -120,7 +120,7 @@ def test_leader_failover_leaves_runs_on_workers_alone(pg_url: str, stub: StubPro
         second = Proc(["serve", "--no-worker"], pg_url, tmp_path / "b.log", stub.api_base)
         second.wait_ready()
         assert second.role() == "standby"
-        wait_for(lambda: len(worker_ids(pg_url)) == 1, 20, "the worker")
+        wait_for(lambda: len(worker_ids(pg_url)) == 1, 60, "the worker")
         _, run = create_and_run(first.base, "medium", "MEDIUM MEDIUM")
         wait_for(lambda: status_of(pg_url, run)[0] == "running", 20, "the run on the worker")
         first.stop(signal.SIGKILL)
