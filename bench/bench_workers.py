@@ -255,8 +255,8 @@ async def cost_in_process(url: str, n: int) -> tuple[float, float]:
     executor.submit(ids)
     while executor.busy():
         await asyncio.gather(*executor.busy())
-    while writer.backlog:
-        await asyncio.sleep(0.001)  # noqa: ASYNC110
+    while writer.backlog:  # noqa: ASYNC110
+        await asyncio.sleep(0.001)
     cpu = time.process_time() - cpu
     count = trips.count
     await executor.stop(1)
@@ -299,8 +299,8 @@ async def cost_queue(url: str, n: int) -> tuple[float, float]:
         trips.count = 0
         cpu = time.process_time()
         scheduler_side.submit(ids)
-        while scheduler_side.backlog:
-            await asyncio.sleep(0.001)  # noqa: ASYNC110
+        while scheduler_side.backlog:  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
         worker = Worker(
             app,
             queues=[RUN_QUEUE],
@@ -311,8 +311,8 @@ async def cost_queue(url: str, n: int) -> tuple[float, float]:
             listen_notify=False,
         )
         await worker.run()  # type: ignore[no-untyped-call]
-        while writer.backlog:
-            await asyncio.sleep(0.001)  # noqa: ASYNC110
+        while writer.backlog:  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
         cpu = time.process_time() - cpu
         count = trips.count
     await scheduler_side.stop(1)
