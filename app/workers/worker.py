@@ -66,9 +66,10 @@ class WorkerProcess:
 
     async def run(self) -> None:
         """Work until stopped (a signal, or :meth:`request_stop`)."""
+        loop = asyncio.get_running_loop()
         if self._signals:
-            # Until procrastinate installs its own handlers, a stop signal means "don't start".
-            loop = asyncio.get_running_loop()
+            # Ours for the whole life of the worker (procrastinate's own would leave a gap while
+            # starting): SIGTERM/SIGINT stop fetching, runs get the grace period, then are cut off.
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, self.request_stop)
         if self._preload is not None:
@@ -106,9 +107,6 @@ class WorkerProcess:
         try:
             await heartbeat.start()
             async with app.open_async():
-                if self._signals:
-                    for sig in (signal.SIGTERM, signal.SIGINT):
-                        asyncio.get_running_loop().remove_signal_handler(sig)
                 if self._stop_requested:
                     return
                 log.info("worker.started", worker_id=self.worker_id, concurrency=self.concurrency)
@@ -118,7 +116,7 @@ class WorkerProcess:
                     name=self.worker_id,
                     concurrency=self.concurrency,
                     shutdown_graceful_timeout=self._grace,
-                    install_signal_handlers=self._signals,
+                    install_signal_handlers=False,
                     delete_jobs="successful",
                     update_heartbeat_interval=self._timing.heartbeat_seconds,
                     stalled_worker_timeout=self._timing.stale_seconds,
@@ -138,6 +136,9 @@ class WorkerProcess:
             await asyncio.gather(*processor.background, return_exceptions=True)
             await heartbeat.stop()
             await engine.dispose()
+            if self._signals:
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    loop.remove_signal_handler(sig)
 
     def request_stop(self) -> None:
         """Stop fetching; runs finish within the grace period (call from the worker's own loop)."""

@@ -99,7 +99,7 @@ def test_sigterm_lets_short_runs_finish_within_the_grace_period_then_interrupts(
         wait_for(lambda: status_of(pg_url, short)[0] == status_of(pg_url, long)[0] == "running", 20, "both running")
         stopped_at = time.monotonic()
         assert worker.stop(signal.SIGTERM, timeout=30) == 0
-        assert time.monotonic() - stopped_at < 15
+        assert time.monotonic() - stopped_at < 4 + 15  # the grace period, then cut off (a loaded machine)
         assert status_of(pg_url, short)[0] == "succeeded"
         status, reason, _ = status_of(pg_url, long)
         assert status == "interrupted" and reason and worker_id in reason
