@@ -102,9 +102,7 @@ async def test_the_sweep_retries_a_lost_run_when_the_task_allows(records: Rig) -
     assert (retry.status, retry.trigger, retry.attempt, retry.retry_of) == ("queued", "retry", 2, lost)
     # The retry is lost too: its attempts are used up, so it stays interrupted.
     async with records.sessions() as s, s.begin():
-        await s.execute(
-            update(Execution).where(Execution.id == retry_id).values(status="running", worker_id="w-gone")
-        )
+        await s.execute(update(Execution).where(Execution.id == retry_id).values(status="running", worker_id="w-gone"))
     again = await settle_lost_runs(records.sessions, now=NOW, stale_after=timedelta(seconds=30))
     assert again.interrupted == [retry_id] and again.retries == []
 
