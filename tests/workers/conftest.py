@@ -26,6 +26,10 @@ from app.workers.in_process import InProcessExecutor
 from app.workers.queue import ProcrastinateExecutor
 from app.workers.worker import WorkerProcess
 
+# The API client and the live server with the CLI, for the cancel and status tests.
+from tests.api.conftest import client, frozen  # noqa: F401
+from tests.cli.conftest import cli, live, script  # noqa: F401
+
 FAST = WorkerTiming(heartbeat_seconds=0.2, stale_seconds=2.0, sweep_seconds=0.5, redefer_after_seconds=0.0)
 
 

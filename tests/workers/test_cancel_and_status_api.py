@@ -8,8 +8,7 @@ from datetime import timedelta
 import httpx
 
 from app.db.repositories import FireRow
-from tests.api.conftest import client, frozen  # noqa: F401  (fixtures)
-from tests.cli.conftest import Cli, Live, cli, insert_runs, live, script  # noqa: F401  (fixtures)
+from tests.cli.conftest import Cli, Live, insert_runs
 from tests.cli.test_tasks_cli import create
 from tests.scheduler.conftest import START
 
