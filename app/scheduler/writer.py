@@ -56,7 +56,7 @@ class Recorded:
 
 @dataclass
 class _Op:
-    kind: str  # fire | claim | update | step
+    kind: str  # fire | claim | update | finish | step
     payload: Any
     future: asyncio.Future[Any]
 
@@ -100,6 +100,10 @@ class RecordWriter:
 
     def update(self, execution_id: int, **values: Any) -> asyncio.Future[None]:
         return self._submit("update", {"id": execution_id, **values})
+
+    def finish(self, execution_id: int, **values: Any) -> asyncio.Future[None]:
+        """Like :meth:`update`, but only while the record is still ``running``."""
+        return self._submit("finish", {"id": execution_id, **values})
 
     def step(self, row: dict[str, Any]) -> asyncio.Future[None]:
         return self._submit("step", row)
@@ -177,6 +181,9 @@ class RecordWriter:
             updates = [op.payload for op in batch if op.kind == "update"]
             if updates:
                 await executions.update_many(updates)
+            finishes = [op.payload for op in batch if op.kind == "finish"]
+            if finishes:
+                await executions.update_many(finishes, only_status="running")
             steps = [op.payload for op in batch if op.kind == "step"]
             if steps:
                 await executions.add_steps(steps)

@@ -91,7 +91,7 @@ class RunProcessor:
         except asyncio.CancelledError:
             finished = self._clock.now()
             if execution_id in self._cancel_asked or (cancelled_by_user is not None and cancelled_by_user()):
-                self.writer.update(execution_id, status="cancelled", reason=CANCELLED_REASON, finished_at=finished)
+                self.writer.finish(execution_id, status="cancelled", reason=CANCELLED_REASON, finished_at=finished)
                 metrics.run_finished("cancelled", 0.0)
                 log.info("run.cancelled", execution_id=execution_id, worker_id=self.worker_id)
             else:
@@ -118,7 +118,7 @@ class RunProcessor:
         finished = self._clock.now()
         # A run's own reason (a limit hit, say) replaces the fire's (e.g. "catch-up for ...").
         extra = {"reason": outcome.reason} if outcome.reason else {}
-        await self.writer.update(
+        await self.writer.finish(
             execution_id,
             **extra,
             status=outcome.status,

@@ -92,3 +92,26 @@ async def test_a_run_cut_off_is_retried_as_a_new_attempt_when_the_task_allows(ri
         first, retry = list(rows)
     assert first.status == "interrupted" and f"retried as run {retry.id}" in (first.reason or "")
     assert (retry.status, retry.trigger, retry.attempt, retry.retry_of) == ("queued", "retry", 2, first.id)
+
+
+async def test_a_late_outcome_does_not_overwrite_a_run_the_leader_settled_as_lost(rig: Rig) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from app.workers.settle import settle_lost_runs
+
+    rig.runner.gate = asyncio.Event()
+    task_id = await rig.task()
+    execution_id = await rig.queue(task_id)
+    rig.submit([execution_id])
+    await asyncio.wait_for(rig.runner.started.wait(), 10)
+    holder = (await rig.record(execution_id)).worker_id
+    assert holder is not None
+    # The worker stalled past the stale limit: the leader settles its run...
+    await settle_lost_runs(rig.sessions, now=datetime.now(UTC), stale_after=timedelta(seconds=30), dead_ids=[holder])
+    assert (await rig.record(execution_id)).status == "interrupted"
+    # ...and when the stalled worker finishes after all, the record keeps saying so.
+    rig.runner.gate.set()
+    await asyncio.sleep(0.5)
+    await rig.writer.close()
+    rig.writer.start()
+    assert (await rig.record(execution_id)).status == "interrupted"

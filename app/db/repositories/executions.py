@@ -81,14 +81,20 @@ class ExecutionRepository:
             found.update((int(r[0]), r[1]) for r in (await self.session.execute(stmt)).all())
         return found
 
-    async def update_many(self, updates: Sequence[dict[str, Any]]) -> None:
-        """Apply ``{"id": ..., column: value, ...}`` updates, grouped into executemany calls."""
+    async def update_many(self, updates: Sequence[dict[str, Any]], *, only_status: str | None = None) -> None:
+        """Apply ``{"id": ..., column: value, ...}`` updates, grouped into executemany calls.
+
+        With ``only_status``, rows in another status are left alone (a run's outcome does
+        not overwrite a record the leader already settled as lost).
+        """
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for u in updates:
             groups.setdefault(tuple(sorted(k for k in u if k != "id")), []).append(u)
         for columns, items in groups.items():
             values = {c: bindparam(f"v_{c}", type_=_EXEC.c[c].type) for c in columns}
             stmt = update(_EXEC).where(_EXEC.c.id == bindparam("v_id")).values(**values)
+            if only_status is not None:
+                stmt = stmt.where(_EXEC.c.status == only_status)
             await self.session.execute(stmt, [{"v_id": u["id"], **{f"v_{c}": u[c] for c in columns}} for u in items])
 
     async def add_steps(self, rows: Sequence[dict[str, Any]]) -> None:
