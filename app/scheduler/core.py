@@ -306,6 +306,8 @@ class SchedulerCore:
         )
         if settled.interrupted:
             log.warning("scheduler.runs_settled", interrupted=len(settled.interrupted), retried=len(settled.retries))
+        if settled.interrupted:
+            await self.executor.release(settled.interrupted)
         if settled.retries:
             self.executor.submit(settled.retries)
 

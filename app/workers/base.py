@@ -47,6 +47,9 @@ class RunExecutor(Protocol):
     def cancel(self, execution_id: int) -> bool:
         """Abort the run at once if it runs in this process; True if it did."""
 
+    async def release(self, execution_ids: Sequence[int]) -> None:
+        """Forget transport state of runs settled as lost (their worker will never finish it)."""
+
     def busy(self) -> list[asyncio.Task[Any]]:
         """Work in flight in this process (tests and benchmarks wait for it)."""
 

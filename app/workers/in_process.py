@@ -99,6 +99,9 @@ class InProcessExecutor:
     def cancel(self, execution_id: int) -> bool:
         return self.processor.cancel(execution_id)
 
+    async def release(self, execution_ids: Sequence[int]) -> None:
+        return None  # nothing outside the records
+
     def busy(self) -> list[asyncio.Task[Any]]:
         return [*self.inflight.values(), *self.processor.background]
 

@@ -103,6 +103,13 @@ class ProcrastinateExecutor:
     def cancel(self, execution_id: int) -> bool:
         return False  # runs are on workers; the cancel service asks procrastinate to abort the job
 
+    async def release(self, execution_ids: Sequence[int]) -> None:
+        if execution_ids:
+            async with self._sessionmaker() as session, session.begin():
+                n = await fail_orphaned_jobs(session, execution_ids)
+            if n:
+                log.info("queue.orphaned_jobs_failed", count=n)
+
     def busy(self) -> list[asyncio.Task[Any]]:
         return []
 
@@ -166,6 +173,21 @@ async def queued_without_job(session: AsyncSession, *, created_before: datetime,
         params,
     )
     return [int(r[0]) for r in rows.all()]
+
+
+async def fail_orphaned_jobs(session: AsyncSession, execution_ids: Sequence[int]) -> int:
+    """Mark jobs of runs lost with their worker ``failed`` (through procrastinate's own function)."""
+    result = await session.execute(
+        text(
+            """
+            SELECT procrastinate_finish_job_v1(j.id, 'failed', false) FROM procrastinate_jobs j
+            WHERE j.status = 'doing' AND j.task_name = :task
+              AND (j.args ->> 'execution_id')::bigint = ANY(:ids)
+            """
+        ),
+        {"task": RUN_TASK, "ids": list(execution_ids)},
+    )
+    return len(result.all())
 
 
 async def request_abort(session: AsyncSession, execution_id: int) -> int:

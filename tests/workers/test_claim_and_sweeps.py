@@ -127,3 +127,28 @@ async def test_the_sweep_redefers_a_fire_recorded_before_a_crash_and_it_runs_onc
     async with rig.sessions() as s:
         rows = (await s.execute(select(Execution.status).where(Execution.task_id == task_id))).scalars().all()
     assert rows == ["succeeded"]
+
+
+async def test_jobs_of_runs_lost_with_their_worker_are_failed(queue_rig: Rig) -> None:
+    from app.workers.queue import RUN_TASK
+
+    rig = queue_rig
+    await rig.stop_worker()  # nobody fetches: the job is taken by hand, as a worker that then died would
+    task_id = await rig.task()
+    execution_id = await rig.queue(task_id)
+    rig.submit([execution_id])
+    async with rig.sessions() as s, s.begin():
+        for _ in range(100):
+            if (await s.execute(text("SELECT count(*) FROM procrastinate_jobs"))).scalar_one():
+                break
+            await asyncio.sleep(0.05)
+        await s.execute(text("UPDATE procrastinate_jobs SET status = 'doing' WHERE task_name = :t"), {"t": RUN_TASK})
+        await s.execute(
+            update(Execution).where(Execution.id == execution_id).values(status="running", worker_id="w-dead")
+        )
+    settled = await settle_lost_runs(rig.sessions, now=datetime.now(UTC), stale_after=timedelta(seconds=30))
+    assert settled.interrupted == [execution_id]
+    await rig.executor.release(settled.interrupted)
+    async with rig.sessions() as s:
+        statuses = (await s.execute(text("SELECT status::text FROM procrastinate_jobs"))).scalars().all()
+    assert statuses == ["failed"]
