@@ -92,6 +92,12 @@ def serve(
         raise typer.Exit(2) from None
     if notice:
         typer.echo(notice, err=True)
+    if settings.scheduler_enabled and settings.run_worker:
+        # Runs happen in this process: import litellm now rather than inside the first run,
+        # where its seconds of CPU would stall every run (and heartbeat) on the loop.
+        from app.llm.litellm_client import preload
+
+        preload()
     # uvicorn stops gracefully on SIGTERM (the lifespan lets runs finish and releases the
     # scheduler lock), then re-raises the signal under the handler that was there before it
     # started; a no-op handler makes that a clean exit 0 instead of death by signal.
