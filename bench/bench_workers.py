@@ -47,7 +47,7 @@ from app.workers.in_process import InProcessExecutor
 from app.workers.queue import ProcrastinateExecutor
 from app.workers.worker import WorkerProcess
 from bench.bench_runner import responder
-from bench.bench_scheduler import InstantRunner, Server, bulk_tasks, burst_baseline, free_port, start_probe
+from bench.bench_scheduler import InstantRunner, Server, bulk_tasks, burst_baseline, burst_ours, free_port, start_probe
 from bench.common import pct, scratch_postgres, summary
 from tests.support.openai_stub import serve_in_process
 
@@ -328,6 +328,7 @@ def main() -> None:
     parser.add_argument("--cost-runs", type=int, default=2000)
     parser.add_argument("--skip-burst", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--skip-cost", action="store_true")
     parser.add_argument("--worker-phase", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker_phase:
@@ -337,14 +338,13 @@ def main() -> None:
 
     configure("WARNING", "json")
     with scratch_postgres() as url:
-        print(f"== queue cost: {args.cost_runs} runs, instant runner, one process")
-        in_cpu, in_trips = asyncio.run(cost_in_process(url, args.cost_runs))
-        q_cpu, q_trips = asyncio.run(cost_queue(url, args.cost_runs))
-        print(
-            f"in-process executor (claim + finish):            {in_cpu:.2f} ms CPU, {in_trips:.1f} round trips per run"
-        )
-        print(f"procrastinate (defer + fetch + claim + finish):  {q_cpu:.2f} ms CPU, {q_trips:.1f} round trips per run")
-        print(f"queue cost per run: +{q_cpu - in_cpu:.2f} ms CPU, +{q_trips - in_trips:.1f} round trips")
+        if not args.skip_cost:
+            print(f"== queue cost: {args.cost_runs} runs, instant runner, one process")
+            in_cpu, in_trips = asyncio.run(cost_in_process(url, args.cost_runs))
+            q_cpu, q_trips = asyncio.run(cost_queue(url, args.cost_runs))
+            print(f"in-process executor (claim + finish):            {in_cpu:.2f} ms CPU, {in_trips:.1f} trips/run")
+            print(f"procrastinate (defer + fetch + claim + finish):  {q_cpu:.2f} ms CPU, {q_trips:.1f} trips/run")
+            print(f"queue cost per run: +{q_cpu - in_cpu:.2f} ms CPU, +{q_trips - in_trips:.1f} round trips")
         if not args.skip_throughput:
             print(f"== throughput: {args.runs} runs x 3 LLM calls, stub answering at once (own process)")
             with serve_in_process(responder) as stub:
@@ -361,6 +361,11 @@ def main() -> None:
             print(f"workers     run started after T (ms):   {summary(ours['started_ms'])}")
             print(f"workers     API latency in burst (ms):  {summary(ours['api_ms'])}")
             print(f"workers     outcomes: {ours['statuses']}")
+            wipe(url)
+            today = burst_ours(url, args.tasks)
+            print(f"in-process  fire recorded after T (ms): {summary(today['recorded_ms'])}")
+            print(f"in-process  run started after T (ms):   {summary(today['started_ms'])}")
+            print(f"in-process  API latency in burst (ms):  {summary(today['api_ms'])}")
             wipe(url)
             aps = burst_baseline(url, args.tasks)
             print(f"APScheduler job started after T (ms):   {summary(aps['started_ms'])}")
