@@ -29,6 +29,9 @@ LLM_CALLS = Counter("taskrunner_llm_calls_total", "LLM calls", ["model", "outcom
 LLM_TOKENS = Counter("taskrunner_llm_tokens_total", "LLM tokens", ["model", "kind"])
 LLM_COST = Counter("taskrunner_llm_cost_usd_total", "LLM cost in US dollars (when known)", ["model"])
 TOOL_CALLS = Counter("taskrunner_tool_calls_total", "Tool calls", ["tool", "outcome"])
+SLA_BREACHES = Counter(
+    "taskrunner_sla_breaches_observed_total", "SLA breaches seen by this process", ["task_id", "kind"]
+)
 SCHEDULER_LEADER = Gauge("taskrunner_scheduler_leader", "1 if this instance runs the scheduler")
 
 _started = {"on_time": 0, "late": 0}
@@ -72,3 +75,7 @@ def step_recorded(
             LLM_COST.labels(model=name).inc(cost_usd)
     else:
         TOOL_CALLS.labels(tool=name, outcome=outcome).inc()
+
+
+def sla_breached(task_id: int, kind: str) -> None:
+    SLA_BREACHES.labels(task_id=str(task_id), kind=kind).inc()
