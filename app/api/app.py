@@ -13,9 +13,10 @@ from app.api import errors
 from app.api.auth import ApiKeyAuth
 from app.api.deps import AppState
 from app.api.errors import error_body
-from app.api.routes import chat, executions, health, keys, schedules, tasks
+from app.api.routes import chat, controls, executions, health, keys, schedules, tasks
 from app.clock import Clock, SystemClock
 from app.config import Settings
+from app.controls.settings import ControlSettings
 from app.db.engine import create_engine, create_sessionmaker
 from app.llm.base import LLMClient
 from app.runner.base import PreviousRuns, Runner
@@ -58,6 +59,7 @@ def create_app(
                 retention=RetentionPolicy(
                     keep_days=settings.retention_days, keep_failed_days=settings.retention_failed_days
                 ),
+                controls=ControlSettings.from_settings(settings),
             )
             scheduler.start()
             chosen = scheduler
@@ -87,7 +89,7 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (tasks, executions, schedules, chat, health, keys):
+    for module in (tasks, executions, schedules, chat, health, keys, controls):
         app.include_router(module.router)
     app.add_middleware(ApiKeyAuth)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)

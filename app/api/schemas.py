@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
+from app.controls.jitter import due_at
 from app.db.models import Execution, ExecutionStep, Task
 from app.schedules.of_task import compile_task, spec_of
 
@@ -19,6 +20,13 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+class FireOut(BaseModel):
+    """An upcoming fire: its nominal time and when it is due (after jitter or spread)."""
+
+    scheduled_for: datetime
+    due_at: datetime
 
 
 class TaskOut(BaseModel):
@@ -37,8 +45,21 @@ class TaskOut(BaseModel):
     timeout_seconds: int
     max_retries: int
     notify: dict[str, Any] | None
+    overlap_policy: str = "skip"
+    concurrency_key: str | None = None
+    jitter_seconds: int = 0
+    max_cost_usd_per_run: float | None = None
+    max_tokens_per_run: int | None = None
+    max_cost_usd_per_day: float | None = None
+    max_cost_usd_per_month: float | None = None
+    pause_on_budget: bool = False
+    pause_after_failures: int | None = None
+    max_delay_seconds: int | None = None
+    max_duration_seconds: int | None = None
+    pause_note: str | None = None
     next_run_at: datetime | None
     next_runs: list[datetime]
+    next_fires: list[FireOut] = []
     last_fire_at: datetime | None
     parser: str | None = None
     assumptions: list[str] = []
@@ -46,7 +67,7 @@ class TaskOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, task: Task, *, now: datetime, count: int = 5) -> TaskOut:
+    def of(cls, task: Task, *, now: datetime, count: int = 5, spread_seconds: int = 0) -> TaskOut:
         compiled = compile_task(task)
         tz = ZoneInfo(task.timezone)
         next_runs: list[datetime] = []
@@ -74,6 +95,31 @@ class TaskOut(BaseModel):
             notify=task.notify,
             next_run_at=task.next_run_at.astimezone(tz) if task.next_run_at else None,
             next_runs=[t.astimezone(tz) for t in next_runs],
+            next_fires=[
+                FireOut(
+                    scheduled_for=t.astimezone(tz),
+                    due_at=due_at(
+                        task.id,
+                        t,
+                        jitter_seconds=task.jitter_seconds,
+                        timezone=task.timezone,
+                        spread_seconds=spread_seconds,
+                    ).astimezone(tz),
+                )
+                for t in next_runs
+            ],
+            overlap_policy=task.overlap_policy,
+            concurrency_key=task.concurrency_key,
+            jitter_seconds=task.jitter_seconds,
+            max_cost_usd_per_run=task.max_cost_usd_per_run,
+            max_tokens_per_run=task.max_tokens_per_run,
+            max_cost_usd_per_day=task.max_cost_usd_per_day,
+            max_cost_usd_per_month=task.max_cost_usd_per_month,
+            pause_on_budget=task.pause_on_budget,
+            pause_after_failures=task.pause_after_failures,
+            max_delay_seconds=task.max_delay_seconds,
+            max_duration_seconds=task.max_duration_seconds,
+            pause_note=task.pause_note,
             last_fire_at=task.last_fire_at.astimezone(tz) if task.last_fire_at else None,
             parser=info.get("parser"),
             assumptions=list(info.get("assumptions", [])),
@@ -119,6 +165,8 @@ class ExecutionOut(BaseModel):
     completion_tokens: int | None
     cost_usd: float | None
     attempt: int
+    due_at: datetime | None = None
+    sla_breach: str | None = None
 
     @classmethod
     def of(cls, execution: Execution) -> ExecutionOut:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.deps import State
 from app.api.errors import error_response
+from app.services.record_metrics import render_record_metrics
 
 router = APIRouter(tags=["health"])
 
@@ -39,5 +43,9 @@ async def readyz(state: State) -> dict[str, object] | Response:
 
 
 @router.get("/metrics")
-async def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+async def metrics(state: State) -> Response:
+    body = generate_latest()
+    # Controls: operations figures from the records; a database outage must not hide the rest.
+    with contextlib.suppress(SQLAlchemyError, OSError):
+        body += await render_record_metrics(state.sessionmaker, state.clock)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -326,3 +326,59 @@ def _earlier_ready(key: str, target: ClaimTarget, now: datetime) -> Any:
             ),
         )
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskRecordStats:
+    task_id: int
+    task_name: str
+    due: int  # runs started plus fires missed
+    on_time: int
+    sla_breaches: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordTotals:
+    missed: int
+    succeeded: int
+    retried: int
+    sla_breaches: int
+    tasks: list[TaskRecordStats]
+
+
+async def record_stats(session: AsyncSession, *, since: datetime, default_on_time_ms: int) -> RecordTotals:
+    """Operations figures from execution records scheduled at or after ``since`` (all processes)."""
+    allowance = func.coalesce(_T.c.max_delay_seconds * 1000, default_on_time_ms) + _T.c.jitter_seconds * 1000
+    started = _E.c.started_at.is_not(None)
+    stmt = (
+        select(
+            _E.c.task_id,
+            _T.c.name,
+            func.sum(case((or_(started, _E.c.status == "missed"), 1), else_=0)),
+            func.sum(case((and_(started, _E.c.trigger_delay_ms <= allowance), 1), else_=0)),
+            func.sum(case((_E.c.sla_breach.is_not(None), 1), else_=0)),
+            func.sum(case((_E.c.status == "missed", 1), else_=0)),
+            func.sum(case((_E.c.status == "succeeded", 1), else_=0)),
+            func.sum(case((or_(_E.c.trigger == "retry", _E.c.attempt > 1), 1), else_=0)),
+        )
+        .select_from(_E.join(_T, _T.c.id == _E.c.task_id))
+        .where(_E.c.scheduled_for >= since)
+        .group_by(_E.c.task_id, _T.c.name)
+    )
+    tasks: list[TaskRecordStats] = []
+    missed = succeeded = retried = breaches = 0
+    for row in (await session.execute(stmt)).all():
+        tasks.append(
+            TaskRecordStats(
+                task_id=int(row[0]),
+                task_name=row[1],
+                due=int(row[2] or 0),
+                on_time=int(row[3] or 0),
+                sla_breaches=int(row[4] or 0),
+            )
+        )
+        breaches += int(row[4] or 0)
+        missed += int(row[5] or 0)
+        succeeded += int(row[6] or 0)
+        retried += int(row[7] or 0)
+    return RecordTotals(missed=missed, succeeded=succeeded, retried=retried, sla_breaches=breaches, tasks=tasks)
