@@ -33,6 +33,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("pause_on_budget", sa.Boolean(), server_default=sa.text("false"), nullable=False))
         batch_op.add_column(sa.Column("pause_after_failures", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("pause_note", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("resumed_at", app.db.types.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("max_delay_seconds", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("max_duration_seconds", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_tasks_concurrency_key"), ["concurrency_key"], unique=False)
@@ -95,6 +96,7 @@ def downgrade() -> None:
         for column in (
             "max_duration_seconds",
             "max_delay_seconds",
+            "resumed_at",
             "pause_note",
             "pause_after_failures",
             "pause_on_budget",

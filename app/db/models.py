@@ -81,6 +81,7 @@ class Task(Base):
     pause_on_budget: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     pause_after_failures: Mapped[int | None] = mapped_column(Integer)
     pause_note: Mapped[str | None] = mapped_column(Text)  # why the task is paused, shown everywhere
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # failure streaks count from here
     max_delay_seconds: Mapped[int | None] = mapped_column(Integer)
     max_duration_seconds: Mapped[int | None] = mapped_column(Integer)
 

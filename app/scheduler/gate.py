@@ -245,7 +245,7 @@ class RunGate:
                 note = failures.budget_note(outcome.reason or "budget")
             elif outcome.status in failures.FAILED and task.pause_after_failures:
                 earlier = await repo.recent_statuses(
-                    task.id, task.pause_after_failures + 50, exclude=request.execution_id
+                    task.id, task.pause_after_failures + 50, exclude=request.execution_id, since=task.resumed_at
                 )
                 streak = failures.failure_streak([outcome.status, *earlier])
                 if failures.should_pause(task.pause_after_failures, streak):

@@ -211,6 +211,7 @@ class TaskService:
     def _resume(self, task: Task, now: datetime) -> None:
         task.state = "active"
         task.pause_note = None
+        task.resumed_at = now
         if task.schedule_kind == "interval":
             task.interval_anchor = now
         # Fires that fell while paused are not "missed": the user stopped them.

@@ -186,12 +186,15 @@ class ControlRepository:
             stmt = stmt.where(_E.c.task_id == task_id)
         return float((await self.session.execute(stmt)).scalar_one())
 
-    async def recent_statuses(self, task_id: int, limit: int, *, exclude: int | None = None) -> list[str]:
-        """Statuses of the task's latest finished records, newest first (``exclude``: one execution id)."""
+    async def recent_statuses(
+        self, task_id: int, limit: int, *, exclude: int | None = None, since: datetime | None = None
+    ) -> list[str]:
+        """Statuses of the task's latest finished records scheduled from ``since``, newest first."""
         stmt = (
             select(_E.c.status)
             .where(
                 _E.c.task_id == task_id,
+                _E.c.scheduled_for >= since if since is not None else _E.c.id.is_not(None),
                 _E.c.status.not_in(("queued", "running")),
                 _E.c.id != (exclude if exclude is not None else -1),
             )
