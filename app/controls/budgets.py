@@ -55,8 +55,10 @@ def price_call(
 ) -> float | None:
     """The cost of one LLM call: the configured price for ``model`` if any, else what litellm reported."""
     price = prices.get(model)
-    if price is None and "/" in model:
-        price = prices.get(model.split("/", 1)[1])
+    if price is None:
+        # Providers answer with the bare name ("gpt-x") for a configured "openai/gpt-x", and back.
+        bare = model.split("/", 1)[-1]
+        price = next((p for name, p in prices.items() if name.split("/", 1)[-1] == bare), None)
     if price is not None:
         return price.cost(prompt_tokens, completion_tokens)
     return reported

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -69,9 +70,16 @@ class Worker:
             CheckingRunner(sessions, name, log),
             self.writer,
             clock,
-            spawn=lambda coro: asyncio.get_running_loop().create_task(coro) and None,
+            spawn=self._spawn,
             gate=self.gate,
         )
+
+        self.background: set[asyncio.Task[Any]] = set()
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
 
     async def close(self) -> None:
         await self.writer.close()
@@ -91,7 +99,7 @@ async def test_two_dispatchers_never_exceed_the_key_limit_and_keep_fire_order(db
             body = TaskCreate(
                 name=f"t{i}",
                 instructions="x",
-                schedule={"kind": "cron", "cron": "0 0 1 1 *", "timezone": "UTC"},  # type: ignore[arg-type]
+                schedule={"kind": "cron", "cron": "0 0 1 1 *", "timezone": "UTC"},
                 concurrency_key="llm",
             )
             ids.append((await service.create(body)).id)

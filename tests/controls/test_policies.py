@@ -57,12 +57,13 @@ def test_own_jitter_wins_over_spread() -> None:
     [
         ("ollama/llama3", None, 0.0015),  # price set for the litellm name
         ("llama3", None, 0.0015),  # or the bare name
+        ("other/llama3", None, 0.0015),  # the same model through another route
         ("openai/gpt-4o-mini", 0.0002, 0.0002),  # litellm knows it: its cost
         ("unknown/model", None, None),  # unknown stays unknown, never 0
     ],
 )
 def test_price_call(model: str, reported: float | None, expected: float | None) -> None:
-    prices = {"llama3": ModelPrice(input_per_million=1.0, output_per_million=2.0)}
+    prices = {"ollama/llama3": ModelPrice(input_per_million=1.0, output_per_million=2.0)}
     cost = budgets.price_call(model, 500, 500, reported, prices)
     assert cost == pytest.approx(expected) if expected is not None else cost is None
 
