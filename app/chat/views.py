@@ -22,6 +22,8 @@ def task_view(task: Task, *, next_runs: int = 0, full: bool = False) -> dict[str
         "timezone": tz,
         "next_run_at": local(task.next_run_at, tz) if task.state == "active" else None,
     }
+    if task.pause_note:  # controls: why it is paused (by hand, a budget, or failures)
+        view["pause_note"] = task.pause_note
     if next_runs and task.state == "active" and task.next_run_at is not None:
         times = [task.next_run_at]
         while len(times) < next_runs:
