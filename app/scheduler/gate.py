@@ -26,6 +26,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import metrics
@@ -40,6 +41,8 @@ from app.notify import Notifier, RunEvent, parse_spec
 from app.runner.base import RunOutcome, RunRequest
 
 log = structlog.get_logger("taskrunner.scheduler.gate")
+
+PRICES_TTL_SECONDS = 5.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +80,7 @@ class RunGate:
         notifier: Notifier | None = None,
         spawn: Callable[[Coroutine[Any, Any, Any]], None] | None = None,
         on_paused: Callable[[int], None] | None = None,
+        max_claims_at_once: int = 4,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._clock = clock
@@ -87,6 +91,10 @@ class RunGate:
         self._redispatch: Redispatch | None = None
         self.parked: dict[int, Parked] = {}
         self._timer: asyncio.TimerHandle | None = None
+        # Claims queue here rather than on the connection pool, which runs and records share.
+        self._claiming = asyncio.Semaphore(max_claims_at_once)
+        self._price_cache: dict[str, ModelPrice] = {}
+        self._prices_at: datetime | None = None
 
     def bind(self, redispatch: Redispatch) -> None:
         """Where parked runs are offered again (the dispatcher)."""
@@ -95,6 +103,19 @@ class RunGate:
     # -- before a run ----------------------------------------------------------------------------
     async def admit(self, execution_id: int, task: Task, scheduled_for: datetime, trigger: str) -> Admission | None:
         """Claim the execution for running now, or park it / close it and return None."""
+        try:
+            async with self._claiming:
+                return await self._admit(execution_id, task, scheduled_for, trigger)
+        except (SQLAlchemyError, OSError) as exc:
+            # The record stays queued: offer it again on the next poll or run end.
+            log.warning("run.claim_failed", execution_id=execution_id, error=str(exc).splitlines()[0])
+            self.parked.setdefault(
+                execution_id,
+                Parked(execution_id=execution_id, task_id=task.id, scheduled_for=scheduled_for, trigger=trigger),
+            )
+            return None
+
+    async def _admit(self, execution_id: int, task: Task, scheduled_for: datetime, trigger: str) -> Admission | None:
         now = self._clock.now()
         parked = self.parked.get(execution_id)
         paused_note: str | None = None
@@ -147,10 +168,7 @@ class RunGate:
                 if result.state == "gone":
                     self.parked.pop(execution_id, None)
                     return None
-                prices = {
-                    p.model: ModelPrice(input_per_million=p.input_per_million, output_per_million=p.output_per_million)
-                    for p in await repo.prices()
-                }
+                prices = await self._prices(repo, now)
         if result_state == "skipped":
             metrics.fire_recorded("skipped")
             log.info("run.budget_skipped", task_id=task.id, execution_id=execution_id)
@@ -165,6 +183,16 @@ class RunGate:
             limits=BudgetLimits.combine(task_budget(task), self.settings.run_defaults),
             prices=prices,
         )
+
+    async def _prices(self, repo: ControlRepository, now: datetime) -> dict[str, ModelPrice]:
+        """Model prices, read at most every few seconds (a change applies to runs starting after it)."""
+        if self._prices_at is None or (now - self._prices_at).total_seconds() >= PRICES_TTL_SECONDS:
+            self._price_cache = {
+                p.model: ModelPrice(input_per_million=p.input_per_million, output_per_million=p.output_per_million)
+                for p in await repo.prices()
+            }
+            self._prices_at = now
+        return self._price_cache
 
     async def _period_stop(self, repo: ControlRepository, task: Task, now: datetime) -> budgets.PeriodDecision | None:
         own = task_budget(task)

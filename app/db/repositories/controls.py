@@ -93,8 +93,9 @@ class ControlRepository:
             return ClaimResult(state="wait", reason=f"due at {target.due_at.isoformat()}", until=target.due_at)
         key = target.concurrency_key
         limit: int | None = None
-        if self._postgres:
-            # Lock order everywhere: task row, then key row.
+        if self._postgres and (target.overlap_policy in ("buffer_one", "allow") or key is not None):
+            # Lock order everywhere: task row, then key row. Under skip and cancel_other the
+            # unique (task, slot) index already allows one active row, so there is nothing to race.
             await self.session.execute(select(_T.c.id).where(_T.c.id == target.task_id).with_for_update())
         if key is not None:
             stmt = select(ConcurrencyKey.max_running).where(ConcurrencyKey.key == key)
