@@ -54,40 +54,40 @@ class PriceList(BaseModel):
 
 
 @router.get("/api/concurrency-keys")
-async def list_keys(controls: Controls) -> KeyList:
+async def list_concurrency_keys(controls: Controls) -> KeyList:
     items = [ConcurrencyKeyOut.of(v) for v in await controls.keys()]
     return KeyList(items=items, total=len(items))
 
 
 @router.get("/api/concurrency-keys/{key}")
-async def get_key(key: str, controls: Controls) -> ConcurrencyKeyOut:
+async def get_concurrency_key(key: str, controls: Controls) -> ConcurrencyKeyOut:
     return ConcurrencyKeyOut.of(await controls.key(key))
 
 
 @router.put("/api/concurrency-keys/{key}")
-async def put_key(key: str, body: ConcurrencyKeyIn, controls: Controls) -> ConcurrencyKeyOut:
+async def set_concurrency_key(key: str, body: ConcurrencyKeyIn, controls: Controls) -> ConcurrencyKeyOut:
     return ConcurrencyKeyOut.of(await controls.put_key(key, body.max_running))
 
 
 @router.delete("/api/concurrency-keys/{key}", status_code=204)
-async def delete_key(key: str, controls: Controls) -> Response:
+async def delete_concurrency_key(key: str, controls: Controls) -> Response:
     await controls.delete_key(key)
     return Response(status_code=204)
 
 
 @router.get("/api/model-prices")
-async def list_prices(controls: Controls) -> PriceList:
+async def list_model_prices(controls: Controls) -> PriceList:
     items = [ModelPriceOut.model_validate(p, from_attributes=True) for p in await controls.prices()]
     return PriceList(items=items, total=len(items))
 
 
 @router.put("/api/model-prices/{model:path}")
-async def put_price(model: str, body: ModelPriceIn, controls: Controls) -> ModelPriceOut:
+async def set_model_price(model: str, body: ModelPriceIn, controls: Controls) -> ModelPriceOut:
     row = await controls.put_price(model, body.input_per_million, body.output_per_million)
     return ModelPriceOut.model_validate(row, from_attributes=True)
 
 
 @router.delete("/api/model-prices/{model:path}", status_code=204)
-async def delete_price(model: str, controls: Controls) -> Response:
+async def delete_model_price(model: str, controls: Controls) -> Response:
     await controls.delete_price(model)
     return Response(status_code=204)
