@@ -9,7 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Every setting is optional; the defaults run an embedded SQLite service on loopback."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+    # Empty values (``RETENTION_FAILED_DAYS=`` in an .env file) mean "use the default".
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False, env_ignore_empty=True)
 
     database_url: str = "sqlite+aiosqlite:///./data/taskrunner.db"
     llm_model: str = "openai/gpt-4o-mini"
@@ -47,6 +48,12 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     retention_days: int = Field(default=90, ge=1)
     retention_failed_days: int | None = Field(default=None, ge=1)
+    # Host headers /mcp answers (DNS-rebinding guard), e.g. "tasks.example.com,10.0.0.5:*"; "*" allows any.
+    mcp_allowed_hosts: str | None = None
+
+    # OpenTelemetry export of runs (docs/operations.md); off unless an endpoint is set.
+    otel_exporter_otlp_endpoint: str | None = None
+    otel_service_name: str = "taskrunner"
 
     # Dashboard (docs/dashboard.md): the key signing its session cookies; random per process when unset.
     session_secret: SecretStr | None = None
@@ -56,6 +63,11 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value or None
+
+    @property
+    def mcp_allowed_host_list(self) -> list[str]:
+        """Hosts /mcp answers; loopback names (any port) when unset."""
+        return [h.strip() for h in (self.mcp_allowed_hosts or "").split(",") if h.strip()]
 
     @property
     def api_key_list(self) -> list[str]:

@@ -6,21 +6,28 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import __version__, web
-from app.api import docs, errors
+from app import __version__, metrics, web
+from app.api import contract, docs, errors
 from app.api.auth import ApiKeyAuth
 from app.api.deps import AppState
 from app.api.errors import error_body
-from app.api.routes import chat, executions, health, keys, schedules, tasks, upcoming
+from app.api.observe import RequestContext
+from app.api.routes import chat, executions, health, keys, schedules, task_bundles, tasks, upcoming
 from app.clock import Clock, SystemClock
 from app.config import Settings
-from app.db.engine import create_engine, create_sessionmaker
 from app.llm.base import LLMClient
+from app.mcp import Backend
+from app.mcp.http import McpEndpoint
 from app.runner.base import PreviousRuns, Runner
+from app.runner.tools import TOOL_NAMES
+from app.services.catalog import ServiceDeps
+from app.services.database import install_audit, open_engine, sessions_for
 from app.services.events import EventBroker
 from app.services.notifier import ChangeListener, NullListener, scheduler_subscriber
+from app.services.session import committed
 
 
 def create_app(
@@ -39,10 +46,12 @@ def create_app(
     """
     settings = settings or Settings()
     clock = clock or SystemClock()
+    install_audit()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
+        engine = open_engine(settings.database_url)
+        metrics.initialise(models={settings.llm_model}, tools=sorted(TOOL_NAMES))
         llm_client = llm if llm is not None else _default_llm(settings)
         warm_up = getattr(llm_client, "warm_up", None)
         if warm_up is not None:
@@ -72,14 +81,23 @@ def create_app(
         app.state.taskrunner = AppState(
             settings=settings,
             clock=clock,
-            sessionmaker=create_sessionmaker(engine),
+            sessionmaker=sessions_for(engine),
             listener=chosen,
             broker=events,
             llm=llm_client,
             scheduler=scheduler,
         )
+        backend = Backend(
+            services=lambda: committed(
+                app.state.taskrunner.sessionmaker,
+                ServiceDeps(clock=clock, llm=llm_client, llm_model=settings.llm_model),
+                events,
+            ),
+            clock=clock,
+        )
         try:
-            yield
+            async with mcp_endpoint.running(backend, allowed_hosts=settings.mcp_allowed_host_list):
+                yield
         finally:
             unsubscribe()
             if scheduler is not None:
@@ -95,11 +113,16 @@ def create_app(
         version=__version__,
         description="Schedule LLM-agent tasks: on time, in the right timezone, exactly once, with a record.",
         lifespan=lifespan,
+        generate_unique_id_function=contract.operation_id,
+        openapi_tags=contract.TAGS,
         docs_url=None,  # served from local assets by app.api.docs
         redoc_url=None,
     )
     errors.install(app)
-    for module in (tasks, executions, schedules, chat, health, keys):
+    contract.install(app)
+    mcp_endpoint = McpEndpoint()
+    app.router.routes.append(Route("/mcp", endpoint=mcp_endpoint, methods=["GET", "POST", "DELETE"]))
+    for module in (task_bundles, tasks, executions, schedules, chat, health, keys):
         app.include_router(module.router)
     app.include_router(upcoming.router)
     docs.install(app)
@@ -112,6 +135,7 @@ def create_app(
         login_redirect_paths=["/docs", "/redoc"],
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestContext)  # outermost: request id and metrics on every answer
     return app
 
 

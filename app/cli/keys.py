@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 import typer
@@ -28,7 +29,7 @@ def create(
 ) -> None:
     """Create a key and print it: it is shown this once and cannot be retrieved later."""
     with connect(url, api_key) as client:
-        key = client.post("/api/keys", {"name": name})
+        key = client.create_api_key(name)
     if as_json:
         print_json(key)
         return
@@ -44,7 +45,7 @@ def list_keys(
 ) -> None:
     """List keys with their prefix and whether they are revoked (never the secrets)."""
     with connect(url, api_key) as client:
-        page = client.get("/api/keys", limit=500)
+        page = client.list_api_keys(limit=500)
     if as_json:
         print_json(page)
         return
@@ -60,14 +61,14 @@ def revoke(
 ) -> None:
     """Revoke a key: requests with it are refused from now on (within seconds on other instances)."""
     with connect(url, api_key) as client:
-        client.delete(f"/api/keys/{key_id}")
+        client.revoke_api_key(key_id)
     if as_json:
         print_json({"id": key_id, "revoked": True})
         return
     typer.echo(f"Revoked API key {key_id}.")
 
 
-def _table(keys: list[dict[str, Any]], total: int) -> Table:
+def _table(keys: Sequence[Mapping[str, Any]], total: int) -> Table:
     table = Table(title=f"API keys ({total})", title_justify="left")
     for column in ("ID", "Name", "Prefix", "Created", "State"):
         table.add_column(column)

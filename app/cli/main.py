@@ -8,6 +8,7 @@ import signal
 import typer
 
 from app.cli import chat as chat_command
+from app.cli import doctor as doctor_command
 from app.cli import keys as key_commands
 from app.cli import runs as runs_commands
 from app.cli import schedules as schedule_commands
@@ -25,18 +26,28 @@ app.add_typer(runs_commands.app, name="runs")
 app.add_typer(key_commands.app, name="keys")
 app.add_typer(schedule_commands.app, name="schedules")
 app.command("chat")(chat_command.chat)
+app.command("doctor")(doctor_command.doctor)
 
 
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date (Alembic), then exit."""
-    from app.db.migrate import upgrade
+    from app.cli.startup import safe_url, say
     from app.logging import configure
+    from app.services.database import migrate as upgrade
 
     settings = Settings()
     configure(settings.log_level, settings.log_format)
     upgrade(settings.database_url)
-    typer.echo(f"database is up to date ({_safe_url(settings.database_url)})")
+    say("db.migrated", f"database is up to date ({safe_url(settings.database_url)})")
+
+
+@app.command()
+def openapi() -> None:
+    """Print the API's OpenAPI document (the contract in docs/openapi.json)."""
+    from app.api.openapi_document import render
+
+    typer.echo(render(), nl=False)
 
 
 @app.command()
@@ -44,6 +55,11 @@ def serve(
     host: str | None = typer.Option(None, help="Address to listen on (default: HOST or 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port to listen on (default: PORT or 8000)."),
     no_scheduler: bool = typer.Option(False, "--no-scheduler", help="Serve the API only; do not schedule."),
+    migrate_first: bool = typer.Option(
+        True,
+        "--migrate/--no-migrate",
+        help="Migrate the database before serving (--no-migrate when a deploy step runs `taskrunner migrate`).",
+    ),
     allow_insecure_public: bool = typer.Option(
         False,
         "--allow-insecure-public",
@@ -54,8 +70,8 @@ def serve(
     import uvicorn
 
     from app.api.app import create_app
-    from app.db.migrate import upgrade
     from app.logging import configure
+    from app.services.database import migrate as upgrade
 
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     settings = Settings()
@@ -68,17 +84,23 @@ def serve(
         overrides["scheduler_enabled"] = False
     settings = settings.model_copy(update=overrides)
     configure(settings.log_level, settings.log_format)
-    upgrade(settings.database_url)
+    if migrate_first:
+        upgrade(settings.database_url)
     from app.security import InsecureBind, check_bind, has_stored_keys
 
     has_keys = bool(settings.api_key_list) or has_stored_keys(settings.database_url)
+    from app.cli.startup import banner, say
+
     try:
         notice = check_bind(settings.host, has_keys, allow_insecure_public)
     except InsecureBind as exc:
-        typer.echo(f"error: {exc.message}", err=True)
+        say("serve.refused", f"error: {exc.message}", warning=True)
         raise typer.Exit(2) from None
     if notice:
-        typer.echo(notice, err=True)
+        say("serve.bind_notice", notice, warning=True)
+    mode = "required" if has_keys else "off (loopback only)" if not allow_insecure_public else "off (public!)"
+    text, fields = banner(settings, key_mode=mode)
+    say("service.starting", text, **fields)
     # uvicorn stops gracefully on SIGTERM (the lifespan lets runs finish and releases the
     # scheduler lock), then re-raises the signal under the handler that was there before it
     # started; a no-op handler makes that a clean exit 0 instead of death by signal.
@@ -90,12 +112,6 @@ def serve(
         log_config=None,
         timeout_graceful_shutdown=30,
     )
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def main() -> None:

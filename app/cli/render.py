@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -77,12 +78,12 @@ def clip(value: str | None, width: int = 60) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def task_timezone(task: dict[str, Any]) -> str:
+def task_timezone(task: Mapping[str, Any]) -> str:
     schedule = task.get("schedule") or {}
     return str(schedule.get("timezone") or "UTC")
 
 
-def tasks_table(tasks: list[dict[str, Any]], total: int) -> Table:
+def tasks_table(tasks: Sequence[Mapping[str, Any]], total: int) -> Table:
     table = Table(title=f"Tasks ({len(tasks)} of {total})", title_justify="left")
     for column in ("ID", "Name", "State", "Schedule", "Next run"):
         table.add_column(column, overflow="fold")
@@ -97,7 +98,7 @@ def tasks_table(tasks: list[dict[str, Any]], total: int) -> Table:
     return table
 
 
-def task_panel(task: dict[str, Any]) -> Table:
+def task_panel(task: Mapping[str, Any]) -> Table:
     """Every field of one task, label on the left."""
     tz = task_timezone(task)
     grid = Table.grid(padding=(0, 2))
@@ -129,7 +130,7 @@ def task_panel(task: dict[str, Any]) -> Table:
     return grid
 
 
-def runs_table(runs: list[dict[str, Any]], total: int, timezones: dict[int, str], title: str = "Runs") -> Table:
+def runs_table(runs: Sequence[Mapping[str, Any]], total: int, timezones: dict[int, str], title: str = "Runs") -> Table:
     table = Table(title=f"{title} ({len(runs)} of {total})", title_justify="left")
     for column in ("ID", "Task", "Trigger", "Status", "Scheduled for", "Duration", "Tokens", "Cost", "Why"):
         table.add_column(column, overflow="fold")
@@ -148,7 +149,7 @@ def runs_table(runs: list[dict[str, Any]], total: int, timezones: dict[int, str]
     return table
 
 
-def run_panel(run: dict[str, Any], timezone: str | None) -> Table:
+def run_panel(run: Mapping[str, Any], timezone: str | None) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column(overflow="fold")
@@ -179,7 +180,7 @@ def run_panel(run: dict[str, Any], timezone: str | None) -> Table:
     return grid
 
 
-def steps_table(steps: list[dict[str, Any]]) -> Table:
+def steps_table(steps: Sequence[Mapping[str, Any]]) -> Table:
     table = Table(title=f"Steps ({len(steps)})", title_justify="left")
     for column in ("#", "Kind", "Name", "Latency", "Tokens", "Result"):
         table.add_column(column, overflow="fold")

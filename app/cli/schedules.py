@@ -23,7 +23,7 @@ def upcoming(
 ) -> None:
     """List fires due from now to --hours ahead, in time order (times in each task's zone); flag pile-ups."""
     with connect(url, api_key) as client:
-        data: dict[str, Any] = client.get("/api/schedules/upcoming", hours=hours, limit=limit)
+        data: dict[str, Any] = client.upcoming_fires(hours=hours, limit=limit)
     if as_json:
         print_json(data)
         return

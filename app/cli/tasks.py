@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 
-from app.cli import render
+from app.cli import bundles, render
 from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json
 from app.cli.parsing import parse_every
+from app.client.models import TaskFields
 
 app = typer.Typer(
     name="task",
@@ -149,7 +150,7 @@ def create(
     if paused:
         body["enabled"] = False
     with connect(url, api_key) as client:
-        task = client.post("/api/tasks", body)
+        task = client.create_task(cast(TaskFields, body))
     if as_json:
         print_json(task)
         return
@@ -170,7 +171,7 @@ def list_tasks(
 ) -> None:
     """List tasks with their state, schedule and next run."""
     with connect(url, api_key) as client:
-        page = client.get("/api/tasks", state=state.value if state else None, q=search, limit=limit, offset=offset)
+        page = client.list_tasks(state=state.value if state else None, q=search, limit=limit, offset=offset)
     if as_json:
         print_json(page)
         return
@@ -185,8 +186,8 @@ def list_tasks(
 def show(task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None, as_json: JsonOpt = False) -> None:
     """Show one task: its schedule in words, next runs, options and recent runs."""
     with connect(url, api_key) as client:
-        task = client.get(f"/api/tasks/{task_id}")
-        recent = client.get(f"/api/tasks/{task_id}/executions", limit=5)
+        task = client.get_task(task_id)
+        recent = client.list_task_executions(task_id, limit=5)
     if as_json:
         print_json(task)
         return
@@ -240,17 +241,17 @@ def update(
     with connect(url, api_key) as client:
         if tz and schedule is None:
             # Only the timezone changes: keep the stored schedule, move it to the new zone.
-            current = client.get(f"/api/tasks/{task_id}")
+            current = client.get_task(task_id)
             schedule = {**current["schedule"], "timezone": tz}
         elif schedule is not None and not tz:
             # A new schedule keeps the task's timezone unless --tz says otherwise.
-            current = client.get(f"/api/tasks/{task_id}")
+            current = client.get_task(task_id)
             schedule["timezone"] = render.task_timezone(current)
         if schedule is not None:
             body["schedule"] = schedule
         if not body:
             fail("nothing to change: give at least one option (see --help)", 2)
-        task = client.patch(f"/api/tasks/{task_id}", body)
+        task = client.update_task(task_id, cast(TaskFields, body))
     if as_json:
         print_json(task)
         return
@@ -261,7 +262,7 @@ def update(
 
 def _state_change(task_id: int, action: str, url: str, api_key: str | None, as_json: bool) -> None:
     with connect(url, api_key) as client:
-        task = client.post(f"/api/tasks/{task_id}/{action}")
+        task = client.pause_task(task_id) if action == "pause" else client.resume_task(task_id)
     if as_json:
         print_json(task)
         return
@@ -287,7 +288,7 @@ def resume(task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None
 def run(task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None, as_json: JsonOpt = False) -> None:
     """Run a task now (it is queued and starts within moments)."""
     with connect(url, api_key) as client:
-        execution = client.post(f"/api/tasks/{task_id}/run")
+        execution = client.run_task(task_id)
     if as_json:
         print_json(execution)
         return
@@ -308,12 +309,16 @@ def delete(
     """Delete a task and its run history (asks first unless --yes)."""
     with connect(url, api_key) as client:
         if not yes:
-            task = client.get(f"/api/tasks/{task_id}")
+            task = client.get_task(task_id)
             prompt = f"Delete task {task_id} ({task['name']}) and all its run records?"
             if not typer.confirm(prompt, default=False, err=True):
                 fail(f"not deleted: task {task_id} is unchanged")
-        client.delete(f"/api/tasks/{task_id}")
+        client.delete_task(task_id)
     if as_json:
         print_json({"deleted": task_id})
         return
     render.console().print(f"Deleted task {task_id}.")
+
+
+app.command("export")(bundles.export)
+app.command("import")(bundles.import_)

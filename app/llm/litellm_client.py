@@ -34,6 +34,7 @@ from app.llm.base import (
     LLMTransientError,
     ToolCall,
 )
+from app.logging import adopt_library_loggers
 
 log = structlog.get_logger("taskrunner.llm")
 
@@ -73,6 +74,10 @@ def _import_litellm() -> Any:
             litellm.telemetry = False
             litellm.suppress_debug_info = True
             litellm.turn_off_message_logging = True
+            # Our spans cover LLM calls (app.telemetry); litellm must not trace them a second time.
+            litellm.callbacks = [c for c in litellm.callbacks if c not in ("otel", "opentelemetry")]
+            # litellm attaches its own plain-text handlers at import; send its records through ours.
+            adopt_library_loggers()
             _litellm = litellm
         return _litellm
 

@@ -134,8 +134,16 @@ class RunDispatcher:
 
     async def _call_runner(self, request: RunRequest, bound: Any) -> RunOutcome:
         async def on_step(step: StepRecord) -> None:
+            # LLM steps are labelled with the model the run asked for, on success and error alike.
+            label = (request.model or self._default_model or step.name) if step.kind == "llm" else step.name
             metrics.step_recorded(
-                step.kind, step.name, step.error, step.prompt_tokens, step.completion_tokens, step.cost_usd
+                step.kind,
+                label,
+                step.error,
+                step.prompt_tokens,
+                step.completion_tokens,
+                step.cost_usd,
+                attempt=step.attempt,
             )
             await self.writer.step(_step_row(request.execution_id, step))
 

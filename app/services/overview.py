@@ -25,6 +25,7 @@ from app.db.repositories.overview import (
 )
 from app.errors import NotFound
 from app.schedules.of_task import compile_task
+from app.services.views import TaskView
 
 __all__ = [
     "FAILED_STATUSES",
@@ -66,7 +67,7 @@ class RunsPage:
 
 @dataclass(frozen=True, kw_only=True)
 class TaskRow:
-    task: Task
+    task: Task | TaskView
     last: Execution | None
     week: TaskTotals | None
 
@@ -171,7 +172,7 @@ class OverviewService:
         steps = await self.executions.steps(execution_id)
         return execution, steps, await self.tasks.get(execution.task_id)
 
-    async def task_rows(self, tasks: Sequence[Task]) -> list[TaskRow]:
+    async def task_rows(self, tasks: Sequence[Task | TaskView]) -> list[TaskRow]:
         """Each task with its latest record and its runs and cost over the last 7 days."""
         ids = [t.id for t in tasks]
         last = await self.repo.last_status(ids)
@@ -182,7 +183,7 @@ class OverviewService:
         page = await self.repo.runs_page(RunFilter(task_id=task_id), before=None, after=None, limit=limit)
         return page
 
-    async def usage_by_day(self, task: Task, *, days: int = 14) -> list[DayUsage]:
+    async def usage_by_day(self, task: Task | TaskView, *, days: int = 14) -> list[DayUsage]:
         """Runs, failures, tokens and cost per calendar day in the task's zone, newest day first."""
         tz = ZoneInfo(task.timezone)
         today = self.clock.now().astimezone(tz).date()

@@ -13,6 +13,7 @@ from app.schedules import compile_schedule
 from app.schedules.of_task import compile_task, spec_of
 from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec
 from app.services.tasks import TaskDeps
+from app.services.views import TaskView
 
 Spec = CronSpec | OnceSpec | IntervalSpec
 
@@ -57,8 +58,10 @@ def preview_schedule(spec: Spec, *, now: datetime, count: int = 5) -> Preview:
     )
 
 
-def describe_task(task: Task) -> str:
+def describe_task(task: Task | TaskView) -> str:
     """A stored task's schedule in words."""
+    if isinstance(task, TaskView):
+        return task.schedule_description
     return compile_task(task).describe()
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.cli.client import APIError, TaskrunnerClient
+from app.client import APIError, TaskrunnerClient
 from tests.cli.conftest import Cli
 from tests.support.live_server import free_port
 
@@ -167,8 +167,8 @@ def test_api_key_is_sent_as_bearer() -> None:
 
     client = TaskrunnerClient("http://x", api_key="sk-1", transport=httpx.MockTransport(handler))
     with client, pytest.raises(APIError, match="unauthorized: Bad key"):
-        client.get("/api/tasks", state=None, limit=5)
-    assert seen[0].headers["authorization"] == "Bearer sk-1" and seen[0].url.query == b"limit=5"
+        client.list_tasks(limit=5)
+    assert seen[0].headers["authorization"] == "Bearer sk-1" and seen[0].url.query == b"limit=5&offset=0"
 
 
 def test_server_not_running_is_exit_code_2_without_traceback(cli: Cli) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -39,6 +39,19 @@ class TaskRepository:
         await self.session.flush()
         return task
 
+    async def all(self, *, states: Sequence[str] | None = None) -> Sequence[Task]:
+        """Every task (in ``states`` if given), oldest first."""
+        stmt = select(Task).order_by(Task.id)
+        if states is not None:
+            stmt = stmt.where(Task.state.in_(states))
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def by_names(self, names: Sequence[str]) -> Sequence[Task]:
+        """Tasks whose name is one of ``names`` (names are not unique: several may match one)."""
+        if not names:
+            return []
+        return (await self.session.execute(select(Task).where(Task.name.in_(names)).order_by(Task.id))).scalars().all()
+
     async def delete(self, task: Task, *, now: datetime) -> None:
         """Delete the task (its records go with it) and leave a tombstone for other processes."""
         task_id = task.id
@@ -70,6 +83,14 @@ class TaskRepository:
             await self.session.execute(select(Task).where(*conditions).order_by(Task.id).limit(limit).offset(offset))
         ).scalars()
         return list(rows), int(total)
+
+    async def timezones(self, task_ids: Iterable[int]) -> dict[int, str]:
+        """The timezone of each of these tasks that exists."""
+        ids = sorted(set(task_ids))
+        if not ids:
+            return {}
+        rows = await self.session.execute(select(Task.id, Task.timezone).where(Task.id.in_(ids)))
+        return {int(r[0]): str(r[1]) for r in rows.all()}
 
     async def active(self, *, after_id: int = 0, limit: int = 5000) -> Sequence[Task]:
         """Active tasks in id order, a page at a time (start-up loading)."""

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.chat.explain import explain_task
 from app.errors import Conflict, NotFound, TaskRunnerError
+from app.services.explain import explain_task
 from app.services.overview import OverviewService, TaskFilter, dst_change_on
 from app.services.previews import describe_task
 from app.services.tasks import TaskDeps, TaskService
@@ -41,9 +41,10 @@ async def tasks_list(request: Request, visitor: Visitor) -> Response:
     words = (q.get("q") or "").strip()[:200] or None
     offset = int(q["offset"]) if (q.get("offset") or "").isdigit() and len(q["offset"]) < 9 else 0
     async with unit_of_work(request) as s:
-        tasks, total = await task_service(request, s).list(
+        found = await task_service(request, s).list(
             TaskFilter(state=state_filter, q=words), limit=PAGE_SIZE, offset=offset
         )
+        tasks, total = found.items, found.total
         rows = await OverviewService(s, state_of(request).clock).task_rows(tasks)
     base = {k: v for k, v in (("state", state_filter), ("q", words)) if v}
     return render(
@@ -103,9 +104,9 @@ async def task_detail(request: Request, visitor: Visitor) -> Response:
     why_raw = (request.query_params.get("why_at") or "").strip()
     async with unit_of_work(request) as s:
         service = OverviewService(s, clock)
-        task = await task_service(request, s).get(task_id)
+        task = await task_service(request, s).get(task_id, next_runs=10)
         tz = ZoneInfo(task.timezone)
-        fires = [(at, dst_change_on(at.astimezone(tz).date(), tz)) for at in service.next_fires(task, 10)]
+        fires = [(at, dst_change_on(at.astimezone(tz).date(), tz)) for at in task.next_runs]
         recent = await service.recent_runs(task.id, 60)
         usage = await service.usage_by_day(task)
         explanation = None
