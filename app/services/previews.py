@@ -65,7 +65,10 @@ def describe_task(task: Task | TaskView) -> str:
     return compile_task(task).describe()
 
 
-def schedule_of(task: Task) -> Spec:
+def schedule_of(task: Task | TaskView) -> Spec:
+    """The schedule a task was stored with."""
+    if isinstance(task, TaskView):
+        return task.schedule
     return spec_of(task)
 
 
