@@ -25,7 +25,7 @@ from app.runner.base import PreviousRuns, Runner
 from app.runner.tools import TOOL_NAMES
 from app.services.catalog import ServiceDeps
 from app.services.database import install_audit, open_engine, sessions_for
-from app.services.events import EventBroker
+from app.services.events import EventBroker, RunFinished
 from app.services.notifier import ChangeListener, NullListener, scheduler_subscriber
 from app.services.session import committed
 
@@ -57,6 +57,7 @@ def create_app(
         if warm_up is not None:
             warm_up()  # litellm takes seconds to import: off the event loop, before the first call
         scheduler = None
+        events = broker or EventBroker()
         chosen: ChangeListener = listener or NullListener()
         if listener is None and settings.scheduler_enabled:
             from app.notify import build_notifier
@@ -73,10 +74,12 @@ def create_app(
                 retention=RetentionPolicy(
                     keep_days=settings.retention_days, keep_failed_days=settings.retention_failed_days
                 ),
+                on_run_finished=lambda execution_id, task_id, status: events.publish(
+                    [RunFinished(execution_id=execution_id, task_id=task_id, status=status)]
+                ),
             )
             scheduler.start()
             chosen = scheduler
-        events = broker or EventBroker()
         unsubscribe = events.subscribe(scheduler_subscriber(chosen))
         app.state.taskrunner = AppState(
             settings=settings,

@@ -148,7 +148,10 @@ def key_checker(app: Any, *, ttl: float = 5.0, monotonic: Callable[[], float] = 
 
 
 def _read_only_allowed(scope: Scope) -> bool:
-    return scope.get("method", "GET") in SAFE_METHODS or scope["path"].rstrip("/") in READ_ONLY_POSTS
+    path = scope["path"].rstrip("/")
+    if path == "/api/keys" or path.startswith("/api/keys/"):
+        return False  # keys are managed (and listed) with full keys only
+    return scope.get("method", "GET") in SAFE_METHODS or path in READ_ONLY_POSTS
 
 
 def keys_changed(app: Any) -> None:

@@ -10,6 +10,7 @@ import typer
 from app.cli import chat as chat_command
 from app.cli import doctor as doctor_command
 from app.cli import keys as key_commands
+from app.cli import mcp as mcp_command
 from app.cli import runs as runs_commands
 from app.cli import schedules as schedule_commands
 from app.cli import tasks as task_commands
@@ -27,6 +28,7 @@ app.add_typer(key_commands.app, name="keys")
 app.add_typer(schedule_commands.app, name="schedules")
 app.command("chat")(chat_command.chat)
 app.command("doctor")(doctor_command.doctor)
+app.command("mcp")(mcp_command.mcp)
 
 
 @app.command()

@@ -147,9 +147,9 @@ class TaskrunnerClient:
         return cast(m.ConversationDetail, self._call("GET", f"/api/chat/conversations/{conversation_id}"))
 
     # -- API keys ----------------------------------------------------------------------------------
-    def create_api_key(self, name: str) -> m.NewApiKey:
-        """A new key; its secret (``key``) is in this answer only."""
-        return cast(m.NewApiKey, self._call("POST", "/api/keys", json={"name": name}))
+    def create_api_key(self, name: str, *, scope: str = "full") -> m.NewApiKey:
+        """A new key (``scope`` ``full`` or ``read_only``); its secret (``key``) is in this answer only."""
+        return cast(m.NewApiKey, self._call("POST", "/api/keys", json={"name": name, "scope": scope}))
 
     def list_api_keys(self, *, limit: int = 100, offset: int = 0) -> m.Page[m.ApiKey]:
         return cast(m.Page[m.ApiKey], self._call("GET", "/api/keys", params={"limit": limit, "offset": offset}))

@@ -66,10 +66,8 @@ def describe_task(task: Task | TaskView) -> str:
 
 
 def schedule_of(task: Task | TaskView) -> Spec:
-    """The schedule a task was stored with."""
-    if isinstance(task, TaskView):
-        return task.schedule
-    return spec_of(task)
+    """The schedule spec a task was stored with."""
+    return task.schedule if isinstance(task, TaskView) else spec_of(task)
 
 
 def available_tools() -> list[str]:
