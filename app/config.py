@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     retention_days: int = Field(default=90, ge=1)
     retention_failed_days: int | None = Field(default=None, ge=1)
+    # Host headers /mcp answers (DNS-rebinding guard), e.g. "tasks.example.com,10.0.0.5:*"; "*" allows any.
+    mcp_allowed_hosts: str | None = None
 
     # OpenTelemetry export of runs (docs/operations.md); off unless an endpoint is set.
     otel_exporter_otlp_endpoint: str | None = None
@@ -57,6 +59,11 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value or None
+
+    @property
+    def mcp_allowed_host_list(self) -> list[str]:
+        """Hosts /mcp answers; loopback names (any port) when unset."""
+        return [h.strip() for h in (self.mcp_allowed_hosts or "").split(",") if h.strip()]
 
     @property
     def api_key_list(self) -> list[str]:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__, metrics
@@ -17,13 +18,17 @@ from app.api.observe import RequestContext
 from app.api.routes import chat, executions, health, keys, schedules, task_bundles, tasks
 from app.clock import Clock, SystemClock
 from app.config import Settings
-from app.db import audit
-from app.db.engine import create_engine, create_sessionmaker
 from app.llm.base import LLMClient
+from app.mcp import Backend
+from app.mcp.http import McpEndpoint
 from app.runner.base import PreviousRuns, Runner
 from app.runner.tools import TOOL_NAMES
+from app.services import audit
+from app.services.catalog import ServiceDeps
+from app.services.database import open_engine, sessions_for
 from app.services.events import EventBroker
 from app.services.notifier import ChangeListener, NullListener, scheduler_subscriber
+from app.services.session import committed
 
 
 def create_app(
@@ -46,7 +51,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
+        engine = open_engine(settings.database_url)
         metrics.initialise(models={settings.llm_model}, tools=sorted(TOOL_NAMES))
         llm_client = llm if llm is not None else _default_llm(settings)
         warm_up = getattr(llm_client, "warm_up", None)
@@ -77,14 +82,23 @@ def create_app(
         app.state.taskrunner = AppState(
             settings=settings,
             clock=clock,
-            sessionmaker=create_sessionmaker(engine),
+            sessionmaker=sessions_for(engine),
             listener=chosen,
             broker=events,
             llm=llm_client,
             scheduler=scheduler,
         )
+        backend = Backend(
+            services=lambda: committed(
+                app.state.taskrunner.sessionmaker,
+                ServiceDeps(clock=clock, llm=llm_client, llm_model=settings.llm_model),
+                events,
+            ),
+            clock=clock,
+        )
         try:
-            yield
+            async with mcp_endpoint.running(backend, allowed_hosts=settings.mcp_allowed_host_list):
+                yield
         finally:
             unsubscribe()
             if scheduler is not None:
@@ -105,6 +119,8 @@ def create_app(
     )
     errors.install(app)
     contract.install(app)
+    mcp_endpoint = McpEndpoint()
+    app.router.routes.append(Route("/mcp", endpoint=mcp_endpoint, methods=["GET", "POST", "DELETE"]))
     for module in (task_bundles, tasks, executions, schedules, chat, health, keys):
         app.include_router(module.router)
     app.add_middleware(ApiKeyAuth)

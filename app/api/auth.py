@@ -9,7 +9,7 @@ loopback. Wiring: ``app.add_middleware(ApiKeyAuth)`` in the app factory.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from typing import Any
 
 import structlog
@@ -19,12 +19,23 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.deps import AppState
 from app.api.errors import DB_UNAVAILABLE, error_response, is_database_unavailable
-from app.db.repositories.ops import ApiKeyRepository
 from app.security import KeyChecker, bearer_token
+from app.services.keys import stored_key_scopes
+from app.vocabulary import KeyScope
 
 log = structlog.get_logger("taskrunner.api")
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Read-only keys may POST here: parsing saves nothing, and MCP offers such keys only its read tools.
+READ_ONLY_POSTS = frozenset({"/api/schedules/parse", "/mcp"})
+SCOPE_KEY = "api_key_scope"  # in the ASGI scope's "state": the KeyScope of the request's key
+
+
+def key_scope(scope: Scope) -> KeyScope:
+    """The scope of the key a request came with (full when keys are not required)."""
+    state = scope.get("state") or {}
+    return KeyScope(state.get(SCOPE_KEY, KeyScope.FULL))
 
 
 class ApiKeyAuth:
@@ -50,7 +61,9 @@ class ApiKeyAuth:
         checker = key_checker(scope["app"], ttl=self.cache_ttl, monotonic=self.monotonic)
         token = bearer_token(Headers(scope=scope).get("authorization"))
         try:
-            allowed = await checker.accepts(token) or not await checker.required()
+            granted = await checker.scope(token)
+            if granted is None and not await checker.required():
+                granted = KeyScope.FULL
         except (DBAPIError, OSError) as exc:
             # OSError: asyncpg's own ConnectionRefusedError or a timeout while connecting.
             if not is_database_unavailable(exc):
@@ -58,7 +71,12 @@ class ApiKeyAuth:
             log.warning("auth.keys_unavailable", error=(str(exc).splitlines() or [type(exc).__name__])[0])
             await error_response("database_unavailable", DB_UNAVAILABLE, 503)(scope, receive, send)
             return
-        if allowed:
+        if granted is not None:
+            if granted == KeyScope.READ_ONLY and not _read_only_allowed(scope):
+                message = "This API key is read-only: it may read, not change anything."
+                await error_response("forbidden", message, 403)(scope, receive, send)
+                return
+            scope.setdefault("state", {})[SCOPE_KEY] = granted.value
             await self.app(scope, receive, send)
             return
         message = (
@@ -77,14 +95,17 @@ def key_checker(app: Any, *, ttl: float = 5.0, monotonic: Callable[[], float] = 
         checker: KeyChecker = held[1]
         return checker
 
-    async def load() -> Sequence[str]:
-        async with state.sessionmaker() as session:
-            return await ApiKeyRepository(session).active_hashes()
+    async def load() -> dict[str, KeyScope]:
+        return await stored_key_scopes(state.sessionmaker)
 
     checker = KeyChecker(state.settings.api_key_list, load, ttl=ttl, monotonic=monotonic)
     # Tied to this lifespan's state: a restarted app gets a checker over its new sessions.
     app.state.key_checker = (state, checker)
     return checker
+
+
+def _read_only_allowed(scope: Scope) -> bool:
+    return scope.get("method", "GET") in SAFE_METHODS or scope["path"].rstrip("/") in READ_ONLY_POSTS
 
 
 def keys_changed(app: Any) -> None:

@@ -27,6 +27,7 @@ STATUS_BY_ERROR: list[tuple[type[errors.TaskRunnerError], int]] = [
     (errors.NotFound, 404),
     (errors.Conflict, 409),
     (errors.Unauthorized, 401),
+    (errors.Forbidden, 403),
     (errors.PayloadTooLarge, 413),
     (errors.LLMUnavailable, 503),
     (errors.ValidationFailed, 422),

@@ -1,15 +1,15 @@
-"""HTTP response shapes, built from ORM rows; never the ORM models themselves."""
+"""HTTP response shapes, built from the services' read models."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from app.db.models import Execution, ExecutionStep, Task
-from app.schedules.of_task import compile_task, spec_of
+from app.services.views import RunView, StepView, TaskView
+from app.vocabulary import ExecutionStatus, MissedRunPolicy, TaskState, Trigger
 
 T = TypeVar("T")
 
@@ -28,9 +28,9 @@ class TaskOut(BaseModel):
     description: str | None
     schedule: dict[str, Any]
     schedule_description: str
-    state: str
+    state: TaskState
     enabled: bool
-    missed_run_policy: str
+    missed_run_policy: MissedRunPolicy
     model: str | None
     tools: list[str]
     max_steps: int
@@ -46,39 +46,30 @@ class TaskOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, task: Task, *, now: datetime, count: int = 5) -> TaskOut:
-        compiled = compile_task(task)
-        tz = ZoneInfo(task.timezone)
-        next_runs: list[datetime] = []
-        if task.state == "active" and task.next_run_at is not None:
-            next_runs = [task.next_run_at, *compiled.next_fires(task.next_run_at, count - 1)]
-        spec = spec_of(task).model_dump(mode="json")
-        if task.schedule_kind == "once" and task.run_at is not None:
-            spec["at"] = task.run_at.astimezone(tz).isoformat()
-        info = task.parse_info or {}
+    def of(cls, task: TaskView) -> TaskOut:
         return cls(
             id=task.id,
             name=task.name,
             instructions=task.instructions,
             description=task.description,
-            schedule=spec,
-            schedule_description=compiled.describe(),
+            schedule=task.schedule.model_dump(mode="json"),
+            schedule_description=task.schedule_description,
             state=task.state,
-            enabled=task.state == "active",
+            enabled=task.enabled,
             missed_run_policy=task.missed_run_policy,
             model=task.model,
-            tools=list(task.tools or []),
+            tools=list(task.tools),
             max_steps=task.max_steps,
             timeout_seconds=task.timeout_seconds,
             max_retries=task.max_retries,
             notify=task.notify,
-            next_run_at=task.next_run_at.astimezone(tz) if task.next_run_at else None,
-            next_runs=[t.astimezone(tz) for t in next_runs],
-            last_fire_at=task.last_fire_at.astimezone(tz) if task.last_fire_at else None,
-            parser=info.get("parser"),
-            assumptions=list(info.get("assumptions", [])),
-            created_at=task.created_at,
-            updated_at=task.updated_at,
+            next_run_at=task.next_run_at,
+            next_runs=list(task.next_runs),
+            last_fire_at=task.last_fire_at,
+            parser=task.parser,
+            assumptions=list(task.assumptions),
+            created_at=task.created_at.astimezone(UTC),
+            updated_at=task.updated_at.astimezone(UTC),
         )
 
 
@@ -97,15 +88,15 @@ class StepOut(BaseModel):
     attempt: int
 
     @classmethod
-    def of(cls, step: ExecutionStep) -> StepOut:
-        return cls.model_validate(step, from_attributes=True)
+    def of(cls, step: StepView) -> StepOut:
+        return cls.model_validate({**asdict(step), "started_at": step.started_at.astimezone(UTC)})
 
 
 class ExecutionOut(BaseModel):
     id: int
     task_id: int
-    trigger: str
-    status: str
+    trigger: Trigger
+    status: ExecutionStatus
     reason: str | None
     scheduled_for: datetime
     started_at: datetime | None
@@ -121,12 +112,20 @@ class ExecutionOut(BaseModel):
     attempt: int
 
     @classmethod
-    def of(cls, execution: Execution) -> ExecutionOut:
-        return cls.model_validate(execution, from_attributes=True)
+    def of(cls, run: RunView) -> ExecutionOut:
+        fields = {name: getattr(run, name) for name in cls.model_fields}
+        for name in ("scheduled_for", "started_at", "finished_at"):
+            if fields[name] is not None:
+                fields[name] = fields[name].astimezone(UTC)  # records answer in UTC, as before
+        return cls.model_validate(fields)
 
 
 class ExecutionDetailOut(ExecutionOut):
     steps: list[StepOut]
+
+    @classmethod
+    def of_run(cls, run: RunView) -> ExecutionDetailOut:
+        return cls(**ExecutionOut.of(run).model_dump(), steps=[StepOut.of(s) for s in run.steps or ()])
 
 
 class PreviewOut(BaseModel):

@@ -88,24 +88,15 @@ def settings_checks(settings: Settings) -> list[Check]:
 
 def database_check(settings: Settings) -> Check:
     """Whether the database answers and its schema is at the newest migration."""
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-    from sqlalchemy import create_engine
     from sqlalchemy.exc import SQLAlchemyError
 
-    from app.db.engine import sync_url
-    from app.db.migrate import alembic_config
+    from app.services.database import schema_revisions
 
-    head = ScriptDirectory.from_config(alembic_config(settings.database_url)).get_current_head()
-    engine = create_engine(sync_url(settings.database_url))
     try:
-        with engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
+        current, head = schema_revisions(settings.database_url)
     except (SQLAlchemyError, OSError) as exc:
         reason = str(exc).splitlines()[0]
         return Check("FAIL", "database", f"cannot connect: {reason}", "check DATABASE_URL and that the server runs")
-    finally:
-        engine.dispose()
     if current != head:
         return Check(
             "FAIL", "database", f"schema at {current or 'nothing'}, newest is {head}", "run `taskrunner migrate`"

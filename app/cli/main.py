@@ -31,8 +31,8 @@ app.command("doctor")(doctor_command.doctor)
 def migrate() -> None:
     """Bring the database schema up to date (Alembic), then exit."""
     from app.cli.startup import safe_url, say
-    from app.db.migrate import upgrade
     from app.logging import configure
+    from app.services.database import migrate as upgrade
 
     settings = Settings()
     configure(settings.log_level, settings.log_format)
@@ -68,8 +68,8 @@ def serve(
     import uvicorn
 
     from app.api.app import create_app
-    from app.db.migrate import upgrade
     from app.logging import configure
+    from app.services.database import migrate as upgrade
 
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     settings = Settings()

@@ -23,7 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from app.db.types import UTCDateTime
+from app.db.types import StrEnumText, UTCDateTime
+from app.vocabulary import ACTIVE_STATUSES, ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskState, Trigger
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -36,8 +37,7 @@ NAMING_CONVENTION = {
 # BIGINT on PostgreSQL, but INTEGER on SQLite so the key is its rowid and autoincrements.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
-# Statuses in which a task counts as "running"; at most one such row per task.
-ACTIVE_STATUSES = ("queued", "running")
+__all__ = ["ACTIVE_STATUSES", "Base", "BigId", "Execution", "ExecutionStep", "Task"]
 
 
 class Base(DeclarativeBase):
@@ -53,14 +53,16 @@ class Task(Base):
     description: Mapped[str | None] = mapped_column(Text)  # original plain-words text, if any
     parse_info: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # parser, assumptions
 
-    schedule_kind: Mapped[str] = mapped_column(String(16))
+    schedule_kind: Mapped[ScheduleKind] = mapped_column(StrEnumText(ScheduleKind))
     cron: Mapped[str | None] = mapped_column(String(200))
     run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     every_seconds: Mapped[int | None] = mapped_column(Integer)
     timezone: Mapped[str] = mapped_column(String(64))
     interval_anchor: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    missed_run_policy: Mapped[str] = mapped_column(String(16), default="skip")
+    missed_run_policy: Mapped[MissedRunPolicy] = mapped_column(
+        StrEnumText(MissedRunPolicy), default=MissedRunPolicy.SKIP
+    )
     model: Mapped[str | None] = mapped_column(String(200))
     tools: Mapped[list[str]] = mapped_column(JSON, default=list)
     max_steps: Mapped[int] = mapped_column(Integer)
@@ -69,7 +71,7 @@ class Task(Base):
     # Where to report runs: {"webhook_url": ..., "email": ..., "on": "failure" | "always"}.
     notify: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
-    state: Mapped[str] = mapped_column(String(16), default="active")
+    state: Mapped[TaskState] = mapped_column(StrEnumText(TaskState), default=TaskState.ACTIVE)
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The latest scheduled time already accounted for (recorded); missed fires start after it.
     last_fire_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -99,8 +101,8 @@ class Execution(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     task_id: Mapped[int] = mapped_column(BigId, ForeignKey("tasks.id", ondelete="CASCADE"))
-    trigger: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16))
+    trigger: Mapped[Trigger] = mapped_column(StrEnumText(Trigger))
+    status: Mapped[ExecutionStatus] = mapped_column(StrEnumText(ExecutionStatus))
     reason: Mapped[str | None] = mapped_column(Text)
     scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -11,17 +11,15 @@ from app.errors import ScheduleInPast
 from app.schedules import dst
 from app.schedules.cron import CronExpression
 from app.schedules.describe import describe_cron, describe_interval, describe_once
-from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec
+from app.schedules.spec import AnySpec, CronSpec, OnceSpec
 from app.schedules.timezones import resolve_timezone
-
-Spec = CronSpec | OnceSpec | IntervalSpec
 
 
 @dataclass(frozen=True, eq=False)
 class CompiledSchedule:
     """A validated schedule; every time it returns is an aware UTC datetime."""
 
-    spec: Spec
+    spec: AnySpec
     tz: ZoneInfo
     cron: CronExpression | None = None
     at: datetime | None = None  # once: the instant
@@ -95,7 +93,7 @@ def _cron(text: str) -> CronExpression:
     return CronExpression.parse(text)
 
 
-def compile_schedule(spec: Spec, *, anchor: datetime, now: datetime | None = None) -> CompiledSchedule:
+def compile_schedule(spec: AnySpec, *, anchor: datetime, now: datetime | None = None) -> CompiledSchedule:
     """Check a schedule and compile it; with ``now``, a one-time instant in the past is rejected.
 
     Raises InvalidCron, InvalidTimezone or ScheduleInPast (``at <= now``). An interval
@@ -142,6 +140,6 @@ def in_gap(local: datetime, tz: ZoneInfo) -> bool:
     return first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None)
 
 
-def validate_schedule(spec: Spec, *, now: datetime) -> CompiledSchedule:
+def validate_schedule(spec: AnySpec, *, now: datetime) -> CompiledSchedule:
     """Compile with ``anchor=now`` and reject past one-time instants."""
     return compile_schedule(spec, anchor=now, now=now)

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from app.vocabulary import ScheduleKind
+
 # Instants a schedule may name: wide enough for any real plan, and far enough from the ends
 # of ``datetime`` (years 1 and 9999) that converting zones and stepping to later fires never
 # leaves the representable range.
@@ -49,18 +51,22 @@ class _Spec(BaseModel):
 
 
 class CronSpec(_Spec):
-    kind: Literal["cron"] = "cron"
+    kind: Literal[ScheduleKind.CRON] = ScheduleKind.CRON
     cron: str = Field(max_length=200, description="5-field cron expression or @macro, standard meaning")
 
 
 class OnceSpec(_Spec):
-    kind: Literal["once"] = "once"
+    kind: Literal[ScheduleKind.ONCE] = ScheduleKind.ONCE
     at: ScheduleInstant = Field(description="ISO 8601 instant; a naive time is read in `timezone`")
 
 
 class IntervalSpec(_Spec):
-    kind: Literal["interval"] = "interval"
+    kind: Literal[ScheduleKind.INTERVAL] = ScheduleKind.INTERVAL
     every_seconds: WholeNumber = Field(ge=1, le=366 * 86400)
 
 
-ScheduleSpec = Annotated[CronSpec | OnceSpec | IntervalSpec, Field(discriminator="kind")]
+AnySpec = CronSpec | OnceSpec | IntervalSpec
+"""Any one schedule spec (the union every layer uses; declared only here)."""
+
+ScheduleSpec = Annotated[AnySpec, Field(discriminator="kind")]
+"""The same union as a pydantic field, told apart by ``kind``."""

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.notify import NotifySpec
-from app.schedules.spec import ScheduleSpec
+from app.schedules.spec import AnySpec, CronSpec, IntervalSpec, OnceSpec, ScheduleSpec
+from app.vocabulary import MissedRunPolicy
 
-MissedRunPolicy = Literal["skip", "catchup", "fail"]
+__all__ = [
+    "AnySpec",
+    "CronSpec",
+    "IntervalSpec",
+    "MissedRunPolicy",
+    "OnceSpec",
+    "ScheduleSpec",
+    "TaskCreate",
+    "TaskUpdate",
+]
 
 DEFAULT_MAX_STEPS = 20
 DEFAULT_TIMEOUT_SECONDS = 300

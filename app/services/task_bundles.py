@@ -79,7 +79,7 @@ def definition(task: Task) -> dict[str, Any]:
         "name": task.name,
         "instructions": task.instructions,
         "schedule": schedule,
-        "missed_run_policy": task.missed_run_policy,
+        "missed_run_policy": str(task.missed_run_policy),
         "model": task.model,
         "tools": list(task.tools or []),
         "max_steps": task.max_steps,

@@ -57,6 +57,6 @@ def test_the_first_model_call_does_not_stall_the_event_loop() -> None:
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["imported_before"] is False and result["content"] == "hello"
-    # The import takes most of the first call; the loop still turned at least every 0.5 s.
-    assert result["lag"] < 0.5, result
-    assert result["first_call"] > result["lag"], result
+    # The import takes most of the first call. Imported on the loop, the loop would stall for about
+    # that long; in a thread it keeps turning (the bound is relative, so a busy machine cannot fail it).
+    assert result["lag"] < result["first_call"] / 4, result

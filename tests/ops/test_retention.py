@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.chat.repository import ChatRepository
 from app.db.chat_models import ChatConversation, ChatMessage
 from app.db.models import Execution, ExecutionStep
 from app.db.ops_models import NotificationDelivery
 from app.db.repositories import ExecutionRepository
+from app.db.repositories.chat import ChatRepository
 from app.db.repositories.ops import DeliveryRepository
 from app.retention import prune
 from tests.ops.conftest import START, add_runs, add_task

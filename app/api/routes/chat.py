@@ -14,6 +14,7 @@ from app.api.schemas import Page
 from app.chat.agent import AgentLimits
 from app.chat.service import ChatDeps, ChatService
 from app.runner.redact import configured_secrets
+from app.services.catalog import ServiceDeps, Services
 from app.services.inputs import TextInput
 
 router = APIRouter(prefix="/api/chat", tags=["chat"])
@@ -81,7 +82,8 @@ def _service(state: State, session: Session) -> ChatService:
         message_max_chars=state.settings.chat_message_max_chars,
         secrets=configured_secrets(state.settings),
     )
-    return ChatService(session, deps)
+    services = Services(session, ServiceDeps(clock=state.clock, llm=state.llm, llm_model=state.settings.llm_model))
+    return ChatService(services, deps)
 
 
 @router.post("")
@@ -104,10 +106,10 @@ async def list_conversations(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> Page[ConversationOut]:
-    items, total = await _service(state, session).list(limit=limit, offset=offset)
+    page = await _service(state, session).list(limit=limit, offset=offset)
     return Page(
-        items=[ConversationOut.model_validate(c, from_attributes=True) for c in items],
-        total=total,
+        items=[ConversationOut.model_validate(c, from_attributes=True) for c in page.items],
+        total=page.total,
         limit=limit,
         offset=offset,
     )

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import structlog
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 from app.api.deps import State
 from app.api.errors import error_response
 from app.api.observe import observe_run_counts
+from app.services.health import readiness
 
-log = structlog.get_logger("taskrunner.api")
 router = APIRouter(tags=["health"])
 
 
@@ -23,23 +21,10 @@ async def healthz() -> dict[str, str]:
 @router.get("/readyz", response_model=None)
 async def readyz(state: State) -> dict[str, object] | Response:
     """Ready when the database answers and, if this instance schedules, its scheduler is healthy."""
-    checks: dict[str, object] = {}
-    try:
-        async with state.sessionmaker() as s:
-            await s.execute(text("SELECT 1"))
-        checks["database"] = "ok"
-    except Exception as exc:  # any failure means "not ready"; the driver's words stay in the log
-        log.warning("readyz.database_unreachable", error_type=type(exc).__name__)
-        return error_response("not_ready", "database unreachable", 503, {"database": "unreachable"})
-    scheduler = state.scheduler
-    if scheduler is not None:
-        healthy = bool(getattr(scheduler, "healthy", True))
-        checks["scheduler"] = "leader" if getattr(scheduler, "is_leader", False) else "standby"
-        if not healthy:
-            return error_response("not_ready", "the scheduler is failing", 503, checks)
-    else:
-        checks["scheduler"] = "disabled"
-    return {"status": "ready", "checks": checks}
+    ready = await readiness(state.sessionmaker, state.scheduler)
+    if not ready.ready:
+        return error_response("not_ready", ready.problem or "not ready", 503, ready.checks or None)
+    return {"status": "ready", "checks": ready.checks}
 
 
 @router.get("/metrics")

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query
 from pydantic import Field, ValidationError
 
-from app.api.deps import State
+from app.api.deps import AppState, State
 from app.api.schemas import ParseOut, ParseRunOut, PreviewOut
 from app.errors import ValidationFailed
-from app.nl import explain, parse_description
-from app.schedules import compile_schedule
-from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec, within_schedule_range
-from app.services.inputs import TextInput
+from app.services.inputs import AnySpec, CronSpec, IntervalSpec, OnceSpec, TextInput
+from app.services.schedules import ScheduleService
+from app.vocabulary import ScheduleKind
 
 router = APIRouter(prefix="/api/schedules", tags=["schedules"])
 _T = TypeVar("_T")
@@ -28,7 +27,7 @@ class ParseIn(TextInput):
 @router.get("/preview")
 async def preview(
     state: State,
-    kind: Literal["cron", "once", "interval"],
+    kind: ScheduleKind,
     cron: Annotated[str | None, Query(max_length=200)] = None,
     at: datetime | None = None,
     every_seconds: int | None = None,
@@ -37,53 +36,40 @@ async def preview(
     after: datetime | None = None,
 ) -> PreviewOut:
     """The schedule in words and its next ``count`` fire times after ``after`` (default now)."""
-    now = state.clock.now()
-    if after is not None and after.tzinfo is None:
-        raise ValidationFailed("`after` needs a UTC offset, e.g. 2026-11-23T09:00:00+01:00")
-    if after is not None:
-        try:
-            within_schedule_range(after)
-        except ValueError as exc:
-            raise ValidationFailed(f"`after` {exc}") from None
-    start = after or now
     try:
-        if kind == "cron":
-            spec: CronSpec | OnceSpec | IntervalSpec = CronSpec(cron=_need("cron", cron), timezone=timezone)
-        elif kind == "once":
+        if kind == ScheduleKind.CRON:
+            spec: AnySpec = CronSpec(cron=_need("cron", cron), timezone=timezone)
+        elif kind == ScheduleKind.ONCE:
             spec = OnceSpec(at=_need("at", at), timezone=timezone)
         else:
             spec = IntervalSpec(every_seconds=_need("every_seconds", every_seconds), timezone=timezone)
     except ValidationError as exc:
         raise ValidationFailed("; ".join(str(e["msg"]) for e in exc.errors())) from None
-    compiled = compile_schedule(spec, anchor=start)
-    return PreviewOut(
-        description=compiled.describe(),
-        timezone=compiled.tz.key,
-        next_runs=[t.astimezone(compiled.tz) for t in compiled.next_fires(start, count)],
-    )
+    preview = _schedules(state).preview(spec, count=count, after=after)
+    return PreviewOut(description=preview.description, timezone=preview.timezone, next_runs=list(preview.next_runs))
 
 
 @router.post("/parse")
 async def parse(body: ParseIn, state: State) -> ParseOut:
     """Read a schedule and instructions from plain words and show what was understood."""
-    now = state.clock.now()
-    parsed = await parse_description(
-        body.text, default_timezone=body.timezone, now=now, llm=state.llm, model=state.settings.llm_model
-    )
-    said = explain(parsed, now=now)
+    parsed = await _schedules(state).parse(body.text, timezone=body.timezone)
     return ParseOut(
-        text=body.text,
+        text=parsed.text,
         schedule=parsed.schedule.model_dump(mode="json"),
         instructions=parsed.instructions,
         name=parsed.name,
-        description=said.description,
-        next_runs=[r.at for r in said.runs],
+        description=parsed.description,
+        next_runs=list(parsed.next_runs),
         parser=parsed.parser,
-        assumptions=said.assumptions,
-        schedule_words=said.schedule_words,
-        runs=[ParseRunOut(at=r.at, local=r.local, dst_change=r.dst_change) for r in said.runs],
-        explanation=said.text(),
+        assumptions=list(parsed.assumptions),
+        schedule_words=list(parsed.schedule_words),
+        runs=[ParseRunOut(at=r.at, local=r.local, dst_change=r.dst_change) for r in parsed.runs],
+        explanation=parsed.explanation,
     )
+
+
+def _schedules(state: AppState) -> ScheduleService:
+    return ScheduleService(state.clock, state.llm, state.settings.llm_model)
 
 
 def _need(name: str, value: _T | None) -> _T:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.deps import State, Tasks
+from app.api.deps import Tasks
 from app.api.params import Offset, TaskId
 from app.api.schemas import ExecutionOut, Page, TaskOut
-from app.db.repositories import TaskFilter
 from app.services.inputs import TaskCreate, TaskUpdate
+from app.services.tasks import TaskFilter
+from app.vocabulary import ScheduleKind, TaskState
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"])
 
@@ -18,34 +19,32 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 
 
 @router.post("", status_code=201)
-async def create_task(body: TaskCreate, tasks: Tasks, state: State) -> TaskOut:
+async def create_task(body: TaskCreate, tasks: Tasks) -> TaskOut:
     task = await tasks.create(body)
-    return TaskOut.of(task, now=state.clock.now())
+    return TaskOut.of(task)
 
 
 @router.get("")
 async def list_tasks(
     tasks: Tasks,
-    state: State,
     limit: Limit = 50,
     offset: Offset = 0,
-    task_state: Annotated[Literal["active", "paused", "completed"] | None, Query(alias="state")] = None,
+    task_state: Annotated[TaskState | None, Query(alias="state")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    kind: Annotated[Literal["cron", "once", "interval"] | None, Query()] = None,
+    kind: Annotated[ScheduleKind | None, Query()] = None,
 ) -> Page[TaskOut]:
-    items, total = await tasks.list(TaskFilter(state=task_state, q=q, schedule_kind=kind), limit=limit, offset=offset)
-    now = state.clock.now()
-    return Page(items=[TaskOut.of(t, now=now) for t in items], total=total, limit=limit, offset=offset)
+    page = await tasks.list(TaskFilter(state=task_state, q=q, schedule_kind=kind), limit=limit, offset=offset)
+    return Page(items=[TaskOut.of(t) for t in page.items], total=page.total, limit=limit, offset=offset)
 
 
 @router.get("/{task_id}")
-async def get_task(task_id: TaskId, tasks: Tasks, state: State) -> TaskOut:
-    return TaskOut.of(await tasks.get(task_id), now=state.clock.now())
+async def get_task(task_id: TaskId, tasks: Tasks) -> TaskOut:
+    return TaskOut.of(await tasks.get(task_id))
 
 
 @router.patch("/{task_id}")
-async def update_task(task_id: TaskId, body: TaskUpdate, tasks: Tasks, state: State) -> TaskOut:
-    return TaskOut.of(await tasks.update(task_id, body), now=state.clock.now())
+async def update_task(task_id: TaskId, body: TaskUpdate, tasks: Tasks) -> TaskOut:
+    return TaskOut.of(await tasks.update(task_id, body))
 
 
 @router.delete("/{task_id}", status_code=204)
@@ -55,13 +54,13 @@ async def delete_task(task_id: TaskId, tasks: Tasks) -> Response:
 
 
 @router.post("/{task_id}/pause")
-async def pause_task(task_id: TaskId, tasks: Tasks, state: State) -> TaskOut:
-    return TaskOut.of(await tasks.pause(task_id), now=state.clock.now())
+async def pause_task(task_id: TaskId, tasks: Tasks) -> TaskOut:
+    return TaskOut.of(await tasks.pause(task_id))
 
 
 @router.post("/{task_id}/resume")
-async def resume_task(task_id: TaskId, tasks: Tasks, state: State) -> TaskOut:
-    return TaskOut.of(await tasks.resume(task_id), now=state.clock.now())
+async def resume_task(task_id: TaskId, tasks: Tasks) -> TaskOut:
+    return TaskOut.of(await tasks.resume(task_id))
 
 
 @router.post("/{task_id}/run", status_code=202)

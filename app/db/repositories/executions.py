@@ -30,6 +30,18 @@ class FireRow:
 
 
 @dataclass(frozen=True, kw_only=True)
+class StatusTotals:
+    """Runs in one status over a period, with their tokens and known cost."""
+
+    status: str
+    runs: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    runs_with_cost: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class ExecutionFilter:
     task_id: int | None = None
     status: str | None = None
@@ -127,7 +139,7 @@ class ExecutionRepository:
     async def count_by_status(self, statuses: Sequence[str]) -> dict[str, int]:
         """How many records are in each of ``statuses`` (zero for none)."""
         query = select(Execution.status, func.count()).where(Execution.status.in_(statuses)).group_by(Execution.status)
-        found = {status: int(n) for status, n in (await self.session.execute(query)).all()}
+        found = {str(status): int(n) for status, n in (await self.session.execute(query)).all()}
         return {status: found.get(status, 0) for status in statuses}
 
     async def active_for_task(self, task_id: int) -> Execution | None:
@@ -189,3 +201,39 @@ class ExecutionRepository:
             .values(status="interrupted", reason=reason, finished_at=bindparam("now", now, type_=UTCDateTime()))
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+    async def totals(
+        self, *, task_id: int | None, since: datetime | None, until: datetime | None
+    ) -> Sequence[StatusTotals]:
+        """Per status: how many runs were scheduled in [since, until), their tokens and known cost."""
+        conditions: list[Any] = []
+        if task_id is not None:
+            conditions.append(Execution.task_id == task_id)
+        if since is not None:
+            conditions.append(Execution.scheduled_for >= since)
+        if until is not None:
+            conditions.append(Execution.scheduled_for < until)
+        stmt = (
+            select(
+                Execution.status,
+                func.count(),
+                func.coalesce(func.sum(Execution.prompt_tokens), 0),
+                func.coalesce(func.sum(Execution.completion_tokens), 0),
+                func.coalesce(func.sum(Execution.cost_usd), 0.0),
+                func.count(Execution.cost_usd),
+            )
+            .where(*conditions)
+            .group_by(Execution.status)
+            .order_by(Execution.status)
+        )
+        return [
+            StatusTotals(
+                status=row[0],
+                runs=int(row[1]),
+                prompt_tokens=int(row[2] or 0),
+                completion_tokens=int(row[3] or 0),
+                cost_usd=float(row[4] or 0.0),
+                runs_with_cost=int(row[5]),
+            )
+            for row in (await self.session.execute(stmt)).all()
+        ]

@@ -15,14 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.chat_models import ChatConversation, ChatMessage
 from app.db.models import ACTIVE_STATUSES, Execution, ExecutionStep
 from app.db.ops_models import ApiKey, NotificationDelivery
+from app.vocabulary import KeyScope
 
 
 class ApiKeyRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, *, name: str, prefix: str, key_hash: str, now: datetime) -> ApiKey:
-        key = ApiKey(name=name, prefix=prefix, key_hash=key_hash, created_at=now, revoked_at=None)
+    async def add(
+        self, *, name: str, prefix: str, key_hash: str, now: datetime, scope: KeyScope = KeyScope.FULL
+    ) -> ApiKey:
+        key = ApiKey(name=name, prefix=prefix, key_hash=key_hash, created_at=now, revoked_at=None, scope=scope)
         self.session.add(key)
         await self.session.flush()
         return key
@@ -45,6 +48,11 @@ class ApiKeyRepository:
         """The hashes of every key not revoked."""
         rows = await self.session.execute(select(ApiKey.key_hash).where(ApiKey.revoked_at.is_(None)))
         return [str(h) for h in rows.scalars()]
+
+    async def active_scopes(self) -> dict[str, KeyScope]:
+        """The hash of every key not revoked, with what that key may do."""
+        rows = await self.session.execute(select(ApiKey.key_hash, ApiKey.scope).where(ApiKey.revoked_at.is_(None)))
+        return {str(r[0]): KeyScope(r[1]) for r in rows.all()}
 
 
 class DeliveryRepository:

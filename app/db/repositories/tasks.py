@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -83,6 +83,14 @@ class TaskRepository:
             await self.session.execute(select(Task).where(*conditions).order_by(Task.id).limit(limit).offset(offset))
         ).scalars()
         return list(rows), int(total)
+
+    async def timezones(self, task_ids: Iterable[int]) -> dict[int, str]:
+        """The timezone of each of these tasks that exists."""
+        ids = sorted(set(task_ids))
+        if not ids:
+            return {}
+        rows = await self.session.execute(select(Task.id, Task.timezone).where(Task.id.in_(ids)))
+        return {int(r[0]): str(r[1]) for r in rows.all()}
 
     async def active(self, *, after_id: int = 0, limit: int = 5000) -> Sequence[Task]:
         """Active tasks in id order, a page at a time (start-up loading)."""

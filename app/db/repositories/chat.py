@@ -1,4 +1,4 @@
-"""Queries for chat: conversations, their messages, and run totals over a period.
+"""Queries for chat: conversations and their messages.
 
 Callers own the transaction (they commit), as with every repository.
 """
@@ -6,27 +6,12 @@ Callers own the transaction (they commit), as with every repository.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.chat_models import ChatConversation, ChatMessage
-from app.db.models import Execution
-
-
-@dataclass(frozen=True, kw_only=True)
-class StatusTotals:
-    """Runs in one status over a period, with their tokens and known cost."""
-
-    status: str
-    runs: int
-    prompt_tokens: int
-    completion_tokens: int
-    cost_usd: float
-    runs_with_cost: int
 
 
 class ChatRepository:
@@ -70,39 +55,3 @@ class ChatRepository:
     async def add_messages(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
             await self.session.execute(ChatMessage.__table__.insert(), list(rows))  # type: ignore[attr-defined]
-
-    async def totals(
-        self, *, task_id: int | None, since: datetime | None, until: datetime | None
-    ) -> Sequence[StatusTotals]:
-        """Per status: how many runs were scheduled in [since, until), their tokens and known cost."""
-        conditions: list[Any] = []
-        if task_id is not None:
-            conditions.append(Execution.task_id == task_id)
-        if since is not None:
-            conditions.append(Execution.scheduled_for >= since)
-        if until is not None:
-            conditions.append(Execution.scheduled_for < until)
-        stmt = (
-            select(
-                Execution.status,
-                func.count(),
-                func.coalesce(func.sum(Execution.prompt_tokens), 0),
-                func.coalesce(func.sum(Execution.completion_tokens), 0),
-                func.coalesce(func.sum(Execution.cost_usd), 0.0),
-                func.count(Execution.cost_usd),
-            )
-            .where(*conditions)
-            .group_by(Execution.status)
-            .order_by(Execution.status)
-        )
-        return [
-            StatusTotals(
-                status=row[0],
-                runs=int(row[1]),
-                prompt_tokens=int(row[2] or 0),
-                completion_tokens=int(row[3] or 0),
-                cost_usd=float(row[4] or 0.0),
-                runs_with_cost=int(row[5]),
-            )
-            for row in (await self.session.execute(stmt)).all()
-        ]

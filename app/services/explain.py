@@ -1,19 +1,19 @@
 """Why a task did or did not run: a deterministic explanation built from its state and records.
 
-The chat assistant quotes these findings; it does not reason about records on
-its own, so "why didn't my 9am digest run?" is answered the same way every
+The chat assistant and MCP clients quote these findings; they do not reason about
+records on their own, so "why didn't my 9am digest run?" is answered the same way every
 time and only from what is stored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from zoneinfo import ZoneInfo
 
-from app.chat.times import local, spoken
 from app.db.models import Execution, Task
+from app.services.views import Explanation
+from app.vocabulary import ExecutionStatus, TaskState
 
 # What a status means when the record carries no reason of its own.
 _DEFAULT_REASONS = {
@@ -26,24 +26,9 @@ _DEFAULT_REASONS = {
 }
 
 
-@dataclass(frozen=True, kw_only=True)
-class Explanation:
-    """Findings in order (each a sentence citing ids), a one-word verdict, and the ids cited."""
-
-    task_id: int
-    verdict: str  # paused | completed | succeeded | failed | missed | skipped | ... | nothing_due | unrecorded
-    findings: list[str]
-    execution_ids: list[int] = field(default_factory=list)
-    next_run_at: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "task_id": self.task_id,
-            "verdict": self.verdict,
-            "findings": self.findings,
-            "execution_ids": self.execution_ids,
-            "next_run_at": self.next_run_at,
-        }
+def spoken(moment: datetime, timezone: str) -> str:
+    """``Mon 2026-11-23 09:00 CET``: how explanations write a time."""
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%a %Y-%m-%d %H:%M %Z")
 
 
 def explain_task(
@@ -66,12 +51,12 @@ def explain_task(
     findings: list[str] = []
     ordered = sorted(records, key=lambda r: (r.scheduled_for, r.id))
 
-    if task.state == "paused":
+    if task.state == TaskState.PAUSED:
         findings.append(
             f"{who} is paused (last changed {spoken(task.updated_at, tz)}): a paused task does not fire, "
             "and times that pass while it is paused are neither run nor recorded. Resume it to run again."
         )
-    elif task.state == "completed":
+    elif task.state == TaskState.COMPLETED:
         findings.append(f"{who} was a one-time task and has already fired; it will not run again.")
     if since <= task.created_at <= until:
         findings.append(f"{who} was created at {spoken(task.created_at, tz)}, within this period.")
@@ -87,17 +72,21 @@ def explain_task(
     if not ordered and not unrecorded_fires:
         findings.append(f"{who} had no run due {window}, so nothing ran and nothing was recorded.")
 
-    next_run = local(task.next_run_at, tz) if task.state == "active" else None
-    if task.state == "active":
+    next_run = (
+        task.next_run_at.astimezone(ZoneInfo(tz)) if task.state == TaskState.ACTIVE and task.next_run_at else None
+    )
+    if task.state == TaskState.ACTIVE:
         if task.next_run_at is None:
             findings.append("It has no next run scheduled.")
         elif task.next_run_at > until or not unrecorded_fires:
             findings.append(f"Its next run is at {spoken(task.next_run_at, tz)}.")
     return Explanation(
         task_id=task.id,
+        since=since.astimezone(ZoneInfo(tz)),
+        until=until.astimezone(ZoneInfo(tz)),
         verdict=_verdict(task, ordered, unrecorded_fires),
-        findings=findings,
-        execution_ids=[r.id for r in ordered],
+        findings=tuple(findings),
+        execution_ids=tuple(r.id for r in ordered),
         next_run_at=next_run,
     )
 
@@ -105,15 +94,15 @@ def explain_task(
 def _record_sentence(record: Execution, tz: str) -> str:
     head = f"Execution {record.id} ({record.trigger}, scheduled for {spoken(record.scheduled_for, tz)})"
     status = record.status
-    if status == "succeeded":
+    if status == ExecutionStatus.SUCCEEDED:
         finished = f" at {spoken(record.finished_at, tz)}" if record.finished_at else ""
         took = f" in {record.duration_ms / 1000:.1f} s" if record.duration_ms is not None else ""
         return f"{head} succeeded{finished}{took}."
-    if status in ("queued", "running"):
+    if status in (ExecutionStatus.QUEUED, ExecutionStatus.RUNNING):
         return f"{head} is {status} now."
     why = record.error or record.reason or _DEFAULT_REASONS.get(status, status)
-    if status in ("failed", "timed_out"):
-        verb = "failed" if status == "failed" else "timed out"
+    if status in (ExecutionStatus.FAILED, ExecutionStatus.TIMED_OUT):
+        verb = "failed" if status == ExecutionStatus.FAILED else "timed out"
         tries = f" (attempt {record.attempt})" if record.attempt > 1 else ""
         return f"{head} {verb}{tries}: {why}."
     verb = {"missed": "was missed", "skipped": "was skipped", "interrupted": "was interrupted"}.get(
@@ -123,12 +112,12 @@ def _record_sentence(record: Execution, tz: str) -> str:
 
 
 def _verdict(task: Task, ordered: Sequence[Execution], unrecorded: Sequence[datetime]) -> str:
-    if task.state == "paused" and not ordered:
+    if task.state == TaskState.PAUSED and not ordered:
         return "paused"
     if ordered:
-        return ordered[-1].status
+        return str(ordered[-1].status)
     if unrecorded:
         return "unrecorded"
-    if task.state == "completed":
+    if task.state == TaskState.COMPLETED:
         return "completed"
     return "nothing_due"

@@ -1,10 +1,14 @@
-"""Times as the chat assistant reads and writes them: in the user's (or the task's) timezone."""
+"""Times as tools read and write them: in the user's (or the task's) timezone."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from app.services.explain import spoken
+
+__all__ = ["local", "parse_instant", "spoken"]
 
 _SPAN = re.compile(r"(\d+)\s*(minute|min|m|hour|h|day|d|week|w)s?", re.IGNORECASE)
 _SECONDS = {"m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
@@ -14,11 +18,6 @@ _SECONDS |= {"w": 604800, "week": 604800}
 def local(moment: datetime | None, timezone: str) -> str | None:
     """ISO 8601 with the offset of ``timezone`` (None stays None)."""
     return moment.astimezone(ZoneInfo(timezone)).isoformat() if moment is not None else None
-
-
-def spoken(moment: datetime, timezone: str) -> str:
-    """``Mon 2026-11-23 09:00 CET``: how explanations write a time."""
-    return moment.astimezone(ZoneInfo(timezone)).strftime("%a %Y-%m-%d %H:%M %Z")
 
 
 def parse_instant(text: str, *, now: datetime, timezone: str) -> datetime:
