@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     otel_exporter_otlp_endpoint: str | None = None
     otel_service_name: str = "taskrunner"
 
+    # Dashboard (docs/dashboard.md): the key signing its session cookies; random per process when unset.
+    session_secret: SecretStr | None = None
+    session_max_age_seconds: int = Field(default=7 * 86400, ge=60)
+
     @field_validator("llm_api_base", "llm_api_key", "api_keys", "http_tool_allow_hosts", "smtp_host", "smtp_username")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:

@@ -9,13 +9,13 @@ from fastapi import FastAPI
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import __version__, metrics
-from app.api import contract, errors
+from app import __version__, metrics, web
+from app.api import contract, docs, errors
 from app.api.auth import ApiKeyAuth
 from app.api.deps import AppState
 from app.api.errors import error_body
 from app.api.observe import RequestContext
-from app.api.routes import chat, executions, health, keys, schedules, task_bundles, tasks
+from app.api.routes import chat, executions, health, keys, schedules, task_bundles, tasks, upcoming
 from app.clock import Clock, SystemClock
 from app.config import Settings
 from app.llm.base import LLMClient
@@ -23,10 +23,9 @@ from app.mcp import Backend
 from app.mcp.http import McpEndpoint
 from app.runner.base import PreviousRuns, Runner
 from app.runner.tools import TOOL_NAMES
-from app.services import audit
 from app.services.catalog import ServiceDeps
-from app.services.database import open_engine, sessions_for
-from app.services.events import EventBroker
+from app.services.database import install_audit, open_engine, sessions_for
+from app.services.events import EventBroker, RunFinished
 from app.services.notifier import ChangeListener, NullListener, scheduler_subscriber
 from app.services.session import committed
 
@@ -47,7 +46,7 @@ def create_app(
     """
     settings = settings or Settings()
     clock = clock or SystemClock()
-    audit.install()
+    install_audit()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -58,6 +57,7 @@ def create_app(
         if warm_up is not None:
             warm_up()  # litellm takes seconds to import: off the event loop, before the first call
         scheduler = None
+        events = broker or EventBroker()
         chosen: ChangeListener = listener or NullListener()
         if listener is None and settings.scheduler_enabled:
             from app.notify import build_notifier
@@ -74,10 +74,12 @@ def create_app(
                 retention=RetentionPolicy(
                     keep_days=settings.retention_days, keep_failed_days=settings.retention_failed_days
                 ),
+                on_run_finished=lambda execution_id, task_id, status: events.publish(
+                    [RunFinished(execution_id=execution_id, task_id=task_id, status=status)]
+                ),
             )
             scheduler.start()
             chosen = scheduler
-        events = broker or EventBroker()
         unsubscribe = events.subscribe(scheduler_subscriber(chosen))
         app.state.taskrunner = AppState(
             settings=settings,
@@ -116,6 +118,8 @@ def create_app(
         lifespan=lifespan,
         generate_unique_id_function=contract.operation_id,
         openapi_tags=contract.TAGS,
+        docs_url=None,  # served from local assets by app.api.docs
+        redoc_url=None,
     )
     errors.install(app)
     contract.install(app)
@@ -123,7 +127,16 @@ def create_app(
     app.router.routes.append(Route("/mcp", endpoint=mcp_endpoint, methods=["GET", "POST", "DELETE"]))
     for module in (task_bundles, tasks, executions, schedules, chat, health, keys):
         app.include_router(module.router)
-    app.add_middleware(ApiKeyAuth)
+    app.include_router(upcoming.router)
+    docs.install(app)
+    web.install(app)
+    app.add_middleware(
+        ApiKeyAuth,
+        own_auth_prefixes=[web.PREFIX],
+        read_credential=web.accepts_session_cookie,
+        login_path=web.PREFIX + "/login",
+        login_redirect_paths=["/docs", "/redoc"],
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContext)  # outermost: request id and metrics on every answer
     return app

@@ -9,12 +9,15 @@ loopback. Wiring: ``app.add_middleware(ApiKeyAuth)`` in the app factory.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
+from urllib.parse import quote
 
 import structlog
 from sqlalchemy.exc import DBAPIError
 from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.deps import AppState
@@ -38,6 +41,10 @@ def key_scope(scope: Scope) -> KeyScope:
     return KeyScope(state.get(SCOPE_KEY, KeyScope.FULL))
 
 
+# Checks a request for another credential than a bearer key (the dashboard's session cookie).
+ReadCredential = Callable[[Request], Awaitable[bool]]
+
+
 class ApiKeyAuth:
     """Rejects requests without an accepted key with 401, once any key exists."""
 
@@ -48,14 +55,35 @@ class ApiKeyAuth:
         cache_ttl: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
         open_paths: Collection[str] = OPEN_PATHS,
+        own_auth_prefixes: Collection[str] = (),
+        read_credential: ReadCredential | None = None,
+        login_path: str | None = None,
+        login_redirect_paths: Collection[str] = (),
     ) -> None:
+        """``own_auth_prefixes``: paths that check access themselves (the dashboard).
+
+        ``read_credential`` may accept a GET or HEAD without a bearer key (a logged-in
+        dashboard session, so the API docs can load the schema); an unauthenticated GET
+        of ``login_redirect_paths`` is sent to ``login_path`` instead of answered 401.
+        """
         self.app = app
         self.cache_ttl = cache_ttl
         self.monotonic = monotonic
         self.open_paths = frozenset(open_paths)
+        self.own_auth_prefixes = tuple(p.rstrip("/") for p in own_auth_prefixes)
+        self.read_credential = read_credential
+        self.login_path = login_path
+        self.login_redirect_paths = frozenset(login_redirect_paths)
+
+    def _own_auth(self, path: str) -> bool:
+        return any(path == p or path.startswith(p + "/") for p in self.own_auth_prefixes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or scope["path"] in self.open_paths:
+        if (
+            scope["type"] not in ("http", "websocket")
+            or scope["path"] in self.open_paths
+            or self._own_auth(scope["path"])
+        ):
             await self.app(scope, receive, send)
             return
         checker = key_checker(scope["app"], ttl=self.cache_ttl, monotonic=self.monotonic)
@@ -71,6 +99,17 @@ class ApiKeyAuth:
             log.warning("auth.keys_unavailable", error=(str(exc).splitlines() or [type(exc).__name__])[0])
             await error_response("database_unavailable", DB_UNAVAILABLE, 503)(scope, receive, send)
             return
+        reading = scope["type"] == "http" and scope.get("method") in ("GET", "HEAD")
+        # A dashboard session may read (the API docs load the schema); it never writes here.
+        credential = self.read_credential
+        if (
+            granted is None
+            and token is None
+            and reading
+            and credential is not None
+            and await credential(Request(scope))
+        ):
+            granted = KeyScope.READ_ONLY
         if granted is not None:
             if granted == KeyScope.READ_ONLY and not _read_only_allowed(scope):
                 message = "This API key is read-only: it may read, not change anything."
@@ -78,6 +117,10 @@ class ApiKeyAuth:
                 return
             scope.setdefault("state", {})[SCOPE_KEY] = granted.value
             await self.app(scope, receive, send)
+            return
+        if reading and token is None and self.login_path and scope["path"] in self.login_redirect_paths:
+            target = f"{self.login_path}?next={quote(scope['path'], safe='')}"
+            await RedirectResponse(target, status_code=303)(scope, receive, send)
             return
         message = (
             "Missing API key: send 'Authorization: Bearer <key>'."
@@ -105,7 +148,10 @@ def key_checker(app: Any, *, ttl: float = 5.0, monotonic: Callable[[], float] = 
 
 
 def _read_only_allowed(scope: Scope) -> bool:
-    return scope.get("method", "GET") in SAFE_METHODS or scope["path"].rstrip("/") in READ_ONLY_POSTS
+    path = scope["path"].rstrip("/")
+    if path == "/api/keys" or path.startswith("/api/keys/"):
+        return False  # keys are managed (and listed) with full keys only
+    return scope.get("method", "GET") in SAFE_METHODS or path in READ_ONLY_POSTS
 
 
 def keys_changed(app: Any) -> None:

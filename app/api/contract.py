@@ -65,6 +65,7 @@ _RENAMED = {
     "create_key": "createApiKey",
     "list_keys": "listApiKeys",
     "revoke_key": "revokeApiKey",
+    "upcoming": "listUpcomingFires",
 }
 
 
@@ -328,6 +329,11 @@ OPERATIONS: dict[str, OperationDoc] = {
             "timezone": "Europe/Berlin",
             "next_runs": ["2026-12-01T09:00:00+01:00", "2026-12-02T09:00:00+01:00"],
         },
+    ),
+    "listUpcomingFires": OperationDoc(
+        "List upcoming fires",
+        "Every fire of the active tasks due from now to `hours` ahead (at most 168), soonest first, in each "
+        "task's timezone, with `busiest`: the minutes where two or more fires fall together.",
     ),
     "parseSchedule": OperationDoc(
         "Read a schedule from plain words",

@@ -35,6 +35,10 @@ class AppState:
     llm: LLMClient | None
     scheduler: object | None = None
 
+    def unit_of_work(self) -> UnitOfWork:
+        """A new unit of work on this app's database and event broker (for writers outside a request)."""
+        return UnitOfWork(self.sessionmaker, self.broker)
+
 
 def app_state(request: Request) -> AppState:
     state: AppState = request.app.state.taskrunner
@@ -46,7 +50,7 @@ State = Annotated[AppState, Depends(app_state)]
 
 async def unit_of_work(state: State) -> AsyncIterator[UnitOfWork]:
     """The request's unit of work: committed (then its events published) when the handler returns."""
-    async with UnitOfWork(state.sessionmaker, state.broker) as uow:
+    async with state.unit_of_work() as uow:
         yield uow
         await uow.commit()
 

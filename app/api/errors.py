@@ -54,7 +54,11 @@ def is_database_unavailable(exc: BaseException) -> bool:
     """
     if isinstance(exc, OSError | OperationalError):
         return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+    if not isinstance(exc, DBAPIError):
+        return False
+    # SQLSTATE class 08 (connection exception) and 57P (shutting down, cannot connect now).
+    state = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+    return bool(exc.connection_invalidated) or state.startswith(("08", "57P"))
 
 
 def install(app: FastAPI) -> None:
@@ -97,7 +101,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _db_error(_request: Request, exc: DBAPIError) -> JSONResponse:
-        if exc.connection_invalidated:
+        if is_database_unavailable(exc):
+            log.warning("api.database_unavailable", error=str(exc).splitlines()[0])
             return error_response("database_unavailable", DB_UNAVAILABLE, 503)
         log.error("api.database_error", error=str(exc).splitlines()[0])
         return error_response("internal_error", "The server failed to complete the request.", 500)

@@ -17,3 +17,7 @@ ExecutionId = Annotated[int, Path(ge=1, le=MAX_INT64, description="The execution
 KeyId = Annotated[int, Path(ge=1, le=MAX_INT64, description="The API key's id.")]
 TaskIdFilter = Annotated[int | None, Query(ge=1, le=MAX_INT64, description="Only this task's records.")]
 Offset = Annotated[int, Query(ge=0, le=MAX_INT64, description="How many items to skip.")]
+
+# Text that reaches the database: PostgreSQL cannot hold NUL, so it is refused like any bad value.
+NO_NUL = r"^[^\x00]*$"
+ConversationId = Annotated[str, Path(max_length=32, pattern=NO_NUL, description="The conversation's id.")]

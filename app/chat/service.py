@@ -86,7 +86,7 @@ class ChatService:
         stored = await conversations.finish_turn(
             conversation.id,
             turn=turn,
-            messages=[clip_value(redact(m), limit) for m in [user, *outcome.messages]],
+            messages=[clip_value(m, limit, redactor=redact) for m in [user, *outcome.messages]],
             pending_action=pending.action,
         )
         log.info(
@@ -100,7 +100,7 @@ class ChatService:
         )
         return ChatTurn(
             conversation_id=stored.id,
-            reply=clip_text(redact.text(outcome.reply), limit),
+            reply=clip_text(outcome.reply, limit, redactor=redact),
             actions=outcome.actions,
             pending_action=stored.pending_action,
         )

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from app.cli import render
 from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json
@@ -84,7 +85,7 @@ def chat(
     if actions:
         out.print()
         for action in actions:
-            out.print(f"[dim]· {_action_line(action)}[/dim]")
+            out.print(Text(f"· {_action_line(action)}", style="dim"))
 
 
 def _action_line(action: Mapping[str, Any]) -> str:

@@ -23,17 +23,21 @@ KeyId = Annotated[int, typer.Argument(help="The key's id (see `taskrunner keys l
 @app.command("create")
 def create(
     name: Annotated[str, typer.Option("--name", help="Who or what will use the key.")],
+    read_only: Annotated[
+        bool, typer.Option("--read-only", help="The key may only read (GET, and the read tools over MCP).")
+    ] = False,
     url: UrlOpt = DEFAULT_URL,
     api_key: ApiKeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Create a key and print it: it is shown this once and cannot be retrieved later."""
     with connect(url, api_key) as client:
-        key = client.create_api_key(name)
+        key = client.create_api_key(name, scope="read_only" if read_only else "full")
     if as_json:
         print_json(key)
         return
-    typer.echo(f"Created API key {key['id']} ({key['name']}). Store it now; it is not shown again:")
+    kind = "read-only API key" if key.get("scope") == "read_only" else "API key"
+    typer.echo(f"Created {kind} {key['id']} ({key['name']}). Store it now; it is not shown again:")
     typer.echo(key["key"])
 
 

@@ -10,7 +10,9 @@ import typer
 from app.cli import chat as chat_command
 from app.cli import doctor as doctor_command
 from app.cli import keys as key_commands
+from app.cli import mcp as mcp_command
 from app.cli import runs as runs_commands
+from app.cli import schedules as schedule_commands
 from app.cli import tasks as task_commands
 from app.config import Settings
 
@@ -23,8 +25,10 @@ app = typer.Typer(
 app.add_typer(task_commands.app, name="task")
 app.add_typer(runs_commands.app, name="runs")
 app.add_typer(key_commands.app, name="keys")
+app.add_typer(schedule_commands.app, name="schedules")
 app.command("chat")(chat_command.chat)
 app.command("doctor")(doctor_command.doctor)
+app.command("mcp")(mcp_command.mcp)
 
 
 @app.command()

@@ -11,25 +11,32 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-STATUS_STYLES = {
-    "succeeded": "green",
-    "running": "cyan",
-    "queued": "cyan",
-    "failed": "bold red",
-    "timed_out": "bold red",
-    "interrupted": "red",
-    "cancelled": "yellow",
-    "skipped": "yellow",
-    "missed": "yellow",
-    "active": "green",
-    "paused": "yellow",
-    "completed": "dim",
+from app.vocabulary import ExecutionStatus, TaskState
+
+STATUS_STYLES: dict[str, str] = {
+    ExecutionStatus.SUCCEEDED: "green",
+    ExecutionStatus.RUNNING: "cyan",
+    ExecutionStatus.QUEUED: "cyan",
+    ExecutionStatus.FAILED: "bold red",
+    ExecutionStatus.TIMED_OUT: "bold red",
+    ExecutionStatus.INTERRUPTED: "red",
+    ExecutionStatus.CANCELLED: "yellow",
+    ExecutionStatus.SKIPPED: "yellow",
+    ExecutionStatus.MISSED: "yellow",
+    TaskState.ACTIVE: "green",
+    TaskState.PAUSED: "yellow",
+    TaskState.COMPLETED: "dim",
 }
 
 
 def console() -> Console:
-    """A console on the current stdout (built per command, so test runners capture it)."""
-    return Console(highlight=False, soft_wrap=False)
+    """A console on the current stdout (built per command, so test runners capture it).
+
+    Markup and emoji codes are off: everything printed holds text users wrote (a task
+    named ``markup [/x] test``, ``:warning:`` in an output), which must come out as
+    written and never be read as styling. Style goes through :class:`rich.text.Text`.
+    """
+    return Console(highlight=False, soft_wrap=False, markup=False, emoji=False)
 
 
 def styled(value: str) -> Text:

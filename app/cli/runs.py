@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -12,20 +11,9 @@ from app.cli import render
 from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json
 from app.cli.parsing import parse_when
 from app.client import APIError, TaskrunnerClient
+from app.vocabulary import ExecutionStatus
 
 app = typer.Typer(name="runs", help="Look at what ran, when, and why not.", no_args_is_help=True)
-
-
-class Status(StrEnum):
-    queued = "queued"
-    running = "running"
-    succeeded = "succeeded"
-    failed = "failed"
-    timed_out = "timed_out"
-    cancelled = "cancelled"
-    skipped = "skipped"
-    missed = "missed"
-    interrupted = "interrupted"
 
 
 WhenHelp = "ISO 8601 (naive = your local time), today, yesterday, or a span back such as 24h or 7d."
@@ -56,7 +44,7 @@ def timezones_of(client: TaskrunnerClient, task_ids: set[int]) -> dict[int, str]
 @app.command("list")
 def list_runs(
     task: Annotated[int | None, typer.Option("--task", min=1, help="Only this task's runs.")] = None,
-    status: Annotated[Status | None, typer.Option("--status", help="Only runs with this status.")] = None,
+    status: Annotated[ExecutionStatus | None, typer.Option("--status", help="Only runs with this status.")] = None,
     since: Annotated[str | None, typer.Option("--since", help=f"Scheduled at or after: {WhenHelp}")] = None,
     until: Annotated[str | None, typer.Option("--until", help=f"Scheduled before: {WhenHelp}")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=500, help="At most this many.")] = 50,

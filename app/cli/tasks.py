@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Any, cast
 
 import typer
+from rich.text import Text
 
 from app.cli import bundles, render
 from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json
 from app.cli.parsing import parse_every
 from app.client.models import TaskFields
+from app.vocabulary import MissedRunPolicy, TaskState
 
 app = typer.Typer(
     name="task",
     help="Create, list, show, change, pause, resume, run and delete tasks.",
     no_args_is_help=True,
 )
-
-
-class Policy(StrEnum):
-    skip = "skip"
-    catchup = "catchup"
-    fail = "fail"
-
-
-class State(StrEnum):
-    active = "active"
-    paused = "paused"
-    completed = "completed"
 
 
 TaskId = Annotated[int, typer.Argument(help="The task's id (see `taskrunner task list`).", min=1)]
@@ -42,7 +31,7 @@ TzOpt = Annotated[
 NameOpt = Annotated[str | None, typer.Option("--name", help="A short name for the task.")]
 InstructionsOpt = Annotated[str | None, typer.Option("--instructions", help="What the agent does on each run.")]
 PolicyOpt = Annotated[
-    Policy | None,
+    MissedRunPolicy | None,
     typer.Option("--policy", help="Fires missed while the service was down: skip, catchup or fail."),
 ]
 ModelOpt = Annotated[str | None, typer.Option("--model", help="litellm model string for the runs.")]
@@ -75,7 +64,7 @@ def _options(
     *,
     name: str | None,
     instructions: str | None,
-    policy: Policy | None,
+    policy: MissedRunPolicy | None,
     model: str | None,
     tool: list[str] | None,
     max_steps: int | None,
@@ -161,7 +150,7 @@ def create(
 
 @app.command("list")
 def list_tasks(
-    state: Annotated[State | None, typer.Option("--state", help="Only tasks in this state.")] = None,
+    state: Annotated[TaskState | None, typer.Option("--state", help="Only tasks in this state.")] = None,
     search: Annotated[str | None, typer.Option("--search", help="Words in the name or instructions.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=500, help="At most this many.")] = 50,
     offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many first.")] = 0,
@@ -266,10 +255,12 @@ def _state_change(task_id: int, action: str, url: str, api_key: str | None, as_j
     if as_json:
         print_json(task)
         return
-    line = f"Task {task['id']} ({task['name']}) is [{render.STATUS_STYLES[task['state']]}]{task['state']}[/]"
+    line = Text(f"Task {task['id']} ({task['name']}) is ")
+    line.append_text(render.styled(task["state"]))
     if task.get("next_run_at"):
-        line += f"; next run {render.when(task['next_run_at'], render.task_timezone(task))}"
-    render.console().print(line + ".")
+        line.append(f"; next run {render.when(task['next_run_at'], render.task_timezone(task))}")
+    line.append(".")
+    render.console().print(line)
 
 
 @app.command("pause")

@@ -124,6 +124,11 @@ class TaskrunnerClient:
         params = {**schedule, "count": count, "after": after}
         return cast(m.Preview, self._call("GET", "/api/schedules/preview", params=params))
 
+    def list_upcoming_fires(self, *, hours: float = 24, limit: int = 1000) -> m.Upcoming:
+        """Fires of the active tasks due in the next ``hours``, soonest first."""
+        params = {"hours": hours, "limit": limit}
+        return cast(m.Upcoming, self._call("GET", "/api/schedules/upcoming", params=params))
+
     def parse_schedule(self, text: str, *, timezone: str | None = None) -> m.ParsedSchedule:
         body = {"text": text, **({"timezone": timezone} if timezone else {})}
         return cast(m.ParsedSchedule, self._call("POST", "/api/schedules/parse", json=body))
@@ -147,9 +152,9 @@ class TaskrunnerClient:
         return cast(m.ConversationDetail, self._call("GET", f"/api/chat/conversations/{conversation_id}"))
 
     # -- API keys ----------------------------------------------------------------------------------
-    def create_api_key(self, name: str) -> m.NewApiKey:
-        """A new key; its secret (``key``) is in this answer only."""
-        return cast(m.NewApiKey, self._call("POST", "/api/keys", json={"name": name}))
+    def create_api_key(self, name: str, *, scope: str = "full") -> m.NewApiKey:
+        """A new key (``scope`` ``full`` or ``read_only``); its secret (``key``) is in this answer only."""
+        return cast(m.NewApiKey, self._call("POST", "/api/keys", json={"name": name, "scope": scope}))
 
     def list_api_keys(self, *, limit: int = 100, offset: int = 0) -> m.Page[m.ApiKey]:
         return cast(m.Page[m.ApiKey], self._call("GET", "/api/keys", params={"limit": limit, "offset": offset}))
@@ -158,6 +163,11 @@ class TaskrunnerClient:
         self._call("DELETE", f"/api/keys/{key_id}")
 
     # -- health ---------------------------------------------------------------------------------------
+    def upcoming_fires(self, *, hours: float = 24, limit: int = 1000) -> dict[str, Any]:
+        """Every fire due from now to ``hours`` ahead across all tasks, in time order, with pile-ups."""
+        result: dict[str, Any] = self._call("GET", "/api/schedules/upcoming", params={"hours": hours, "limit": limit})
+        return result
+
     def get_liveness(self) -> dict[str, str]:
         return cast(dict[str, str], self._call("GET", "/healthz"))
 

@@ -71,22 +71,38 @@ def build_server(backend: Backend) -> Server[Any]:
             return _result(error_result("unknown_tool", f"There is no tool {params.name!r}; use one of: {names}."))
         try:
             async with backend.services() as services:
-                ctx_ = ToolContext(services=services, now=backend.clock.now(), timezone="UTC")
-                result = await invoke(tool, ctx_, dict(params.arguments or {}))
-        except SQLAlchemyError as exc:
-            log.warning("mcp.database_error", tool=tool.name, error=str(exc).splitlines()[0])
-            result = error_result("database_unavailable", "The database is unreachable; try again shortly.")
+                call = ToolContext(services=services, now=backend.clock.now(), timezone="UTC")
+                result = await invoke(tool, call, dict(params.arguments or {}))
+                if not result.ok:
+                    raise _Refused(result)  # leave the unit of work uncommitted: a failed call changes nothing
+        except _Refused as refused:
+            result = refused.result
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("mcp.database_error", tool=tool.name, error_type=type(exc).__name__)
+            result = error_result(
+                "database_unavailable",
+                "The database did not answer (unreachable, or not migrated: `taskrunner migrate`); try again shortly.",
+            )
         log.info("mcp.call", tool=tool.name, ok=result.ok)
         return _result(result)
 
+    schemas = {t.name: t.input_schema() for t in tools_for("mcp")}
     return Server(
         "taskrunner",
         version=__version__,
         title="taskrunner",
         instructions=INSTRUCTIONS,
+        # Header validation looks a tool's schema up here instead of running the whole tools/list.
+        get_tool_input_schema=schemas.get,
         on_list_tools=list_tools,
         on_call_tool=call_tool,
     )
+
+
+class _Refused(Exception):
+    def __init__(self, result: ToolResult) -> None:
+        super().__init__(result.data)
+        self.result = result
 
 
 def _describe(tool: ToolDef) -> types.Tool:

@@ -63,6 +63,12 @@ def _question(text: str, reading: RulesReading, why: str) -> AmbiguousSchedule:
     words = (
         reading.unplaced or [m.group(0) for m in SCHEDULE_WORD.finditer(text) if m.group(0).lower() not in _FILLER][:8]
     )
+    if not words:
+        return AmbiguousSchedule(
+            f"I found no time, day or repetition in this text, and {why}. When should it run? "
+            "For example 'every weekday at 9am' or 'tomorrow at 15:00'.",
+            details={"unplaced": [], "llm_unavailable": why},
+        )
     listed = ", ".join(f"'{w}'" for w in dict.fromkeys(words))
     return AmbiguousSchedule(
         f"I could not place {listed} in a schedule for sure, and {why}. Could you say when it should run "

@@ -194,7 +194,14 @@ LEFTOVER = re.compile(
     r"|\b(?:on|by|for|from)\s+\d{1,2}[./-]\d{1,2}\b",
     _I,
 )
-UNKNOWN_ZONE = re.compile(r"\b[A-Z][a-z]+\s+time\b(?!\s?zone)")
+UNKNOWN_ZONE = re.compile(r"\b[A-Z][A-Za-z]+\s+time\b(?!\s?zone)")
+# Languages read after "in": "at 9am in French" is the task's language, never a place.
+LANGUAGES = frozenset(
+    {"english", "french", "german", "spanish", "italian", "portuguese", "dutch", "japanese", "chinese", "mandarin",
+     "cantonese", "korean", "russian", "arabic", "hindi", "swedish", "norwegian", "danish", "finnish", "polish",
+     "turkish", "greek", "hebrew", "czech", "ukrainian", "vietnamese", "thai", "indonesian", "latin", "markdown",
+     "json", "html", "csv", "python", "bullet", "bullets", "brief", "detail", "full", "short", "plain"}
+)  # fmt: skip
 
 
 class Refuse(Exception):
@@ -298,10 +305,11 @@ SUSPECT = re.compile(
     r"|except|excluding|unless|but\s+not|holidays?|vacations?"
     r"|(?:during|through|throughout|over)\s+the\s+(?:night|day|morning|evening|afternoon|week|weekend|month)"
     r"|for\s+(?:the\s+)?(?:next|following|coming)|for\s+(?:an?|one|two|three|\d+)\s+(?:hours?|minutes?|days?|weeks?|months?)"
-    r"|until|(?<!\bthe )till|starting|beginning|from\s+now\s+on|asap"
+    r"|until|(?<!\bthe )till|starting|beginning|from\s+now\s+on|asap|(?:rest|remainder)\s+of\s+the"
+    r"|for\s+(?:today|tonight|now|a\s+while)|(?:this|next)\s+(?:week|month|year)"
     r"|fortnight\w*|bi-?weekly|bi-?monthly|semi-?(?:weekly|monthly|annually)|twice|thrice|times\s+(?:a|per)"
     r"|per\s+(?:day|week|hour|month)|minutely|mornings|evenings|nights|afternoons|weeknights?"
-    r"|around|christmas|easter|thanksgiving|new\s+year'?s\s+(?:eve|day)"
+    r"|around|christmas|easter|thanksgiving|new\s+year'?s\s+(?:eve|day)|or\s+(?:\d|noon|midnight|" + HOUR_WORD + r")"
     r"|while|top\s+of\s+the\s+hour|on\s+the\s+(?:half\s+)?hour|past\s+the\s+hour|quarter\s+hour|ish)\b(?!')"
     r"|\b(?:\d{1,2}|noon|midnight|midday)-?ish\b|(?<=[\x00\d])-?ish\b",
     _I,

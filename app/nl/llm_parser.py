@@ -122,7 +122,7 @@ async def parse_with_llm(
             if other is not call:  # every tool call needs an answer, or the next request is invalid
                 messages.append({"role": "tool", "tool_call_id": other.id, "content": "ignored"})
         try:
-            return _accept(text, call.arguments, now, facts)
+            return _accept(text, call.arguments, now, facts, default_timezone)
         except ValidationFailed as exc:
             if isinstance(exc, AmbiguousSchedule):
                 raise
@@ -161,7 +161,7 @@ async def _call(
         raise LLMUnavailable(f"the LLM's answer was not a usable completion ({type(exc).__name__})") from exc
 
 
-def _accept(text: str, arguments: str, now: datetime, facts: Facts) -> ParsedDescription:
+def _accept(text: str, arguments: str, now: datetime, facts: Facts, default_timezone: str | None) -> ParsedDescription:
     """The model's answer as a checked ParsedDescription; ValidationFailed says what to repair.
 
     Beyond the validators of an explicit schedule, the answer must agree with what the
@@ -184,12 +184,18 @@ def _accept(text: str, arguments: str, now: datetime, facts: Facts) -> ParsedDes
                 "EITHER. If that is not what the user meant, set `question`."
             )
     compile_schedule(spec, anchor=now, now=now)  # InvalidCron, InvalidTimezone, ScheduleInPast
-    found = conflicts(spec, facts, now=now)
+    found = conflicts(spec, facts, now=now, default_timezone=default_timezone)
     if found:
         raise ValidationFailed(" ".join(found))
     instructions = str(args.get("instructions") or "").strip()
     name = str(args.get("name") or "").strip()[:60] or (name_from(instructions) if instructions else "Scheduled task")
     assumptions = [str(a) for a in args.get("assumptions") or [] if str(a).strip()]
+    if not facts.clocks and not facts.delay and not isinstance(spec, IntervalSpec):
+        # Never a silent time of day: say that the model chose it.
+        first = compile_schedule(spec, anchor=now).next_fire(now)
+        if first is not None:
+            local = first.astimezone(resolve_timezone(spec.timezone))
+            assumptions.append(f"your words give no clock time: the model chose {local:%H:%M} ({spec.timezone})")
     dropped_place = facts.zone is None and any(
         place_zone(w.strip(".,;:!?()"), before_time=True) for w in _removed_words(text, instructions)
     )

@@ -136,6 +136,7 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str | None]]
         _military,
     ),
     (re.compile(r"\b12\s+(?P<w>noon|midnight)\b", _I), lambda m: m.group("w")),
+    (re.compile(r"\b(?P<t>\d{1,2}:[0-5]\d)\s*h\b", _I), lambda m: m.group("t")),
 ]
 
 

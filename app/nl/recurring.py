@@ -152,6 +152,8 @@ def _day_fields(
         raise Refuse  # cron would fire on either; never what "the 1st Monday" means
     if (weekly and dows is None) or ((monthly or quarterly) and dows is not None) or (f and f.group("daily") and doms):
         raise Refuse
+    if f and f.group("daily") and days:
+        raise Refuse(f.group(0), days[0].group(0))  # "from monday, every day": which days?
     if quarterly and dom and dom[0].group("suffix"):
         raise Refuse  # "quarterly on the 1st of every month"
     if (monthly or quarterly) and doms is None:
@@ -228,6 +230,8 @@ def _days_of_week(m: re.Match[str], weekly: bool, assumptions: list[str]) -> str
         assumptions.append(f"'{work.group(0)}' read as Monday to Friday (public holidays are not skipped)")
     ranged = DAY_RANGE.search(text) is not None  # "monday to friday" is a recurring span
     listed = not lead and len(DAY_SPLIT.split(text)) >= 2  # "Sat & Sun at 10", "mon/wed/fri 6am"
+    if lead == "from" and not ranged:
+        raise Refuse(m.group(0))  # "from monday, ...": a start, not a day of the week
     if not (lead in {"every", "each", "from"} or plural or weekly or ranged or listed):
         raise Refuse  # "on Monday at 9": this Monday once, or every Monday?
     out: list[int] = []

@@ -20,6 +20,7 @@ from app.nl import clauses as C
 from app.nl.clauses import Refuse as _Refuse
 from app.nl.normalize import normalize
 from app.nl.once import once_spec as _once
+from app.nl.recurring import _interval_seconds
 from app.nl.recurring import cron_text as _cron
 from app.nl.recurring import day_fields as _days
 from app.nl.recurring import hourly_or_interval as _hourly_or_interval
@@ -74,7 +75,10 @@ class _Scan:
             return ""
         return self.text[self.origin[start][0] : self.origin[end - 1][1]].strip()
 
-    def take(self, pattern: re.Pattern[str], *, most: int = 1) -> list[re.Match[str]]:
+    def take(self, pattern: re.Pattern[str], *, most: int = 1, when: bool = True) -> list[re.Match[str]]:
+        """Consume every match of ``pattern``; ``when`` False (a keyword it needs is absent) skips the search."""
+        if not when:
+            return []
         found = list(pattern.finditer(self.s))
         if len(found) > most:
             # the same kind of clause twice: "every monday at 9 and every friday at 5"
@@ -102,6 +106,9 @@ class _Scan:
                 out.append(words)
             i = j
         return out
+
+
+_MONTH_KEYS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,7 @@ def read_with_rules(text: str, *, default_timezone: str | None, now: datetime) -
 def _leftovers(scan: _Scan) -> None:
     """Refuse when a word that could change the schedule is left in the instructions."""
     found = [
+        *re.finditer(r"(?<=\x00)\s*/\s*[A-Za-z]{2,5}\b", scan.s),  # "9am PT/ET": a second zone
         *C.LEFTOVER.finditer(scan.s),
         *C.SUSPECT.finditer(scan.s),
         *C.SUSPECT_CASE.finditer(scan.s),
@@ -149,22 +157,25 @@ def _parse(scan: _Scan, default_timezone: str | None, now: datetime) -> ParsedDe
     references = list(C.REFERENCE.finditer(scan.s))
     for m in references:
         scan.mask(*m.span())
-    line = scan.take(C.CRON_LINE)
-    macro = scan.take(C.CRON_MACRO)
+    # Cheap keyword checks first: a clause whose words are absent is not searched (speed only).
+    low = scan.s.lower()
+    has = low.__contains__
+    line = scan.take(C.CRON_LINE, when=has("*") or sum(ch.isdigit() for ch in low) >= 5)
+    macro = scan.take(C.CRON_MACRO, when=has("@"))
     if line or macro:
         return _cron_line(scan, line, macro, default_timezone, now)
-    hourly_minute = scan.take(C.HOURLY_MINUTE)
-    aligned = scan.take(C.ALIGNED_STEP)
-    excluded = scan.take(C.EXCEPT)
-    iso = scan.take(C.ISO_DATE)
-    named = scan.take(C.NAMED_DATE)
-    anchor = scan.take(C.DAY_ANCHOR)
-    relative = scan.take(C.RELATIVE)
-    window = scan.take(C.WINDOW)
-    hourly_at = scan.take(C.HOURLY_AT)
-    interval = scan.take(C.INTERVAL)
-    hourly = scan.take(C.HOURLY)
-    yearly = scan.take(C.YEARLY)
+    hourly_minute = scan.take(C.HOURLY_MINUTE, when=has("hour"))
+    aligned = scan.take(C.ALIGNED_STEP, when=has("min"))
+    excluded = scan.take(C.EXCEPT, when=any(map(has, ("except", "but", "exclud", "other than", "apart", "not on"))))
+    iso = scan.take(C.ISO_DATE, when=has("-"))
+    named = scan.take(C.NAMED_DATE, when=any(map(has, _MONTH_KEYS)))
+    anchor = scan.take(C.DAY_ANCHOR, when=any(map(has, ("today", "tomorrow", "tonight", "next", "this"))))
+    relative = scan.take(C.RELATIVE, when=has("in ") or has("from now"))
+    window = scan.take(C.WINDOW, when=has("between") or has("from"))
+    hourly_at = scan.take(C.HOURLY_AT, when=has("hour"))
+    interval = scan.take(C.INTERVAL, when=has("every") or has("each"))
+    hourly = scan.take(C.HOURLY, when=has("hourly"))
+    yearly = scan.take(C.YEARLY, when=has("year") or has("annual"))
     dom = scan.take(C.DOM)
     freq = scan.take(C.FREQ)
     days = scan.take(C.DAYS)
@@ -206,6 +217,11 @@ def _parse(scan: _Scan, default_timezone: str | None, now: datetime) -> ParsedDe
         )
     elif once:
         schedule, clock_free = _once(iso, named, anchor, relative, times, tz, now, assumptions, part)
+    elif (interval or hourly) and (days or excluded) and not (times or dom or annual or hourly_at):
+        # "every 30 minutes on weekends", "every hour on weekdays": steps from the top of the hour, on those days
+        step = _step_fields(interval, hourly, assumptions)
+        doms, months, dows = _days(dom, freq, days, excluded, assumptions)
+        schedule = CronSpec(cron=f"{step} {doms} {months} {dows}", timezone=tz.key)
     elif hourly_at or interval or hourly:
         if times or dom or freq or days or annual or excluded or len(hourly_at + interval + hourly) > 1:
             raise _Refuse(*(m.group(0) for m in [*hourly_at, *interval, *hourly]))
@@ -251,6 +267,22 @@ def _cron_line(
     _note_default_zone(scan, default_timezone, tz.key, assumptions)
     assumptions.append(f"'{expr}' read as a cron line (minute hour day-of-month month day-of-week)")
     return _result(scan, spec, assumptions)
+
+
+def _step_fields(interval: list[re.Match[str]], hourly: list[re.Match[str]], assumptions: list[str]) -> str:
+    """Minute and hour fields of an interval that divides the hour or the day, counted from midnight."""
+    if len(interval + hourly) != 1:
+        raise _Refuse(*(m.group(0) for m in interval + hourly))
+    seconds = _interval_seconds(interval[0]) if interval else 3600
+    if seconds % 60 == 0 and seconds < 3600 and 3600 % seconds == 0:
+        fields = f"*/{seconds // 60} *"
+    elif seconds % 3600 == 0 and seconds < 86400 and 86400 % seconds == 0:
+        fields = "0 *" if seconds == 3600 else f"0 */{seconds // 3600}"
+    else:
+        raise _Refuse((interval or hourly)[0].group(0))
+    said = (interval or hourly)[0].group(0)
+    assumptions.append(f"'{said}' on chosen days read as on the clock (from the top of the hour), not from creation")
+    return fields
 
 
 def _aligned(hourly_minute: list[re.Match[str]], aligned: list[re.Match[str]]) -> tuple[str, str]:
@@ -319,7 +351,7 @@ _LOWER_OK = frozenset({"pst", "pdt", "est", "edt", "cst", "cdt", "mst", "mdt", "
 
 
 def _take_zones(scan: _Scan, times_m: list[re.Match[str]]) -> None:
-    for m in list(C.IANA.finditer(scan.s)):
+    for m in list(C.IANA.finditer(scan.s)) if "/" in scan.s else []:
         name = iana_name(m.group("z"))
         if name is not None:
             scan.consume(*m.span())
@@ -342,17 +374,21 @@ def _take_zones(scan: _Scan, times_m: list[re.Match[str]]) -> None:
                 # "convert the report to Tokyo time": the task's words, not the schedule's zone
                 scan.mask(before.start(1) + words[-k].start(), m.end())
                 break
-            # With every word a place, take the "in "/", " before it too.
-            scan.consume(start, m.end())
+            # With every word a place, take the "in "/", " before it too; and ")" after "(Central Time".
+            end = m.end()
+            if "(" in scan.s[start : before.start(1)] and scan.s[end : end + 1] == ")":
+                end += 1
+            scan.consume(start, end)
             scan.zones.append(reading)
             break
-    for m in list(C.OFFSET.finditer(scan.s)):
+    low = scan.s.lower()
+    for m in list(C.OFFSET.finditer(scan.s)) if ("utc" in low or "gmt" in low) else []:
         reading = offset_reading(m.group("z"), m.group("sign"), m.group("h"), m.group("m"))
         if reading is None:
             raise _Refuse(m.group(0))  # "UTC+05:30", "UTC+15": no IANA name says it
         scan.consume(*m.span())
         scan.zones.append(reading)
-    for m in list(C.LOCAL_TIME.finditer(scan.s)):
+    for m in list(C.LOCAL_TIME.finditer(scan.s)) if ("local" in low or "my time" in low) else []:
         scan.consume(*m.span())
     for m in list(C.ABBREVIATION.finditer(scan.s)):
         reading = abbreviation_reading(m.group("z"))
@@ -364,6 +400,15 @@ def _take_zones(scan: _Scan, times_m: list[re.Match[str]]) -> None:
         if after is None:
             continue
         parts = list(re.finditer(r"\S+", after.group(1)))
+        said_in = re.match(r"\s*,?\s*in\s+([A-Z][\w-]*)", scan.s[t.end() :])
+        unknown_place = (
+            said_in is not None
+            and said_in.group(1).lower() not in C.LANGUAGES
+            and _place(said_in.group(1), strict=True) is None
+            and not any(_place(" ".join(p.group(0) for p in parts[:k]), strict=True) for k in range(len(parts), 1, -1))
+        )
+        if unknown_place and said_in is not None:
+            raise _Refuse(f"in {said_in.group(1)}")  # "at 9am in Portland": a place we cannot place
         for k in range(len(parts), 0, -1):
             phrase = " ".join(p.group(0) for p in parts[:k])
             if phrase.lower() in SPLIT_PLACES:
@@ -373,6 +418,9 @@ def _take_zones(scan: _Scan, times_m: list[re.Match[str]]) -> None:
                 end = after.start(1) + parts[k - 1].end()
                 if scan.s[end : end + 1] == ")":
                     end += 1
+                country = re.match(r"\s*,\s*([A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)?)\b", scan.s[end:])
+                if country and place_zone(country.group(1)) == reading.name:  # "in London, UK"
+                    end += country.end()
                 scan.consume(t.end(), end)
                 scan.zones.append(reading)
                 break

@@ -62,6 +62,12 @@ def breaks_sentence(text: str, consumed: str) -> bool:
     A cut inside a sentence (words on both sides, no punctuation at its edges) right after a
     word that cannot end a phrase ("the", "of", "at"...) breaks it: "at the top of <cut> post".
     """
+    kept = "".join(ch for ch, mark in zip(text, consumed, strict=True) if mark != "\x00")
+    before_count: list[int] = []  # kept characters before each position
+    count = 0
+    for mark in consumed:
+        before_count.append(count)
+        count += mark != "\x00"
     i, n = 0, len(text)
     while i < n:
         if consumed[i] != "\x00":
@@ -70,12 +76,10 @@ def breaks_sentence(text: str, consumed: str) -> bool:
         j = i
         while j < n and consumed[j] == "\x00":
             j += 1
-        before = "".join(ch for ch, mark in zip(text[:i], consumed[:i], strict=True) if mark != "\x00")
-        after = "".join(ch for ch, mark in zip(text[j:], consumed[j:], strict=True) if mark != "\x00")
-        tail = before.rstrip()
-        head = after.lstrip()
+        tail = kept[: before_count[i]].rstrip()
+        head = kept[before_count[j - 1] :].lstrip() if j - 1 < n else ""
         if tail and head and tail[-1].isalnum() and head[0].isalnum():
-            last = re.findall(r"[\w']+", tail)
+            last = re.findall(r"[\w']+", tail[-40:])
             if last and last[-1].lower() in _DANGLING:
                 return True
         i = j

@@ -135,7 +135,8 @@ _STATES: dict[str, str] = {
 SPLIT_PLACES = frozenset(
     {"texas", "florida", "kansas", "nebraska", "north dakota", "south dakota", "tennessee", "kentucky", "indiana",
      "michigan", "idaho", "oregon", "nevada", "alaska", "usa", "us", "america", "united states", "canada", "australia",
-     "russia", "brazil", "mexico", "indonesia", "kazakhstan", "mongolia", "chile", "spain and", "europe", "asia"}
+     "russia", "brazil", "mexico", "washington", "georgia", "portland", "indonesia", "kazakhstan", "mongolia",
+     "chile", "europe", "asia"}
 )  # fmt: skip
 
 # Places (lower case, as they precede "time" or follow "in").
@@ -171,7 +172,6 @@ _PLACES: dict[str, str] = {
     "new york": "America/New_York",
     "nyc": "America/New_York",
     "boston": "America/New_York",
-    "washington": "America/New_York",
     "miami": "America/New_York",
     "atlanta": "America/New_York",
     "eastern": "America/New_York",

@@ -26,7 +26,7 @@ from app.llm.base import LLMClient, LLMError, LLMNotConfigured, LLMResponse, LLM
 from app.netguard import NetGuard, Resolver, system_resolver
 from app.runner.base import PreviousRuns, RunOutcome, RunRequest, RunStatus, StepRecord, StepSink
 from app.runner.budget import Budget, Limits
-from app.runner.clip import clip_bytes, clip_text, clip_value
+from app.runner.clip import clip_bytes, clip_text, clip_value, storable
 from app.runner.prompt import initial_messages
 from app.runner.redact import Redactor, configured_secrets
 from app.runner.retry import RetryPolicy
@@ -173,11 +173,11 @@ class _Run:
         b = self.budget
         text = output if output is not None else self.last_content
         if text is not None:
-            text = clip_bytes(self.r.redact.text(text), self.r.config.run_output_max_bytes)
+            text = clip_bytes(text, self.r.config.run_output_max_bytes, redactor=self.r.redact)
         return RunOutcome(
             status=status,
             output=text,
-            error=self.r.redact.text(error) if error is not None else None,
+            error=clip_text(error, self.r.config.max_tool_result_chars, redactor=self.r.redact) if error else error,
             reason=reason,
             model=self.model,
             prompt_tokens=b.prompt_tokens,
@@ -244,9 +244,9 @@ class _Run:
                 )
                 await self._record(
                     kind="llm",
-                    name=(response.model or self.model)[:200],
+                    name=storable((response.model or self.model)[:200]),
                     input=step_input,
-                    output=self._for_record(_llm_output(response)),
+                    output=self._for_record(_llm_output(response, self.r.config.max_tool_calls_per_turn)),
                     started_at=started_at,
                     latency_ms=response.latency_ms or (time.perf_counter() - t0) * 1000,
                     prompt_tokens=response.prompt_tokens,
@@ -310,10 +310,10 @@ class _Run:
         output = self._for_record({"error": error} if error else result)
         await self._record(
             kind="tool",
-            name=call.name[:200],
+            name=storable(call.name[:200]),
             input={"call_id": call.id, "arguments": self._for_record(args)},
             output=output,
-            error=clip_text(self.r.redact.text(error), limit) if error else None,
+            error=clip_text(error, limit, redactor=self.r.redact) if error else None,
             started_at=started_at,
             latency_ms=(time.perf_counter() - t0) * 1000,
         )
@@ -336,7 +336,7 @@ class _Run:
 
     def _for_record(self, value: Any) -> Any:
         """``value`` as steps store it: secrets removed, long strings cut visibly."""
-        return clip_value(self.r.redact(value), self.r.config.max_tool_result_chars)
+        return clip_value(value, self.r.config.max_tool_result_chars, redactor=self.r.redact)
 
     async def _record(self, **fields: Any) -> None:
         # A lock keeps indexes and sink calls in one order when tools finish concurrently.
@@ -347,13 +347,15 @@ class _Run:
                 await self.on_step(step)
 
 
-def _llm_output(response: LLMResponse) -> dict[str, Any]:
-    return {
+def _llm_output(response: LLMResponse, max_calls: int) -> dict[str, Any]:
+    shown = response.tool_calls[:max_calls]
+    out: dict[str, Any] = {
         "content": response.content,
-        "tool_calls": [
-            {"id": c.id, "name": c.name, "arguments": _maybe_json(c.arguments)} for c in response.tool_calls
-        ],
+        "tool_calls": [{"id": c.id, "name": c.name, "arguments": _maybe_json(c.arguments)} for c in shown],
     }
+    if len(response.tool_calls) > len(shown):
+        out["tool_calls_not_shown"] = len(response.tool_calls) - len(shown)
+    return out
 
 
 def _maybe_json(text: str) -> Any:

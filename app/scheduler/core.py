@@ -31,7 +31,7 @@ from app.notify import Notifier
 from app.retention import prune
 from app.runner.base import Runner
 from app.scheduler.aps import FireExecutor, ScheduleTrigger, TaskJobStore, never_called
-from app.scheduler.dispatch import INTERRUPTED_REASON, RunDispatcher
+from app.scheduler.dispatch import INTERRUPTED_REASON, RunDispatcher, RunFinishedHook
 from app.scheduler.recovery import StoredTask, plan_all
 from app.scheduler.restart import settle_unfinished
 from app.scheduler.writer import Fire, Recorded, RecordWriter
@@ -65,6 +65,7 @@ class SchedulerCore:
         due_chunk: int = 500,
         notifier: Notifier | None = None,
         retention: RetentionPolicy | None = None,
+        on_run_finished: RunFinishedHook | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._runner = runner
@@ -85,6 +86,7 @@ class SchedulerCore:
             default_model=default_model,
             max_concurrent_runs=max_concurrent_runs,
             notifier=notifier,
+            on_finished=on_run_finished,
         )
         self._aps: AsyncIOScheduler | None = None
         self._revisions: dict[int, int] = {}

@@ -29,6 +29,10 @@ log = structlog.get_logger("taskrunner.scheduler")
 INTERRUPTED_REASON = "the service stopped while this run was in progress"
 
 
+RunFinishedHook = Callable[[int, int, str], None]
+"""Told ``(execution_id, task_id, status)`` once a run's final record is stored (called on the scheduler's loop)."""
+
+
 class RunDispatcher:
     def __init__(
         self,
@@ -41,8 +45,10 @@ class RunDispatcher:
         default_model: str | None = None,
         max_concurrent_runs: int = 200,
         notifier: Notifier | None = None,
+        on_finished: RunFinishedHook | None = None,
     ) -> None:
         self._runner = runner
+        self._on_finished = on_finished
         self.writer = writer
         self._clock = clock
         self._spawn = spawn
@@ -103,6 +109,8 @@ class RunDispatcher:
                     cost_usd=outcome.cost_usd,
                 )
                 metrics.run_finished(outcome.status, (finished - started).total_seconds())
+                if self._on_finished is not None:  # the final record is stored: say so
+                    self._on_finished(execution_id, task_id, outcome.status)
                 self._notify(request, outcome, scheduled_for, finished)
                 log_finish = bound.debug if outcome.status == "succeeded" else bound.warning
                 log_finish("run.finished", status=outcome.status, error=outcome.error)

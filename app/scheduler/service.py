@@ -24,6 +24,7 @@ from app.db.repositories import ExecutionRepository
 from app.notify import Notifier
 from app.runner.base import PreviousRuns, Runner
 from app.scheduler.core import RetentionPolicy, SchedulerCore
+from app.scheduler.dispatch import RunFinishedHook
 from app.scheduler.leader import LeaderLock, leader_lock_for
 
 log = structlog.get_logger("taskrunner.scheduler")
@@ -68,8 +69,10 @@ class SchedulerService:
         lock: LeaderLock | None = None,
         notifier_factory: Callable[[async_sessionmaker[AsyncSession]], Notifier] | None = None,
         retention: RetentionPolicy | None = None,
+        on_run_finished: RunFinishedHook | None = None,
     ) -> None:
         self._url = database_url
+        self._on_run_finished = on_run_finished
         self._runner_factory = runner_factory
         self._clock = clock
         self._default_model = default_model
@@ -145,6 +148,7 @@ class SchedulerService:
                     misfire_grace=self._grace,
                     notifier=self._notifier_factory(sessions) if self._notifier_factory else None,
                     retention=self._retention,
+                    on_run_finished=self._on_run_finished,
                 )
                 try:
                     await core.start()

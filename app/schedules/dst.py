@@ -83,7 +83,7 @@ def _offset(tz: tzinfo, at: datetime) -> timedelta:
 
 def _previous(tz: tzinfo, at: datetime) -> tuple[datetime | None, timedelta | None]:
     """The latest change at or before ``at`` within about a year, and the offset before it."""
-    for year in (at.year, at.year - 1):
+    for year in (at.year, at.year - 1) if at.year > 1 else (at.year,):
         changes = transitions(tz, year)
         i = bisect.bisect_right(changes, at, key=lambda c: c[0])
         if i:

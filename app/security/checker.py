@@ -83,3 +83,17 @@ class KeyChecker:
             if hmac.compare_digest(presented.encode("ascii"), known.encode("ascii")):
                 scope = known_scope
         return scope
+
+    async def accepts_hash(self, key_hash: str) -> bool:
+        """Whether ``key_hash`` (as :func:`hash_key` makes it) belongs to a key that is still accepted.
+
+        For credentials derived from a key earlier, such as a dashboard session: revoking
+        the key ends them too (within ``ttl``).
+        """
+        if not key_hash:
+            return False
+        presented = key_hash.encode("ascii", "replace")
+        found = False
+        for known in (*self._static, *await self._stored_hashes()):
+            found |= hmac.compare_digest(presented, known.encode("ascii"))
+        return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.db import audit as _audit
 from app.db import engine as _engine
 from app.db import migrate as _migrate
 
@@ -22,11 +23,13 @@ def migrate(database_url: str, revision: str = "head") -> None:
     _migrate.upgrade(database_url, revision)
 
 
-def schema_revisions(database_url: str) -> tuple[str | None, str | None]:
-    """The database's current migration revision and the newest one (blocking; for ``taskrunner doctor``).
+def install_audit() -> None:
+    """Log an audit event for every committed task change made on behalf of a caller (idempotent)."""
+    _audit.install()
 
-    Raises SQLAlchemyError or OSError when the database cannot be reached.
-    """
+
+def schema_revisions(database_url: str) -> tuple[str | None, str]:
+    """The schema's current revision (None: never migrated) and the newest one; raises if unreachable."""
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
     from sqlalchemy import create_engine
@@ -35,6 +38,7 @@ def schema_revisions(database_url: str) -> tuple[str | None, str | None]:
     engine = create_engine(_engine.sync_url(database_url))
     try:
         with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision(), head
+            current = MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()
+    return current, head or ""

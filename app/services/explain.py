@@ -16,13 +16,13 @@ from app.services.views import Explanation
 from app.vocabulary import ExecutionStatus, TaskState
 
 # What a status means when the record carries no reason of its own.
-_DEFAULT_REASONS = {
-    "missed": "the service was not running at the scheduled time",
-    "skipped": "the previous run was still going, and a task never runs twice at once",
-    "interrupted": "the service stopped while it was running",
-    "cancelled": "it was cancelled",
-    "failed": "it failed",
-    "timed_out": "it ran out of time",
+_DEFAULT_REASONS: dict[str, str] = {
+    ExecutionStatus.MISSED: "the service was not running at the scheduled time",
+    ExecutionStatus.SKIPPED: "the previous run was still going, and a task never runs twice at once",
+    ExecutionStatus.INTERRUPTED: "the service stopped while it was running",
+    ExecutionStatus.CANCELLED: "it was cancelled",
+    ExecutionStatus.FAILED: "it failed",
+    ExecutionStatus.TIMED_OUT: "it ran out of time",
 }
 
 
@@ -105,9 +105,11 @@ def _record_sentence(record: Execution, tz: str) -> str:
         verb = "failed" if status == ExecutionStatus.FAILED else "timed out"
         tries = f" (attempt {record.attempt})" if record.attempt > 1 else ""
         return f"{head} {verb}{tries}: {why}."
-    verb = {"missed": "was missed", "skipped": "was skipped", "interrupted": "was interrupted"}.get(
-        status, f"ended as {status}"
-    )
+    verb = {
+        ExecutionStatus.MISSED: "was missed",
+        ExecutionStatus.SKIPPED: "was skipped",
+        ExecutionStatus.INTERRUPTED: "was interrupted",
+    }.get(status, f"ended as {status}")
     return f"{head} {verb}: {why}."
 
 

@@ -7,10 +7,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.notify import NotifySpec
-from app.schedules.spec import AnySpec, CronSpec, IntervalSpec, OnceSpec, ScheduleSpec
+from app.schedules.spec import EARLIEST, LATEST, AnySpec, CronSpec, IntervalSpec, OnceSpec, ScheduleSpec
 from app.vocabulary import MissedRunPolicy
 
 __all__ = [
+    "EARLIEST",
+    "LATEST",
     "AnySpec",
     "CronSpec",
     "IntervalSpec",

@@ -123,9 +123,10 @@ class TaskService:
         record(self.session, TaskChanged(task_id=task.id))
         return TaskView.of(task)
 
-    async def get(self, task_id: int) -> TaskView:
-        """The task, or NotFound."""
-        return TaskView.of(await self._get(task_id))
+    async def get(self, task_id: int, *, next_runs: int | None = None) -> TaskView:
+        """The task with its next runs (``next_runs`` of them, default a few), or NotFound."""
+        task = await self._get(task_id)
+        return TaskView.of(task) if next_runs is None else TaskView.of(task, next_runs=next_runs)
 
     async def list(self, flt: TaskFilter, *, limit: int, offset: int) -> Page[TaskView]:
         """Tasks in id order; ``flt.q`` matches a substring of the name or instructions."""

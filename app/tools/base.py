@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -66,10 +67,8 @@ class ToolDef:
     clients: frozenset[str] = frozenset({"chat", "mcp"})
 
     def input_schema(self) -> dict[str, Any]:
-        """The argument model's JSON schema without pydantic's titles."""
-        schema = self.args.model_json_schema()
-        _drop_titles(schema)
-        return schema
+        """The argument model's JSON schema without pydantic's titles (built once; do not mutate)."""
+        return _schema(self.args)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,6 +105,13 @@ def _validation_message(exc: ValidationError) -> str:
         where = ".".join(str(p) for p in err.get("loc", ()))
         parts.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
     return "; ".join(parts)
+
+
+@cache
+def _schema(model: type[BaseModel]) -> dict[str, Any]:
+    schema = model.model_json_schema()
+    _drop_titles(schema)
+    return schema
 
 
 def _drop_titles(node: Any) -> None:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from app.services.views import Explanation, RunTotals, RunView, SchedulePreview, TaskView
+from app.tools.times import local
 
 MAX_STEPS_SHOWN = 30
 
@@ -103,8 +104,6 @@ def explanation_dict(explanation: Explanation) -> dict[str, Any]:
 
 
 def totals_dict(totals: RunTotals, timezone: str) -> dict[str, Any]:
-    from app.tools.times import local
-
     return {
         "task_id": totals.task_id,
         "period": {"since": local(totals.since, timezone), "until": local(totals.until, timezone)},

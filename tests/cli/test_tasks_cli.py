@@ -224,3 +224,14 @@ def test_real_process() -> None:
     )
     assert down.returncode == 2
     assert down.stderr == f"error: cannot reach the taskrunner server at {url}: connection refused\n"
+
+
+@pytest.mark.parametrize("name", ["markup [/x] test", "[bold]loud[/bold]", "emoji :warning: [red]"])
+def test_user_text_is_printed_as_written_never_as_markup(cli: Cli, name: str) -> None:
+    created = cli("task", "create", "--every", "1h", "--name", name, "--instructions", f"do {name}")
+    assert created.exit_code == 0, created.output
+    assert name in created.stdout
+    for args in (("task", "list"), ("task", "show", "1")):
+        result = cli(*args)
+        assert result.exit_code == 0, result.output
+        assert name in " ".join(result.stdout.split()), result.stdout

@@ -204,7 +204,7 @@ CORPUS: list[Case] = [
     cron("every day at 2:30am Berlin time run the batch", "30 2 * * *", B, now=BEFORE_FALL),
     cron("every day at 9am PST send the digest", "0 9 * * *", LA, now=BEFORE_SPRING),
     cron("hourly check the queue", "0 * * * *", B, default_timezone=B, now=BEFORE_FALL),
-    once("tomorrow at 2:30 Berlin time run the migration", "2026-03-29T02:30", B, now=BEFORE_SPRING),
+    once("tomorrow at 02:30 Berlin time run the migration", "2026-03-29T02:30", B, now=BEFORE_SPRING),
     # -- one-time ----------------------------------------------------------------------
     once("tomorrow at 3pm renew the certificate", "2026-11-24T15:00", ins="Renew the certificate"),
     once("today at 17:00 send the status mail", "2026-11-23T17:00", ins="Send the status mail"),

@@ -127,6 +127,21 @@ def windows() -> Iterator[Held]:
         yield _ask(f"every 10 minutes {vague} check the queue")
 
 
+def steps_on_days() -> Iterator[Held]:
+    """An interval on chosen days: counted on the clock, from the top of the hour."""
+    for (step, fields), (dows, days) in product(
+        (
+            ("every hour", "0 *"),
+            ("every 30 minutes", "*/30 *"),
+            ("every 15 mins", "*/15 *"),
+            ("every 2 hours", "0 */2"),
+        ),
+        (("1-5", "on weekdays"), ("0,6", "on weekends"), ("1", "on mondays")),
+    ):
+        yield _c(f"{step} {days} check the queue", f"{fields} * * {dows}", ins="Check the queue")
+    yield _ask("every 90 minutes on weekdays check the queue")  # not one cron line
+
+
 def exclusions() -> Iterator[Held]:
     for base, all_days in (("every weekday", {1, 2, 3, 4, 5}), ("every day", set(range(7))), ("daily", set(range(7)))):
         for word, gone in (("Friday", {5}), ("Fridays", {5}), ("weekends", {0, 6}), ("Monday and Friday", {1, 5})):
@@ -138,6 +153,8 @@ def exclusions() -> Iterator[Held]:
             for joint in ("except", "but not on", "excluding", ", except"):
                 yield _c(f"{base} {joint} {word} at 9am standup", f"0 9 * * {cron_list(left)}", ins="Standup")
     yield _ask("every weekday at 9 except holidays check in")
+    yield _ask("from monday, every day at 9 check in")  # a start date, not the days
+    yield _ask("every 10 minutes for the rest of the day check in")
     yield _ask("every weekday at 9 except when it rains check in")
 
 
@@ -194,7 +211,8 @@ def not_schedules() -> Iterator[Held]:
 
 
 FAMILIES = (
-    clocks_by_days, zones, zone_words_in_instructions, clock_alignment, day_of_month, windows, exclusions,
+    clocks_by_days, zones, zone_words_in_instructions, clock_alignment, day_of_month, windows, steps_on_days,
+    exclusions,
     cron_lines, durations, times_in_instructions, vague_times, not_schedules,
 )  # fmt: skip
 

@@ -183,3 +183,71 @@ async def test_no_tool_call_is_a_question(stub: OpenAIStub) -> None:
     with pytest.raises(AmbiguousSchedule):
         await parse(stub, "every other day at 9am water the plants")
     assert len(stub.requests) == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong", "reason"),
+    [
+        ("every day at lunchtime summarise email", {"cron": "0 9 * * *"}, "lunchtime"),
+        ("weekly review my goals", {"cron": "0 9 * * *"}, "weekly"),
+        ("weekly review my goals", {"kind": "interval", "cron": None, "every_seconds": 3600}, "every week"),
+        ("twice an hour ping the router", {"cron": "*/5 * * * *"}, "2 times per hour"),
+        ("every monday water the plants", {"cron": "*/5 * * * *"}, "Tuesday"),
+        (
+            "every Friday after work clean the desk",
+            {"kind": "interval", "cron": None, "every_seconds": 3600},
+            "weekdays",
+        ),
+        ("later today call the bank", {"cron": "0 15 * * *"}, "kind=once"),
+        ("every 5 minutes for the next hour check the deploy", {"cron": "*/5 * * * *"}, "for the next"),
+        ("every weekday at 9 except public holidays check in", {"cron": "0 9 * * 1-5"}, "holidays"),
+        ("every day at 9am Mordor time check the ring", {"cron": "0 9 * * *"}, "Mordor time"),
+        (
+            "daily except sundays at 6pm close the till",
+            {"cron": "0 18 * * 1-6", "timezone": "America/New_York"},
+            "names no timezone",
+        ),
+        ("every day at half nine check the post", {"cron": "0 9 * * *"}, "half nine"),
+    ],
+)
+async def test_each_contradiction_goes_back_with_its_reason_then_is_a_question(
+    stub: OpenAIStub, text: str, wrong: dict[str, Any], reason: str
+) -> None:
+    script_wrong(stub, 3, **wrong)
+    with pytest.raises(AmbiguousSchedule) as info:
+        await parse(stub, text)
+    assert reason in info.value.details["last_error"]
+    assert len(stub.requests) == 3  # the answer and two repairs, each rejected
+
+
+async def test_a_time_the_text_does_not_give_is_said_never_silent(stub: OpenAIStub) -> None:
+    script_wrong(stub, 1, cron="0 2 * * *", instructions="backup the db")
+    parsed = await parse(stub, "daily backup the db")
+    assert "your words give no clock time: the model chose 02:00 (UTC)" in parsed.assumptions
+
+
+async def test_right_answers_pass_the_checks(stub: OpenAIStub) -> None:
+    for text, right in [
+        ("every weekday except Friday at dawn feed the chickens", {"cron": "30 6 * * 1-4"}),
+        ("every other day at 7:45pm feed the fish", {"cron": "45 19 */2 * *"}),
+        ("twice an hour ping the router", {"cron": "0,30 * * * *"}),
+        ("every day at lunchtime summarise email", {"cron": "30 12 * * *"}),
+        ("on the 10th every other month at 08:00 send invoices", {"cron": "0 8 10 */2 *"}),
+    ]:
+        script_wrong(stub, 1, **right)
+        parsed = await parse(stub, text)
+        assert parsed.parser == "llm", text
+
+
+async def test_a_schedule_invented_for_words_that_say_no_when_is_a_question(stub: OpenAIStub) -> None:
+    script_wrong(stub, 3, cron="0 9 * * *", timezone="Europe/Paris")
+    with pytest.raises(AmbiguousSchedule) as info:
+        await parse(stub, "check the weather in Paris")
+    assert "nothing about when" in info.value.details["last_error"]
+
+
+async def test_no_words_to_name_when_the_llm_is_down() -> None:
+    with pytest.raises(AmbiguousSchedule) as info:
+        await parse_description("check the weather in Paris", default_timezone=None, now=NOW, llm=None)
+    assert info.value.details["unplaced"] == []
+    assert "no time, day or repetition" in info.value.question

@@ -62,6 +62,8 @@ async def test_tool_calls_past_the_per_turn_cap_are_not_run_and_the_cut_is_recor
     answers = tool_messages(openai_stub.requests[1])
     assert len(answers) == 30  # every call is answered, as the protocol requires
     assert sum("not run" in a["content"] for a in answers) == 25
+    shown = outcome.steps[0].output
+    assert len(shown["tool_calls"]) == 5 and shown["tool_calls_not_shown"] == 25
 
 
 async def test_one_run_keeps_a_bounded_number_of_tool_calls_in_flight(
@@ -133,6 +135,10 @@ class _Hostile(BaseHTTPRequestHandler):
             body, coding = BOMB, "gzip"
         elif self.path == "/double":
             body, coding = gzip.compress(BOMB), "gzip, gzip"
+        elif self.path == "/empty-blocks":
+            z = zlib.compressobj(wbits=16 + zlib.MAX_WBITS)
+            body = z.compress(b"") + b"\x00\x00\x00\xff\xff" * 400_000  # empty stored blocks
+            coding = "gzip"
         elif self.path == "/deflate":
             body, coding = zlib.compress(b"hello deflate " * 10), "deflate"
         else:
@@ -169,6 +175,7 @@ async def _fetch(openai_stub: OpenAIStub, make_runner: MakeRunner, url: str) -> 
 async def test_a_gzip_bomb_inflates_no_further_than_the_body_cap(
     openai_stub: OpenAIStub, make_runner: MakeRunner, hostile: str
 ) -> None:
+    await _fetch(openai_stub, make_runner, hostile + "/gzip")  # litellm imported before tracing starts
     tracemalloc.start()
     try:
         result = await _fetch(openai_stub, make_runner, hostile + "/bomb")
@@ -230,3 +237,10 @@ def test_every_configured_secret_is_known_to_the_runner() -> None:
         "api-key-4",
         "api-key-5",
     }
+
+
+async def test_a_compressed_stream_that_inflates_to_nothing_is_not_read_on_and_on(
+    openai_stub: OpenAIStub, make_runner: MakeRunner, hostile: str
+) -> None:
+    result = await _fetch(openai_stub, make_runner, hostile + "/empty-blocks")  # 2 MB of empty deflate blocks
+    assert (result["truncated"], result["bytes_read"], result["body"]) == (True, 0, "")

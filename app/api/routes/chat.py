@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from app.api.deps import Session, State
-from app.api.params import Offset
+from app.api.params import ConversationId, Offset
 from app.api.schemas import Page
 from app.chat.agent import AgentLimits
 from app.chat.service import ChatDeps, ChatService
@@ -116,7 +116,7 @@ async def list_conversations(
 
 
 @router.get("/conversations/{conversation_id}")
-async def get_conversation(conversation_id: str, state: State, session: Session) -> ConversationDetailOut:
+async def get_conversation(conversation_id: ConversationId, state: State, session: Session) -> ConversationDetailOut:
     conversation, messages = await _service(state, session).get(conversation_id)
     base = ConversationOut.model_validate(conversation, from_attributes=True).model_dump()
     return ConversationDetailOut(

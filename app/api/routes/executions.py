@@ -12,8 +12,8 @@ from app.api.deps import Session, State
 from app.api.params import ExecutionId, Offset, TaskId, TaskIdFilter
 from app.api.schemas import ExecutionDetailOut, ExecutionOut, Page
 from app.errors import ValidationFailed
-from app.schedules.spec import EARLIEST, LATEST
 from app.services.executions import ExecutionFilter, ExecutionService
+from app.services.inputs import EARLIEST, LATEST
 from app.vocabulary import ExecutionStatus
 
 router = APIRouter(tags=["executions"])

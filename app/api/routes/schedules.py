@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field, ValidationError
 
 from app.api.deps import AppState, State
+from app.api.params import NO_NUL
 from app.api.schemas import ParseOut, ParseRunOut, PreviewOut
 from app.errors import ValidationFailed
 from app.services.inputs import AnySpec, CronSpec, IntervalSpec, OnceSpec, TextInput
@@ -28,10 +29,10 @@ class ParseIn(TextInput):
 async def preview(
     state: State,
     kind: ScheduleKind,
-    cron: Annotated[str | None, Query(max_length=200)] = None,
+    cron: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     at: datetime | None = None,
     every_seconds: int | None = None,
-    timezone: Annotated[str, Query(max_length=64)] = "UTC",
+    timezone: Annotated[str, Query(max_length=64, pattern=NO_NUL)] = "UTC",
     count: Annotated[int, Query(ge=1, le=100)] = 5,
     after: datetime | None = None,
 ) -> PreviewOut:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.api.deps import Tasks
-from app.api.params import Offset, TaskId
+from app.api.params import NO_NUL, Offset, TaskId
 from app.api.schemas import ExecutionOut, Page, TaskOut
 from app.services.inputs import TaskCreate, TaskUpdate
 from app.services.tasks import TaskFilter
@@ -30,7 +30,7 @@ async def list_tasks(
     limit: Limit = 50,
     offset: Offset = 0,
     task_state: Annotated[TaskState | None, Query(alias="state")] = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     kind: Annotated[ScheduleKind | None, Query()] = None,
 ) -> Page[TaskOut]:
     page = await tasks.list(TaskFilter(state=task_state, q=q, schedule_kind=kind), limit=limit, offset=offset)

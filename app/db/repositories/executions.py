@@ -140,7 +140,7 @@ class ExecutionRepository:
         """How many records are in each of ``statuses`` (zero for none)."""
         query = select(Execution.status, func.count()).where(Execution.status.in_(statuses)).group_by(Execution.status)
         found = {str(status): int(n) for status, n in (await self.session.execute(query)).all()}
-        return {status: found.get(status, 0) for status in statuses}
+        return {str(status): found.get(str(status), 0) for status in statuses}
 
     async def active_for_task(self, task_id: int) -> Execution | None:
         stmt = select(Execution).where(Execution.task_id == task_id, Execution.status.in_(ACTIVE_STATUSES))

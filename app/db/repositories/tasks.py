@@ -57,6 +57,8 @@ class TaskRepository:
         task_id = task.id
         await self.session.delete(task)
         await self.session.flush()
+        # An id deleted before ids stopped being reused (SQLite, before migration 0004) may have one.
+        await self.session.execute(delete(TaskTombstone).where(TaskTombstone.task_id == task_id))
         await self.session.execute(insert(TaskTombstone).values(task_id=task_id, deleted_at=now))
 
     async def deleted_since(self, since: datetime) -> Sequence[int]:

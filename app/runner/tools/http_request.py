@@ -157,8 +157,13 @@ async def _read_limited(response: httpx.Response, limit: int) -> tuple[bytes, bo
     """
     decoder = _decoder(response.headers.get("content-encoding", ""))
     chunks: list[bytes] = []
-    size = 0
+    size = raw_size = 0
     async for raw in response.aiter_raw():
+        raw_size += len(raw)
+        if raw_size > 2 * limit + 65536:
+            # Compressed data never inflates to less than half its size; a stream that does
+            # (empty deflate blocks, say) would only keep us reading until the timeout.
+            return b"".join(chunks)[:limit], True
         data = raw
         while data or decoder.more():
             piece, data = decoder.feed(data, limit + 1 - size)

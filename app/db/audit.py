@@ -1,4 +1,4 @@
-"""Audit events for task changes made on behalf of a caller: who, which task, what changed (a session hook).
+"""Audit events for task changes made on behalf of a caller: who, which task, what changed.
 
 A SQLAlchemy session hook, so every door (REST, chat, MCP, import) is covered
 without each use case remembering to log. Changes are collected at flush and
