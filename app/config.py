@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     session_secret: SecretStr | None = None
     session_max_age_seconds: int = Field(default=7 * 86400, ge=60)
 
+    # Controls (docs/controls.md): spread of round-hour fires, run defaults and service-wide budgets.
+    spread_round_hours: int = Field(default=0, ge=0, le=3600)
+    max_tokens_per_run: int = Field(default=100_000, ge=1)
+    max_cost_usd_per_run: float | None = Field(default=None, ge=0)
+    max_cost_usd_per_day: float | None = Field(default=None, ge=0)
+    max_cost_usd_per_month: float | None = Field(default=None, ge=0)
+
     @field_validator("llm_api_base", "llm_api_key", "api_keys", "http_tool_allow_hosts", "smtp_host", "smtp_username")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:

@@ -35,6 +35,11 @@ LLM_CALLS = Counter("taskrunner_llm_calls_total", "LLM calls", ["model", "outcom
 LLM_TOKENS = Counter("taskrunner_llm_tokens_total", "LLM tokens", ["model", "kind"])
 LLM_COST = Counter("taskrunner_llm_cost_usd_total", "LLM cost in US dollars (when known)", ["model"])
 TOOL_CALLS = Counter("taskrunner_tool_calls_total", "Tool calls", ["tool", "outcome"])
+TASK_SLA_BREACHES = Counter(
+    "taskrunner_task_sla_breaches_total",
+    "Breaches of a task's own SLA (max_delay_seconds, max_duration_seconds) seen by this process",
+    ["task_id", "kind"],
+)
 SCHEDULER_LEADER = Gauge("taskrunner_scheduler_leader", "1 if this instance runs the scheduler")
 LLM_RETRIES = Counter("taskrunner_llm_retries_total", "LLM calls retried after a transient failure", ["model"])
 SLA_BREACHES = Counter(
@@ -163,3 +168,8 @@ def step_recorded(
             LLM_COST.labels(model=name).inc(cost_usd)
     else:
         TOOL_CALLS.labels(tool=tool_label(name), outcome=outcome).inc()
+
+
+def sla_breached(task_id: int, kind: str) -> None:
+    """A task's own SLA (max_delay_seconds / max_duration_seconds) was breached."""
+    TASK_SLA_BREACHES.labels(task_id=str(task_id), kind=kind).inc()

@@ -15,9 +15,10 @@ from app.api.auth import ApiKeyAuth
 from app.api.deps import AppState
 from app.api.errors import error_body
 from app.api.observe import RequestContext
-from app.api.routes import chat, executions, health, keys, schedules, task_bundles, tasks, upcoming
+from app.api.routes import chat, controls, executions, health, keys, schedules, task_bundles, tasks, upcoming
 from app.clock import Clock, SystemClock
 from app.config import Settings
+from app.controls.settings import ControlSettings
 from app.llm.base import LLMClient
 from app.mcp import Backend
 from app.mcp.http import McpEndpoint
@@ -77,6 +78,7 @@ def create_app(
                 on_run_finished=lambda execution_id, task_id, status: events.publish(
                     [RunFinished(execution_id=execution_id, task_id=task_id, status=status)]
                 ),
+                controls=ControlSettings.from_settings(settings),
             )
             scheduler.start()
             chosen = scheduler
@@ -125,7 +127,7 @@ def create_app(
     contract.install(app)
     mcp_endpoint = McpEndpoint()
     app.router.routes.append(Route("/mcp", endpoint=mcp_endpoint, methods=["GET", "POST", "DELETE"]))
-    for module in (task_bundles, tasks, executions, schedules, chat, health, keys):
+    for module in (task_bundles, tasks, executions, schedules, chat, health, keys, controls):
         app.include_router(module.router)
     app.include_router(upcoming.router)
     docs.install(app)

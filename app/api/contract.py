@@ -45,6 +45,10 @@ class ErrorResponse(BaseModel):
 
 
 TAGS: list[dict[str, str]] = [
+    {
+        "name": "controls",
+        "description": "Limits shared across workers: concurrency keys, and prices for models litellm does not know.",
+    },
     {"name": "tasks", "description": "Scheduled LLM-agent tasks: create, change, pause, resume, run now, delete."},
     {"name": "executions", "description": "Records of every due fire: runs with their steps, skips and misses."},
     {"name": "schedules", "description": "Preview schedules and read them from plain words; nothing is saved."},

@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from app.controls.jitter import due_at
 from app.services.views import RunView, StepView, TaskView
 from app.vocabulary import ExecutionStatus, MissedRunPolicy, TaskState, Trigger
 
@@ -19,6 +20,13 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+class FireOut(BaseModel):
+    """An upcoming fire: its nominal time and when it is due (after jitter or spread)."""
+
+    scheduled_for: datetime
+    due_at: datetime
 
 
 class TaskOut(BaseModel):
@@ -37,8 +45,21 @@ class TaskOut(BaseModel):
     timeout_seconds: int
     max_retries: int
     notify: dict[str, Any] | None
+    overlap_policy: str = "skip"
+    concurrency_key: str | None = None
+    jitter_seconds: int = 0
+    max_cost_usd_per_run: float | None = None
+    max_tokens_per_run: int | None = None
+    max_cost_usd_per_day: float | None = None
+    max_cost_usd_per_month: float | None = None
+    pause_on_budget: bool = False
+    pause_after_failures: int | None = None
+    max_delay_seconds: int | None = None
+    max_duration_seconds: int | None = None
+    pause_note: str | None = None
     next_run_at: datetime | None
     next_runs: list[datetime]
+    next_fires: list[FireOut] = []
     last_fire_at: datetime | None
     parser: str | None = None
     assumptions: list[str] = []
@@ -46,7 +67,7 @@ class TaskOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, task: TaskView) -> TaskOut:
+    def of(cls, task: TaskView, *, spread_seconds: int = 0) -> TaskOut:
         return cls(
             id=task.id,
             name=task.name,
@@ -65,6 +86,31 @@ class TaskOut(BaseModel):
             notify=task.notify,
             next_run_at=task.next_run_at,
             next_runs=list(task.next_runs),
+            next_fires=[
+                FireOut(
+                    scheduled_for=t,
+                    due_at=due_at(
+                        task.id,
+                        t,
+                        jitter_seconds=task.jitter_seconds,
+                        timezone=task.timezone,
+                        spread_seconds=spread_seconds,
+                    ).astimezone(t.tzinfo),
+                )
+                for t in task.next_runs
+            ],
+            overlap_policy=task.overlap_policy,
+            concurrency_key=task.concurrency_key,
+            jitter_seconds=task.jitter_seconds,
+            max_cost_usd_per_run=task.max_cost_usd_per_run,
+            max_tokens_per_run=task.max_tokens_per_run,
+            max_cost_usd_per_day=task.max_cost_usd_per_day,
+            max_cost_usd_per_month=task.max_cost_usd_per_month,
+            pause_on_budget=task.pause_on_budget,
+            pause_after_failures=task.pause_after_failures,
+            max_delay_seconds=task.max_delay_seconds,
+            max_duration_seconds=task.max_duration_seconds,
+            pause_note=task.pause_note,
             last_fire_at=task.last_fire_at,
             parser=task.parser,
             assumptions=list(task.assumptions),
@@ -110,6 +156,8 @@ class ExecutionOut(BaseModel):
     completion_tokens: int | None
     cost_usd: float | None
     attempt: int
+    due_at: datetime | None = None
+    sla_breach: str | None = None
 
     @classmethod
     def of(cls, run: RunView) -> ExecutionOut:

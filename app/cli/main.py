@@ -8,6 +8,7 @@ import signal
 import typer
 
 from app.cli import chat as chat_command
+from app.cli import controls as control_commands
 from app.cli import doctor as doctor_command
 from app.cli import keys as key_commands
 from app.cli import mcp as mcp_command
@@ -26,6 +27,10 @@ app.add_typer(task_commands.app, name="task")
 app.add_typer(runs_commands.app, name="runs")
 app.add_typer(key_commands.app, name="keys")
 app.add_typer(schedule_commands.app, name="schedules")
+# Controls: per-task controls, concurrency keys and model prices (app/cli/controls.py).
+task_commands.app.command("controls")(control_commands.task_controls)
+app.add_typer(control_commands.keys_app, name="concurrency-keys")
+app.add_typer(control_commands.prices_app, name="prices")
 app.command("chat")(chat_command.chat)
 app.command("doctor")(doctor_command.doctor)
 app.command("mcp")(mcp_command.mcp)

@@ -69,11 +69,15 @@ class TaskrunnerClient:
     def delete_task(self, task_id: int) -> None:
         self._call("DELETE", f"/api/tasks/{task_id}")
 
-    def pause_task(self, task_id: int) -> m.Task:
-        return cast(m.Task, self._call("POST", f"/api/tasks/{task_id}/pause"))
+    def pause_task(self, task_id: int, *, note: str | None = None) -> m.Task:
+        """Stop firing; ``note`` says why (shown with the task while it is paused)."""
+        body = {"note": note} if note else None
+        return cast(m.Task, self._call("POST", f"/api/tasks/{task_id}/pause", json=body))
 
-    def resume_task(self, task_id: int) -> m.Task:
-        return cast(m.Task, self._call("POST", f"/api/tasks/{task_id}/resume"))
+    def resume_task(self, task_id: int, *, note: str | None = None) -> m.Task:
+        """Fire again from now on (clears the pause note)."""
+        body = {"note": note} if note else None
+        return cast(m.Task, self._call("POST", f"/api/tasks/{task_id}/resume", json=body))
 
     def run_task(self, task_id: int) -> m.Execution:
         """Queue a run now; answers its record (status ``queued``)."""
@@ -167,6 +171,34 @@ class TaskrunnerClient:
         """Every fire due from now to ``hours`` ahead across all tasks, in time order, with pile-ups."""
         result: dict[str, Any] = self._call("GET", "/api/schedules/upcoming", params={"hours": hours, "limit": limit})
         return result
+
+    # Controls (docs/controls.md): concurrency keys and model prices.
+
+    def list_concurrency_keys(self) -> dict[str, Any]:
+        """Every concurrency key with its limit and what runs and waits under it."""
+        result: dict[str, Any] = self._call("GET", "/api/concurrency-keys")
+        return result
+
+    def set_concurrency_key(self, key: str, *, max_running: int) -> dict[str, Any]:
+        """Create or change a key's limit."""
+        result: dict[str, Any] = self._call("PUT", f"/api/concurrency-keys/{key}", json={"max_running": max_running})
+        return result
+
+    def delete_concurrency_key(self, key: str) -> None:
+        self._call("DELETE", f"/api/concurrency-keys/{key}")
+
+    def list_model_prices(self) -> dict[str, Any]:
+        """Prices per million tokens set for models litellm does not know (or to override it)."""
+        result: dict[str, Any] = self._call("GET", "/api/model-prices")
+        return result
+
+    def set_model_price(self, model: str, *, input_per_million: float, output_per_million: float) -> dict[str, Any]:
+        body = {"input_per_million": input_per_million, "output_per_million": output_per_million}
+        result: dict[str, Any] = self._call("PUT", f"/api/model-prices/{model}", json=body)
+        return result
+
+    def delete_model_price(self, model: str) -> None:
+        self._call("DELETE", f"/api/model-prices/{model}")
 
     def get_liveness(self) -> dict[str, str]:
         return cast(dict[str, str], self._call("GET", "/healthz"))

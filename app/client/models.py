@@ -6,7 +6,7 @@ typed for mypy and editors.
 
 from __future__ import annotations
 
-from typing import Any, Generic, Literal, TypedDict, TypeVar
+from typing import Any, Generic, Literal, NotRequired, TypedDict, TypeVar
 
 T = TypeVar("T")
 
@@ -45,9 +45,38 @@ class TaskFields(TypedDict, total=False):
     max_retries: int
     enabled: bool
     notify: dict[str, Any] | None
+    overlap_policy: Literal["skip", "buffer_one", "cancel_other", "allow"]
+    concurrency_key: str | None
+    jitter_seconds: int
+    max_cost_usd_per_run: float | None
+    max_tokens_per_run: int | None
+    max_cost_usd_per_day: float | None
+    max_cost_usd_per_month: float | None
+    pause_on_budget: bool
+    pause_after_failures: int | None
+    max_delay_seconds: int | None
+    max_duration_seconds: int | None
 
 
-class Task(TypedDict):
+class TaskControls(TypedDict, total=False):
+    """Controls a task answers with (docs/controls.md)."""
+
+    overlap_policy: Literal["skip", "buffer_one", "cancel_other", "allow"]
+    concurrency_key: str | None
+    jitter_seconds: int
+    max_cost_usd_per_run: float | None
+    max_tokens_per_run: int | None
+    max_cost_usd_per_day: float | None
+    max_cost_usd_per_month: float | None
+    pause_on_budget: bool
+    pause_after_failures: int | None
+    max_delay_seconds: int | None
+    max_duration_seconds: int | None
+    pause_note: str | None
+    next_fires: list[dict[str, str]]
+
+
+class Task(TaskControls):
     id: int
     name: str
     instructions: str
@@ -90,6 +119,8 @@ class Execution(TypedDict):
     completion_tokens: int | None
     cost_usd: float | None
     attempt: int
+    due_at: NotRequired[str | None]
+    sla_breach: NotRequired[str | None]
 
 
 class Step(TypedDict):

@@ -25,6 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import metrics
 from app.clock import Clock
+from app.controls.jitter import due_at
+from app.controls.settings import ControlSettings
 from app.db.models import Task
 from app.db.repositories import ExecutionRepository, TaskRepository
 from app.notify import Notifier
@@ -32,6 +34,7 @@ from app.retention import prune
 from app.runner.base import Runner
 from app.scheduler.aps import FireExecutor, ScheduleTrigger, TaskJobStore, never_called
 from app.scheduler.dispatch import INTERRUPTED_REASON, RunDispatcher, RunFinishedHook
+from app.scheduler.gate import RunGate
 from app.scheduler.recovery import StoredTask, plan_all
 from app.scheduler.restart import settle_unfinished
 from app.scheduler.writer import Fire, Recorded, RecordWriter
@@ -66,6 +69,7 @@ class SchedulerCore:
         notifier: Notifier | None = None,
         retention: RetentionPolicy | None = None,
         on_run_finished: RunFinishedHook | None = None,
+        controls: ControlSettings | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._runner = runner
@@ -77,6 +81,17 @@ class SchedulerCore:
         self._notifier = notifier
         self._retention = retention
         self.writer = RecordWriter(sessionmaker, clock)
+        # Controls: the claim step (overlap, concurrency keys, due time, budgets, SLA).
+        self.controls = controls or ControlSettings()
+        self.gate = RunGate(
+            sessionmaker,
+            clock,
+            settings=self.controls,
+            notifier=notifier,
+            spawn=self._spawn,
+            on_paused=lambda task_id: self.tasks_changed({task_id}),
+        )
+        self._fire_controls: dict[int, tuple[str, int, str]] = {}  # task id -> (overlap, jitter, timezone)
         self.runs = RunDispatcher(
             sessionmaker,
             runner,
@@ -87,6 +102,7 @@ class SchedulerCore:
             max_concurrent_runs=max_concurrent_runs,
             notifier=notifier,
             on_finished=on_run_finished,
+            gate=self.gate,
         )
         self._aps: AsyncIOScheduler | None = None
         self._revisions: dict[int, int] = {}
@@ -160,6 +176,7 @@ class SchedulerCore:
         """Make APScheduler look for due jobs now (tests move the clock, then call this)."""
         if self._aps is not None:
             self._aps.wakeup()
+        self.gate.retry()  # controls: runs waiting for their due time or a free slot
 
     # -- notifications from services (same loop) ------------------------------------------------
     def tasks_changed(self, task_ids: set[int]) -> None:
@@ -213,6 +230,7 @@ class SchedulerCore:
                 future.add_done_callback(self._on_recorded)
                 fires.append(future)
             self._revisions[task.id] = task.revision
+            self._fire_controls[task.id] = (task.overlap_policy, task.jitter_seconds, task.timezone)
             if next_run is None:
                 self._remove_job(task.id)
             else:
@@ -290,6 +308,7 @@ class SchedulerCore:
         if stale:
             await self._reload(stale)
         await self._pickup_queued(manual_only=True)
+        self.gate.retry()  # controls: slots freed by runs that ended in other processes
 
     # -- fires ----------------------------------------------------------------------------------
     def _on_fire(self, task_id: int, run_times: list[datetime], trigger: ScheduleTrigger) -> None:
@@ -304,8 +323,20 @@ class SchedulerCore:
                 Fire(task_id=task_id, scheduled_for=at, status="missed", reason=behind, advance=False)
             )
             missed.add_done_callback(self._on_recorded)
+        policy, jitter, timezone = self._fire_controls.get(task_id, ("skip", 0, "UTC"))
+        due = due_at(
+            task_id, last, jitter_seconds=jitter, timezone=timezone, spread_seconds=self.controls.spread_seconds
+        )
         future = self.writer.fire(
-            Fire(task_id=task_id, scheduled_for=last, next_run_at=next_run, complete=once, revision=revision)
+            Fire(
+                task_id=task_id,
+                scheduled_for=last,
+                next_run_at=next_run,
+                complete=once,
+                revision=revision,
+                due_at=due,
+                overlap_policy=policy,
+            )
         )
         future.add_done_callback(self._on_recorded)
 
@@ -313,6 +344,8 @@ class SchedulerCore:
         if future.cancelled() or future.exception() is not None:
             return
         recorded = future.result()
+        if recorded.cancelled:
+            self.runs.supersede(recorded.cancelled)  # controls: overlap policy cancel_other
         metrics.fire_recorded(recorded.status)
         log.debug("scheduler.fire_recorded", task_id=recorded.fire.task_id, status=recorded.status)
         if recorded.status == "queued" and recorded.execution_id is not None:

@@ -10,7 +10,8 @@ A task paused before its run started is ``cancelled``; a run cut off by shutdown
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+import dataclasses
+from collections.abc import Callable, Coroutine, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from app.clock import Clock
 from app.notify import Notifier, run_event_if_wanted
 from app.runner.base import Runner, RunOutcome, RunRequest, StepRecord
 from app.scheduler.context import ContextLoader
+from app.scheduler.gate import Admission, RunGate
 from app.scheduler.writer import RecordWriter
 
 log = structlog.get_logger("taskrunner.scheduler")
@@ -46,6 +48,7 @@ class RunDispatcher:
         max_concurrent_runs: int = 200,
         notifier: Notifier | None = None,
         on_finished: RunFinishedHook | None = None,
+        gate: RunGate | None = None,
     ) -> None:
         self._runner = runner
         self._on_finished = on_finished
@@ -57,6 +60,19 @@ class RunDispatcher:
         self._slots = asyncio.Semaphore(max_concurrent_runs)
         self._contexts = ContextLoader(sessionmaker)
         self.inflight: dict[int, asyncio.Task[None]] = {}
+        # Controls: the claim step, and runs cancelled by a newer fire (cancel_other).
+        self._gate = gate
+        self._superseded: set[int] = set()
+        if gate is not None:
+            gate.bind(self.dispatch)
+
+    def supersede(self, execution_ids: Iterable[int]) -> None:
+        """Stop local runs whose records a newer fire already closed as ``cancelled``."""
+        for execution_id in execution_ids:
+            task = self.inflight.get(execution_id)
+            if task is not None:
+                self._superseded.add(execution_id)
+                task.cancel()
 
     def dispatch(self, execution_id: int, task_id: int, scheduled_for: datetime, trigger: str) -> None:
         """Start running a ``queued`` execution unless it is already being run here."""
@@ -78,17 +94,31 @@ class RunDispatcher:
 
     async def _run(self, execution_id: int, task_id: int, scheduled_for: datetime, trigger: str) -> None:
         bound = log.bind(task_id=task_id, execution_id=execution_id)
+        admission: Admission | None = None
+        context = None
         try:
             async with self._slots:
                 request = await self._build_request(execution_id, task_id, scheduled_for, trigger)
                 if request is None:
                     return
-                started = self._clock.now()
+                if self._gate is not None:
+                    # Controls hook: claim queued -> running in the database, or stay queued.
+                    context = await self._contexts.load(task_id)
+                    if context is None:
+                        return
+                    admission = await self._gate.admit(execution_id, context.task, scheduled_for, trigger)
+                    if admission is None:
+                        return
+                    request = _with_budget(request, admission)
+                started = admission.started_at if admission else self._clock.now()
                 model = request.model or self._default_model
                 delay_ms = max(0, int((started - scheduled_for).total_seconds() * 1000))
-                await self.writer.update(
-                    execution_id, status="running", started_at=started, trigger_delay_ms=delay_ms, model=model
-                )
+                if admission is None:
+                    await self.writer.update(
+                        execution_id, status="running", started_at=started, trigger_delay_ms=delay_ms, model=model
+                    )
+                else:
+                    self.writer.update(execution_id, model=model)
                 metrics.run_started(delay_ms / 1000)
                 bound.debug("run.started", trigger=trigger, delay_ms=delay_ms)
                 outcome = await self._call_runner(request, bound)
@@ -112,14 +142,23 @@ class RunDispatcher:
                 if self._on_finished is not None:  # the final record is stored: say so
                     self._on_finished(execution_id, task_id, outcome.status)
                 self._notify(request, outcome, scheduled_for, finished)
+                if self._gate is not None and admission is not None and context is not None:
+                    duration_ms = int((finished - started).total_seconds() * 1000)
+                    await self._gate.finished(request, outcome, context.task, admission, duration_ms)
                 log_finish = bound.debug if outcome.status == "succeeded" else bound.warning
                 log_finish("run.finished", status=outcome.status, error=outcome.error)
         except asyncio.CancelledError:
-            # Shutdown past the grace period: the record must still say what happened.
-            self.writer.update(
-                execution_id, status="interrupted", reason=INTERRUPTED_REASON, finished_at=self._clock.now()
-            )
+            if execution_id in self._superseded:
+                self._superseded.discard(execution_id)  # its record already says cancelled, and why
+            else:
+                # Shutdown past the grace period: the record must still say what happened.
+                self.writer.update(
+                    execution_id, status="interrupted", reason=INTERRUPTED_REASON, finished_at=self._clock.now()
+                )
             raise
+        finally:
+            if admission is not None and self._gate is not None:
+                self._gate.retry()  # controls: this run's slot is free for a waiting run
 
     def _notify(self, request: RunRequest, outcome: RunOutcome, scheduled_for: datetime, finished: datetime) -> None:
         if self._notifier is None:
@@ -225,3 +264,14 @@ def _step_row(execution_id: int, step: StepRecord) -> dict[str, Any]:
         "cost_usd": step.cost_usd,
         "attempt": step.attempt,
     }
+
+
+def _with_budget(request: RunRequest, admission: Admission) -> RunRequest:
+    """The request under the run budget the controls set (tokens, cost, model prices)."""
+    limits = admission.limits
+    return dataclasses.replace(
+        request,
+        max_total_tokens=limits.max_tokens_per_run or request.max_total_tokens,
+        max_cost_usd=limits.max_cost_usd_per_run,
+        prices=admission.prices,
+    )

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import metrics
 from app.clock import Clock
+from app.controls.settings import ControlSettings
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.repositories import ExecutionRepository
 from app.notify import Notifier
@@ -70,6 +71,7 @@ class SchedulerService:
         notifier_factory: Callable[[async_sessionmaker[AsyncSession]], Notifier] | None = None,
         retention: RetentionPolicy | None = None,
         on_run_finished: RunFinishedHook | None = None,
+        controls: ControlSettings | None = None,
     ) -> None:
         self._url = database_url
         self._on_run_finished = on_run_finished
@@ -83,6 +85,7 @@ class SchedulerService:
         self._lock = lock or leader_lock_for(database_url)
         self._notifier_factory = notifier_factory
         self._retention = retention
+        self._controls = controls
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stopping: asyncio.Event | None = None
@@ -149,6 +152,7 @@ class SchedulerService:
                     notifier=self._notifier_factory(sessions) if self._notifier_factory else None,
                     retention=self._retention,
                     on_run_finished=self._on_run_finished,
+                    controls=self._controls,
                 )
                 try:
                     await core.start()

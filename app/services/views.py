@@ -55,6 +55,19 @@ class TaskView:
     revision: int
     created_at: datetime
     updated_at: datetime
+    # Controls (docs/controls.md)
+    overlap_policy: str = "skip"
+    concurrency_key: str | None = None
+    jitter_seconds: int = 0
+    max_cost_usd_per_run: float | None = None
+    max_tokens_per_run: int | None = None
+    max_cost_usd_per_day: float | None = None
+    max_cost_usd_per_month: float | None = None
+    pause_on_budget: bool = False
+    pause_after_failures: int | None = None
+    max_delay_seconds: int | None = None
+    max_duration_seconds: int | None = None
+    pause_note: str | None = None
 
     @property
     def enabled(self) -> bool:
@@ -97,6 +110,18 @@ class TaskView:
             revision=task.revision,
             created_at=task.created_at.astimezone(tz),
             updated_at=task.updated_at.astimezone(tz),
+            overlap_policy=task.overlap_policy,
+            concurrency_key=task.concurrency_key,
+            jitter_seconds=task.jitter_seconds,
+            max_cost_usd_per_run=task.max_cost_usd_per_run,
+            max_tokens_per_run=task.max_tokens_per_run,
+            max_cost_usd_per_day=task.max_cost_usd_per_day,
+            max_cost_usd_per_month=task.max_cost_usd_per_month,
+            pause_on_budget=task.pause_on_budget,
+            pause_after_failures=task.pause_after_failures,
+            max_delay_seconds=task.max_delay_seconds,
+            max_duration_seconds=task.max_duration_seconds,
+            pause_note=task.pause_note,
         )
 
 
@@ -157,6 +182,8 @@ class RunView:
     completion_tokens: int | None
     cost_usd: float | None
     attempt: int
+    due_at: datetime | None = None  # the nominal time moved by jitter/spread (docs/controls.md)
+    sla_breach: str | None = None
     steps: tuple[StepView, ...] | None = None
 
     @classmethod
@@ -181,6 +208,8 @@ class RunView:
             completion_tokens=execution.completion_tokens,
             cost_usd=execution.cost_usd,
             attempt=execution.attempt,
+            due_at=_local(execution.due_at, tz),
+            sla_breach=execution.sla_breach,
             steps=tuple(StepView.of(s, tz) for s in steps) if steps is not None else None,
         )
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.deps import State
 from app.api.errors import error_response
 from app.api.observe import observe_run_counts
 from app.services.health import readiness
+from app.services.record_metrics import render_record_metrics
 
 router = APIRouter(tags=["health"])
 
@@ -30,4 +34,8 @@ async def readyz(state: State) -> dict[str, object] | Response:
 @router.get("/metrics")
 async def metrics(state: State) -> Response:
     await observe_run_counts(state)
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    body = generate_latest()
+    # Controls: operations figures from the records; a database outage must not hide the rest.
+    with contextlib.suppress(SQLAlchemyError, OSError):
+        body += await render_record_metrics(state.sessionmaker, state.clock)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -27,6 +27,8 @@ class FireRow:
     trigger: str
     status: str
     reason: str | None = None
+    slot: int | None = 0  # overlap slot held while queued/running (app.controls.overlap)
+    due_at: datetime | None = None  # when it may start; None: at scheduled_for
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +78,8 @@ class ExecutionRepository:
                 "attempt": 1,
                 "created_at": now,
                 "finished_at": None if r.status in ACTIVE_STATUSES else now,
+                "slot": r.slot,
+                "due_at": r.due_at or r.scheduled_for,
             }
             for r in rows
         ]
