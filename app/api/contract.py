@@ -69,6 +69,7 @@ _RENAMED = {
     "create_key": "createApiKey",
     "list_keys": "listApiKeys",
     "revoke_key": "revokeApiKey",
+    "upcoming": "listUpcomingFires",
 }
 
 
@@ -81,7 +82,11 @@ def operation_id(route: APIRoute) -> str:
 
 
 _ERROR_TEXT: dict[int, tuple[str, str, str]] = {
-    400: ("bad_request", "The request cannot be carried out.", "The request cannot be carried out."),
+    400: (
+        "http_error",
+        "There was an error parsing the body",
+        "The body cannot be parsed (e.g. malformed JSON).",
+    ),
     401: (
         "unauthorized",
         "Missing API key: send 'Authorization: Bearer <key>'.",
@@ -311,7 +316,8 @@ OPERATIONS: dict[str, OperationDoc] = {
     "listExecutions": OperationDoc(
         "List execution records",
         "Every due fire's record, newest first; filter by task, `status` and scheduled time (`since`, `until`, "
-        "with a UTC offset).",
+        "with a UTC offset). 404 when `task_id` names no task.",
+        errors=(404,),
         response_example=_page(_SUCCEEDED),
     ),
     "getExecution": OperationDoc(
@@ -328,6 +334,11 @@ OPERATIONS: dict[str, OperationDoc] = {
             "next_runs": ["2026-12-01T09:00:00+01:00", "2026-12-02T09:00:00+01:00"],
         },
     ),
+    "listUpcomingFires": OperationDoc(
+        "List upcoming fires",
+        "Every fire of the active tasks due from now to `hours` ahead (at most 168), soonest first, in each "
+        "task's timezone, with `busiest`: the minutes where two or more fires fall together.",
+    ),
     "parseSchedule": OperationDoc(
         "Read a schedule from plain words",
         "Deterministic rules first, the LLM for the rest; shows what was understood and assumed. Nothing is "
@@ -343,7 +354,8 @@ OPERATIONS: dict[str, OperationDoc] = {
     "sendChatMessage": OperationDoc(
         "Talk to the assistant",
         "Ask in words: create, pause or explain tasks and runs. Give `conversation_id` to continue a "
-        "conversation. Needs the LLM (503 `llm_unavailable` when it is down).",
+        "conversation (404 if it does not exist). Needs the LLM (503 `llm_unavailable` when it is down).",
+        errors=(404,),
         uses_llm=True,
         request_examples={
             "why": {"summary": "Why did a run not happen", "value": {"message": "why didn't my 9am digest run?"}}
@@ -437,7 +449,7 @@ def _shape_operation(path: str, op: dict[str, Any], docs: dict[str, OperationDoc
     if "{" in path:
         statuses.add(404)
     if "requestBody" in op:
-        statuses.update((413, 422))
+        statuses.update((400, 413, 422))
     if op.get("parameters"):
         statuses.add(422)
     if path not in _NO_DATABASE:

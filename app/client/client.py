@@ -128,6 +128,11 @@ class TaskrunnerClient:
         params = {**schedule, "count": count, "after": after}
         return cast(m.Preview, self._call("GET", "/api/schedules/preview", params=params))
 
+    def list_upcoming_fires(self, *, hours: float = 24, limit: int = 1000) -> m.Upcoming:
+        """Fires of the active tasks due in the next ``hours``, soonest first."""
+        params = {"hours": hours, "limit": limit}
+        return cast(m.Upcoming, self._call("GET", "/api/schedules/upcoming", params=params))
+
     def parse_schedule(self, text: str, *, timezone: str | None = None) -> m.ParsedSchedule:
         body = {"text": text, **({"timezone": timezone} if timezone else {})}
         return cast(m.ParsedSchedule, self._call("POST", "/api/schedules/parse", json=body))

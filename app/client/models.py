@@ -148,6 +148,28 @@ class Preview(TypedDict):
     next_runs: list[str]
 
 
+class UpcomingFire(TypedDict):
+    task_id: int
+    task_name: str
+    timezone: str
+    at: str
+
+
+class BusyMinute(TypedDict):
+    at: str
+    count: int
+
+
+class Upcoming(TypedDict):
+    hours: float
+    start: str
+    until: str
+    items: list[UpcomingFire]
+    total: int
+    truncated: bool
+    busiest: list[BusyMinute]
+
+
 class ParsedSchedule(TypedDict):
     text: str
     schedule: Schedule
