@@ -9,7 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Every setting is optional; the defaults run an embedded SQLite service on loopback."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+    # Empty values (``RETENTION_FAILED_DAYS=`` in an .env file) mean "use the default".
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False, env_ignore_empty=True)
 
     database_url: str = "sqlite+aiosqlite:///./data/taskrunner.db"
     llm_model: str = "openai/gpt-4o-mini"
@@ -28,6 +29,15 @@ class Settings(BaseSettings):
     log_format: str = "auto"  # auto | json | console
     log_level: str = "INFO"
 
+    # Resource limits per run and per conversation (docs/configuration.md#limits).
+    run_output_max_bytes: int = Field(default=256 * 1024, ge=1024)
+    step_text_max_chars: int = Field(default=16_000, ge=256)
+    max_tool_calls_per_turn: int = Field(default=20, ge=1)
+    max_concurrent_tool_calls_per_run: int = Field(default=4, ge=1)
+    http_tool_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    webhook_response_max_bytes: int = Field(default=64 * 1024, ge=0)
+    chat_message_max_chars: int = Field(default=32_000, ge=256)
+
     # Notifications and retention (docs/operations.md).
     webhook_secret: SecretStr | None = None
     smtp_host: str | None = None
@@ -38,6 +48,23 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     retention_days: int = Field(default=90, ge=1)
     retention_failed_days: int | None = Field(default=None, ge=1)
+    # Host headers /mcp answers (DNS-rebinding guard), e.g. "tasks.example.com,10.0.0.5:*"; "*" allows any.
+    mcp_allowed_hosts: str | None = None
+
+    # OpenTelemetry export of runs (docs/operations.md); off unless an endpoint is set.
+    otel_exporter_otlp_endpoint: str | None = None
+    otel_service_name: str = "taskrunner"
+
+    # Dashboard (docs/dashboard.md): the key signing its session cookies; random per process when unset.
+    session_secret: SecretStr | None = None
+    session_max_age_seconds: int = Field(default=7 * 86400, ge=60)
+
+    # Controls (docs/controls.md): spread of round-hour fires, run defaults and service-wide budgets.
+    spread_round_hours: int = Field(default=0, ge=0, le=3600)
+    max_tokens_per_run: int = Field(default=100_000, ge=1)
+    max_cost_usd_per_run: float | None = Field(default=None, ge=0)
+    max_cost_usd_per_day: float | None = Field(default=None, ge=0)
+    max_cost_usd_per_month: float | None = Field(default=None, ge=0)
 
     # Runs and workers (docs/operations.md, "Scaling out").
     run_worker: bool = True  # serve also runs runs (false: API and scheduler only)
@@ -52,6 +79,11 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value or None
+
+    @property
+    def mcp_allowed_host_list(self) -> list[str]:
+        """Hosts /mcp answers; loopback names (any port) when unset."""
+        return [h.strip() for h in (self.mcp_allowed_hosts or "").split(",") if h.strip()]
 
     @property
     def api_key_list(self) -> list[str]:

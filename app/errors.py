@@ -11,6 +11,7 @@ Tree::
     ├── NotFound                    not_found        (404)  details: resource, id
     ├── Conflict                    conflict         (409)
     ├── Unauthorized                unauthorized     (401)
+    ├── Forbidden                   forbidden        (403)  e.g. a read-only key asking to change
     ├── PayloadTooLarge             payload_too_large (413)
     └── LLMUnavailable              llm_unavailable  (503)
 """
@@ -80,6 +81,10 @@ class Conflict(TaskRunnerError):
 
 class Unauthorized(TaskRunnerError):
     code = "unauthorized"
+
+
+class Forbidden(TaskRunnerError):
+    code = "forbidden"
 
 
 class PayloadTooLarge(TaskRunnerError):

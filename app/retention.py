@@ -1,5 +1,6 @@
 """Retention: execution records older than a window are deleted, in small transactions.
 
+Chat conversations follow ``keep_days`` too, counted from their last message.
 Records are selected by id and deleted by id ``batch`` at a time, with their
 steps and notification deliveries, yielding to the event loop between batches
 so a large backlog neither holds a long lock nor starves the scheduler. Queued
@@ -51,6 +52,27 @@ async def prune(
         if len(ids) < batch:
             break
         await asyncio.sleep(0)  # let runs and requests in between batches
-    if total:
-        log.info("retention.pruned", deleted=total, keep_days=keep_days, keep_failed_days=keep_failed_days)
+    conversations = await prune_conversations(sessionmaker, before=before, batch=batch)
+    if total or conversations:
+        log.info(
+            "retention.pruned",
+            deleted=total,
+            conversations=conversations,
+            keep_days=keep_days,
+            keep_failed_days=keep_failed_days,
+        )
     return total
+
+
+async def prune_conversations(sessionmaker: async_sessionmaker[AsyncSession], *, before: datetime, batch: int) -> int:
+    """Delete chat conversations idle since before ``before`` (with their messages); returns how many."""
+    total = 0
+    while True:
+        async with sessionmaker() as session:
+            repo = RetentionRepository(session)
+            ids = await repo.expired_conversation_ids(before=before, limit=batch)
+            total += await repo.delete_conversations(ids)
+            await session.commit()
+        if len(ids) < batch:
+            return total
+        await asyncio.sleep(0)

@@ -1,7 +1,7 @@
 """workers: worker heartbeats, run ownership, cancel requests, retry attempts; procrastinate's schema
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0006
 Create Date: 2026-11-30 18:00:00
 
 On PostgreSQL this also applies procrastinate's schema (its tables, types and
@@ -18,7 +18,7 @@ from alembic import op
 import app.db.types
 
 revision: str = "0005"
-down_revision: Union[str, Sequence[str], None] = "0003"
+down_revision: Union[str, Sequence[str], None] = "0006"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -7,20 +7,29 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import __version__
-from app.api import errors
+from app import __version__, metrics, web
+from app.api import contract, docs, errors
 from app.api.auth import ApiKeyAuth
 from app.api.deps import AppState
 from app.api.errors import error_body
-from app.api.routes import chat, executions, health, keys, schedules, tasks, workers
+from app.api.observe import RequestContext
+from app.api.routes import chat, controls, executions, health, keys, schedules, task_bundles, tasks, upcoming, workers
 from app.clock import Clock, SystemClock
 from app.config import Settings
-from app.db.engine import create_engine, create_sessionmaker
+from app.controls.settings import ControlSettings
 from app.llm.base import LLMClient
+from app.mcp import Backend
+from app.mcp.http import McpEndpoint
 from app.runner.base import PreviousRuns, Runner
-from app.services.notifier import ChangeListener, NullListener
+from app.runner.tools import TOOL_NAMES
+from app.services.catalog import ServiceDeps
+from app.services.database import install_audit, open_engine, sessions_for
+from app.services.events import EventBroker, RunFinished
+from app.services.notifier import ChangeListener, NullListener, scheduler_subscriber
+from app.services.session import committed
 from app.workers.base import WorkerTiming
 
 if TYPE_CHECKING:
@@ -34,20 +43,28 @@ def create_app(
     runner_factory: Callable[[PreviousRuns], Runner] | None = None,
     llm: LLMClient | None = None,
     listener: ChangeListener | None = None,
+    broker: EventBroker | None = None,
 ) -> FastAPI:
     """Build the API. With ``settings.scheduler_enabled`` a scheduler thread starts with it.
 
     ``listener`` replaces the scheduler (tests drive a :class:`SchedulerCore` themselves).
+    ``broker`` receives the events of every committed write (a new one if not given).
     """
     settings = settings or Settings()
     clock = clock or SystemClock()
+    install_audit()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
+        engine = open_engine(settings.database_url)
+        metrics.initialise(models={settings.llm_model}, tools=sorted(TOOL_NAMES))
         llm_client = llm if llm is not None else _default_llm(settings)
+        warm_up = getattr(llm_client, "warm_up", None)
+        if warm_up is not None:
+            warm_up()  # litellm takes seconds to import: off the event loop, before the first call
         scheduler = None
         worker = None
+        events = broker or EventBroker()
         chosen: ChangeListener = listener or NullListener()
         timing = _worker_timing(settings)
         if listener is None and settings.scheduler_enabled:
@@ -67,23 +84,39 @@ def create_app(
                 ),
                 use_queue=settings.uses_queue,
                 timing=timing,
+                on_run_finished=lambda execution_id, task_id, status: events.publish(
+                    [RunFinished(execution_id=execution_id, task_id=task_id, status=status)]
+                ),
+                controls=ControlSettings.from_settings(settings),
             )
             scheduler.start()
             chosen = scheduler
         if listener is None and settings.uses_queue and settings.run_worker:
-            worker = _start_worker(settings, clock, runner_factory, timing)
+            worker = _start_worker(settings, clock, runner_factory, timing, events)
+        unsubscribe = events.subscribe(scheduler_subscriber(chosen))
         app.state.taskrunner = AppState(
             settings=settings,
             clock=clock,
-            sessionmaker=create_sessionmaker(engine),
+            sessionmaker=sessions_for(engine),
             listener=chosen,
+            broker=events,
             llm=llm_client,
             scheduler=scheduler,
             worker=worker,
         )
+        backend = Backend(
+            services=lambda: committed(
+                app.state.taskrunner.sessionmaker,
+                ServiceDeps(clock=clock, llm=llm_client, llm_model=settings.llm_model),
+                events,
+            ),
+            clock=clock,
+        )
         try:
-            yield
+            async with mcp_endpoint.running(backend, allowed_hosts=settings.mcp_allowed_host_list):
+                yield
         finally:
+            unsubscribe()
             if scheduler is not None:
                 scheduler.stop()
             if worker is not None:
@@ -99,12 +132,29 @@ def create_app(
         version=__version__,
         description="Schedule LLM-agent tasks: on time, in the right timezone, exactly once, with a record.",
         lifespan=lifespan,
+        generate_unique_id_function=contract.operation_id,
+        openapi_tags=contract.TAGS,
+        docs_url=None,  # served from local assets by app.api.docs
+        redoc_url=None,
     )
     errors.install(app)
-    for module in (tasks, executions, schedules, chat, health, keys, workers):
+    contract.install(app)
+    mcp_endpoint = McpEndpoint()
+    app.router.routes.append(Route("/mcp", endpoint=mcp_endpoint, methods=["GET", "POST", "DELETE"]))
+    for module in (task_bundles, tasks, executions, schedules, chat, health, keys, controls, workers):
         app.include_router(module.router)
-    app.add_middleware(ApiKeyAuth)
+    app.include_router(upcoming.router)
+    docs.install(app)
+    web.install(app)
+    app.add_middleware(
+        ApiKeyAuth,
+        own_auth_prefixes=[web.PREFIX],
+        read_credential=web.accepts_session_cookie,
+        login_path=web.PREFIX + "/login",
+        login_redirect_paths=["/docs", "/redoc"],
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestContext)  # outermost: request id and metrics on every answer
     return app
 
 
@@ -121,6 +171,7 @@ def _start_worker(
     clock: Clock,
     runner_factory: Callable[[PreviousRuns], Runner] | None,
     timing: WorkerTiming,
+    events: EventBroker,
 ) -> WorkerThread:
     """The worker that ``serve`` runs beside the API when runs go through the queue."""
     from app.notify import build_notifier
@@ -140,6 +191,10 @@ def _start_worker(
             install_signal_handlers=False,
             kind="serve",
             preload=None if runner_factory is not None else _preload_llm,
+            controls=ControlSettings.from_settings(settings),
+            on_run_finished=lambda execution_id, task_id, status: events.publish(
+                [RunFinished(execution_id=execution_id, task_id=task_id, status=status)]
+            ),
         )
     )
     thread.start()

@@ -1,4 +1,9 @@
-"""Request-scoped dependencies: the session (the request owns the transaction) and services."""
+"""Request dependencies: the unit of work (the request owns the transaction) and services.
+
+The unit of work is a ``scope="function"`` dependency: its exit, which commits,
+runs when the handler returns and BEFORE the response is sent. A 2xx therefore
+always means "stored", and a commit that fails becomes an error response.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.clock import Clock
 from app.config import Settings
 from app.llm.base import LLMClient
-from app.services.notifier import ChangeListener, publish_changes
+from app.services.events import EventBroker
+from app.services.notifier import ChangeListener
 from app.services.tasks import TaskDeps, TaskService
+from app.services.unit_of_work import UnitOfWork
 
 
 @dataclass
@@ -24,9 +31,14 @@ class AppState:
     clock: Clock
     sessionmaker: async_sessionmaker[AsyncSession]
     listener: ChangeListener
+    broker: EventBroker
     llm: LLMClient | None
     scheduler: object | None = None
     worker: object | None = None  # the worker thread of serve, when runs go to workers
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new unit of work on this app's database and event broker (for writers outside a request)."""
+        return UnitOfWork(self.sessionmaker, self.broker)
 
 
 def app_state(request: Request) -> AppState:
@@ -37,16 +49,19 @@ def app_state(request: Request) -> AppState:
 State = Annotated[AppState, Depends(app_state)]
 
 
-async def session(state: State) -> AsyncIterator[AsyncSession]:
-    """A session whose transaction commits when the handler returns without error."""
-    async with state.sessionmaker() as s:
-        try:
-            yield s
-            await s.commit()
-        except BaseException:
-            await s.rollback()
-            raise
-        publish_changes(s, state.listener)
+async def unit_of_work(state: State) -> AsyncIterator[UnitOfWork]:
+    """The request's unit of work: committed (then its events published) when the handler returns."""
+    async with state.unit_of_work() as uow:
+        yield uow
+        await uow.commit()
+
+
+UoW = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]
+
+
+def session(uow: UoW) -> AsyncSession:
+    """The unit of work's session, for handlers that only read or hand it to a service."""
+    return uow.session
 
 
 Session = Annotated[AsyncSession, Depends(session)]

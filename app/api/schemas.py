@@ -1,15 +1,16 @@
-"""HTTP response shapes, built from ORM rows; never the ORM models themselves."""
+"""HTTP response shapes, built from the services' read models."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from app.db.models import Execution, ExecutionStep, Task
-from app.schedules.of_task import compile_task, spec_of
+from app.controls.jitter import due_at
+from app.services.views import RunView, StepView, TaskView
+from app.vocabulary import ExecutionStatus, MissedRunPolicy, TaskState, Trigger
 
 T = TypeVar("T")
 
@@ -21,6 +22,13 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
+class FireOut(BaseModel):
+    """An upcoming fire: its nominal time and when it is due (after jitter or spread)."""
+
+    scheduled_for: datetime
+    due_at: datetime
+
+
 class TaskOut(BaseModel):
     id: int
     name: str
@@ -28,9 +36,9 @@ class TaskOut(BaseModel):
     description: str | None
     schedule: dict[str, Any]
     schedule_description: str
-    state: str
+    state: TaskState
     enabled: bool
-    missed_run_policy: str
+    missed_run_policy: MissedRunPolicy
     model: str | None
     tools: list[str]
     max_steps: int
@@ -38,8 +46,21 @@ class TaskOut(BaseModel):
     max_retries: int
     retry_on_interrupt: bool = False
     notify: dict[str, Any] | None
+    overlap_policy: str = "skip"
+    concurrency_key: str | None = None
+    jitter_seconds: int = 0
+    max_cost_usd_per_run: float | None = None
+    max_tokens_per_run: int | None = None
+    max_cost_usd_per_day: float | None = None
+    max_cost_usd_per_month: float | None = None
+    pause_on_budget: bool = False
+    pause_after_failures: int | None = None
+    max_delay_seconds: int | None = None
+    max_duration_seconds: int | None = None
+    pause_note: str | None = None
     next_run_at: datetime | None
     next_runs: list[datetime]
+    next_fires: list[FireOut] = []
     last_fire_at: datetime | None
     parser: str | None = None
     assumptions: list[str] = []
@@ -47,40 +68,56 @@ class TaskOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, task: Task, *, now: datetime, count: int = 5) -> TaskOut:
-        compiled = compile_task(task)
-        tz = ZoneInfo(task.timezone)
-        next_runs: list[datetime] = []
-        if task.state == "active" and task.next_run_at is not None:
-            next_runs = [task.next_run_at, *compiled.next_fires(task.next_run_at, count - 1)]
-        spec = spec_of(task).model_dump(mode="json")
-        if task.schedule_kind == "once" and task.run_at is not None:
-            spec["at"] = task.run_at.astimezone(tz).isoformat()
-        info = task.parse_info or {}
+    def of(cls, task: TaskView, *, spread_seconds: int = 0) -> TaskOut:
         return cls(
             id=task.id,
             name=task.name,
             instructions=task.instructions,
             description=task.description,
-            schedule=spec,
-            schedule_description=compiled.describe(),
+            schedule=task.schedule.model_dump(mode="json"),
+            schedule_description=task.schedule_description,
             state=task.state,
-            enabled=task.state == "active",
+            enabled=task.enabled,
             missed_run_policy=task.missed_run_policy,
             model=task.model,
-            tools=list(task.tools or []),
+            tools=list(task.tools),
             max_steps=task.max_steps,
             timeout_seconds=task.timeout_seconds,
             max_retries=task.max_retries,
             retry_on_interrupt=task.retry_on_interrupt,
             notify=task.notify,
-            next_run_at=task.next_run_at.astimezone(tz) if task.next_run_at else None,
-            next_runs=[t.astimezone(tz) for t in next_runs],
-            last_fire_at=task.last_fire_at.astimezone(tz) if task.last_fire_at else None,
-            parser=info.get("parser"),
-            assumptions=list(info.get("assumptions", [])),
-            created_at=task.created_at,
-            updated_at=task.updated_at,
+            next_run_at=task.next_run_at,
+            next_runs=list(task.next_runs),
+            next_fires=[
+                FireOut(
+                    scheduled_for=t,
+                    due_at=due_at(
+                        task.id,
+                        t,
+                        jitter_seconds=task.jitter_seconds,
+                        timezone=task.timezone,
+                        spread_seconds=spread_seconds,
+                    ).astimezone(t.tzinfo),
+                )
+                for t in task.next_runs
+            ],
+            overlap_policy=task.overlap_policy,
+            concurrency_key=task.concurrency_key,
+            jitter_seconds=task.jitter_seconds,
+            max_cost_usd_per_run=task.max_cost_usd_per_run,
+            max_tokens_per_run=task.max_tokens_per_run,
+            max_cost_usd_per_day=task.max_cost_usd_per_day,
+            max_cost_usd_per_month=task.max_cost_usd_per_month,
+            pause_on_budget=task.pause_on_budget,
+            pause_after_failures=task.pause_after_failures,
+            max_delay_seconds=task.max_delay_seconds,
+            max_duration_seconds=task.max_duration_seconds,
+            pause_note=task.pause_note,
+            last_fire_at=task.last_fire_at,
+            parser=task.parser,
+            assumptions=list(task.assumptions),
+            created_at=task.created_at.astimezone(UTC),
+            updated_at=task.updated_at.astimezone(UTC),
         )
 
 
@@ -99,15 +136,15 @@ class StepOut(BaseModel):
     attempt: int
 
     @classmethod
-    def of(cls, step: ExecutionStep) -> StepOut:
-        return cls.model_validate(step, from_attributes=True)
+    def of(cls, step: StepView) -> StepOut:
+        return cls.model_validate({**asdict(step), "started_at": step.started_at.astimezone(UTC)})
 
 
 class ExecutionOut(BaseModel):
     id: int
     task_id: int
-    trigger: str
-    status: str
+    trigger: Trigger
+    status: ExecutionStatus
     reason: str | None
     scheduled_for: datetime
     started_at: datetime | None
@@ -124,20 +161,36 @@ class ExecutionOut(BaseModel):
     retry_of: int | None = None  # a retry attempt: the first attempt's record
     worker_id: str | None = None  # the worker that ran (or runs) it
     cancel_requested_at: datetime | None = None
+    due_at: datetime | None = None
+    sla_breach: str | None = None
 
     @classmethod
-    def of(cls, execution: Execution) -> ExecutionOut:
-        return cls.model_validate(execution, from_attributes=True)
+    def of(cls, run: RunView) -> ExecutionOut:
+        fields = {name: getattr(run, name) for name in cls.model_fields}
+        for name in ("scheduled_for", "started_at", "finished_at", "cancel_requested_at"):
+            if fields[name] is not None:
+                fields[name] = fields[name].astimezone(UTC)  # records answer in UTC, as before
+        return cls.model_validate(fields)
 
 
 class ExecutionDetailOut(ExecutionOut):
     steps: list[StepOut]
+
+    @classmethod
+    def of_run(cls, run: RunView) -> ExecutionDetailOut:
+        return cls(**ExecutionOut.of(run).model_dump(), steps=[StepOut.of(s) for s in run.steps or ()])
 
 
 class PreviewOut(BaseModel):
     description: str
     timezone: str
     next_runs: list[datetime]
+
+
+class ParseRunOut(BaseModel):
+    at: datetime
+    local: str
+    dst_change: str | None = None
 
 
 class ParseOut(BaseModel):
@@ -149,3 +202,6 @@ class ParseOut(BaseModel):
     next_runs: list[datetime]
     parser: str
     assumptions: list[str]
+    schedule_words: list[str] = []
+    runs: list[ParseRunOut] = []
+    explanation: str = ""

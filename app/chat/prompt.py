@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.chat.times import spoken
+from app.tools.times import spoken
 
 SYSTEM_PROMPT = """\
 You are the assistant of taskrunner, a service that runs LLM-agent tasks on schedules.

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from app.cli import render
-from app.cli.client import APIError
 from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json
+from app.client import APIError
 
 CHAT_TIMEOUT_SECONDS = 300.0
 
@@ -65,12 +67,9 @@ def chat(
 ) -> None:
     """Ask the scheduler in plain words: change tasks, or ask what happened and why."""
     conversation_id = None if new else load_conversation(url)
-    body: dict[str, Any] = {"message": message}
-    if conversation_id is not None:
-        body["conversation_id"] = conversation_id
     with connect(url, api_key, timeout=CHAT_TIMEOUT_SECONDS) as client:
         try:
-            answer = client.post("/api/chat", body)
+            answer = client.send_chat_message(message, conversation_id=conversation_id)
         except APIError as exc:
             if exc.status == 404 and conversation_id is not None and "conversation" in exc.message:
                 save_conversation(url, None)
@@ -86,10 +85,10 @@ def chat(
     if actions:
         out.print()
         for action in actions:
-            out.print(f"[dim]· {_action_line(action)}[/dim]")
+            out.print(Text(f"· {_action_line(action)}", style="dim"))
 
 
-def _action_line(action: dict[str, Any]) -> str:
+def _action_line(action: Mapping[str, Any]) -> str:
     args = action.get("arguments") or {}
     shown = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in args.items())
     result = action.get("result")

@@ -9,7 +9,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from app.cli.client import DEFAULT_URL, CLIError, TaskrunnerClient
+from app.client import DEFAULT_URL, ClientError, TaskrunnerClient
 
 UrlOpt = Annotated[
     str,
@@ -42,11 +42,11 @@ def fail(message: str, exit_code: int = 1) -> NoReturn:
 
 @contextmanager
 def connect(url: str, api_key: str | None, *, timeout: float = 30.0) -> Iterator[TaskrunnerClient]:
-    """A client for the block; any :class:`CLIError` inside becomes one line and an exit code."""
+    """A client for the block; any :class:`ClientError` inside becomes one line and an exit code."""
     try:
         with TaskrunnerClient(url, api_key=api_key, timeout=timeout) as client:
             yield client
-    except CLIError as exc:
+    except ClientError as exc:
         fail(exc.message, exc.exit_code)
 
 

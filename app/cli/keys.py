@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 import typer
@@ -22,17 +23,21 @@ KeyId = Annotated[int, typer.Argument(help="The key's id (see `taskrunner keys l
 @app.command("create")
 def create(
     name: Annotated[str, typer.Option("--name", help="Who or what will use the key.")],
+    read_only: Annotated[
+        bool, typer.Option("--read-only", help="The key may only read (GET, and the read tools over MCP).")
+    ] = False,
     url: UrlOpt = DEFAULT_URL,
     api_key: ApiKeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Create a key and print it: it is shown this once and cannot be retrieved later."""
     with connect(url, api_key) as client:
-        key = client.post("/api/keys", {"name": name})
+        key = client.create_api_key(name, scope="read_only" if read_only else "full")
     if as_json:
         print_json(key)
         return
-    typer.echo(f"Created API key {key['id']} ({key['name']}). Store it now; it is not shown again:")
+    kind = "read-only API key" if key.get("scope") == "read_only" else "API key"
+    typer.echo(f"Created {kind} {key['id']} ({key['name']}). Store it now; it is not shown again:")
     typer.echo(key["key"])
 
 
@@ -44,7 +49,7 @@ def list_keys(
 ) -> None:
     """List keys with their prefix and whether they are revoked (never the secrets)."""
     with connect(url, api_key) as client:
-        page = client.get("/api/keys", limit=500)
+        page = client.list_api_keys(limit=500)
     if as_json:
         print_json(page)
         return
@@ -60,14 +65,14 @@ def revoke(
 ) -> None:
     """Revoke a key: requests with it are refused from now on (within seconds on other instances)."""
     with connect(url, api_key) as client:
-        client.delete(f"/api/keys/{key_id}")
+        client.revoke_api_key(key_id)
     if as_json:
         print_json({"id": key_id, "revoked": True})
         return
     typer.echo(f"Revoked API key {key_id}.")
 
 
-def _table(keys: list[dict[str, Any]], total: int) -> Table:
+def _table(keys: Sequence[Mapping[str, Any]], total: int) -> Table:
     table = Table(title=f"API keys ({total})", title_justify="left")
     for column in ("ID", "Name", "Prefix", "Created", "State"):
         table.add_column(column)

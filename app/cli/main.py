@@ -9,8 +9,12 @@ import sys
 import typer
 
 from app.cli import chat as chat_command
+from app.cli import controls as control_commands
+from app.cli import doctor as doctor_command
 from app.cli import keys as key_commands
+from app.cli import mcp as mcp_command
 from app.cli import runs as runs_commands
+from app.cli import schedules as schedule_commands
 from app.cli import tasks as task_commands
 from app.config import Settings
 
@@ -23,19 +27,35 @@ app = typer.Typer(
 app.add_typer(task_commands.app, name="task")
 app.add_typer(runs_commands.app, name="runs")
 app.add_typer(key_commands.app, name="keys")
+app.add_typer(schedule_commands.app, name="schedules")
+# Controls: per-task controls, concurrency keys and model prices (app/cli/controls.py).
+task_commands.app.command("controls")(control_commands.task_controls)
+app.add_typer(control_commands.keys_app, name="concurrency-keys")
+app.add_typer(control_commands.prices_app, name="prices")
 app.command("chat")(chat_command.chat)
+app.command("doctor")(doctor_command.doctor)
+app.command("mcp")(mcp_command.mcp)
 
 
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date (Alembic), then exit."""
-    from app.db.migrate import upgrade
+    from app.cli.startup import safe_url, say
     from app.logging import configure
+    from app.services.database import migrate as upgrade
 
     settings = Settings()
     configure(settings.log_level, settings.log_format)
     upgrade(settings.database_url)
-    typer.echo(f"database is up to date ({_safe_url(settings.database_url)})")
+    say("db.migrated", f"database is up to date ({safe_url(settings.database_url)})")
+
+
+@app.command()
+def openapi() -> None:
+    """Print the API's OpenAPI document (the contract in docs/openapi.json)."""
+    from app.api.openapi_document import render
+
+    typer.echo(render(), nl=False)
 
 
 @app.command()
@@ -48,6 +68,11 @@ def serve(
         "--no-worker",
         help="Do not run runs here (same as RUN_WORKER=false): `taskrunner worker` processes run them (PostgreSQL).",
     ),
+    migrate_first: bool = typer.Option(
+        True,
+        "--migrate/--no-migrate",
+        help="Migrate the database before serving (--no-migrate when a deploy step runs `taskrunner migrate`).",
+    ),
     allow_insecure_public: bool = typer.Option(
         False,
         "--allow-insecure-public",
@@ -58,8 +83,8 @@ def serve(
     import uvicorn
 
     from app.api.app import create_app
-    from app.db.migrate import upgrade
     from app.logging import configure
+    from app.services.database import migrate as upgrade
 
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     settings = Settings()
@@ -81,17 +106,23 @@ def serve(
             err=True,
         )
         raise typer.Exit(2)
-    upgrade(settings.database_url)
+    if migrate_first:
+        upgrade(settings.database_url)
     from app.security import InsecureBind, check_bind, has_stored_keys
 
     has_keys = bool(settings.api_key_list) or has_stored_keys(settings.database_url)
+    from app.cli.startup import banner, say
+
     try:
         notice = check_bind(settings.host, has_keys, allow_insecure_public)
     except InsecureBind as exc:
-        typer.echo(f"error: {exc.message}", err=True)
+        say("serve.refused", f"error: {exc.message}", warning=True)
         raise typer.Exit(2) from None
     if notice:
-        typer.echo(notice, err=True)
+        say("serve.bind_notice", notice, warning=True)
+    mode = "required" if has_keys else "off (loopback only)" if not allow_insecure_public else "off (public!)"
+    text, fields = banner(settings, key_mode=mode)
+    say("service.starting", text, **fields)
     if settings.scheduler_enabled and settings.run_worker:
         # Runs happen in this process: import litellm now rather than inside the first run,
         # where its seconds of CPU would stall every run (and heartbeat) on the loop.
@@ -121,6 +152,7 @@ def worker(
     import asyncio
 
     from app.clock import SystemClock
+    from app.controls.settings import ControlSettings
     from app.llm.litellm_client import preload
     from app.logging import configure
     from app.notify import build_notifier
@@ -151,6 +183,7 @@ def worker(
         ),
         notifier_factory=lambda sessions: build_notifier(settings, clock=clock, sessionmaker=sessions),
         preload=preload,
+        controls=ControlSettings.from_settings(settings),
     )
     # SIGTERM/SIGINT: no new runs, the grace period, then the rest cut off and recorded.
     asyncio.run(process.run())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,25 +11,32 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-STATUS_STYLES = {
-    "succeeded": "green",
-    "running": "cyan",
-    "queued": "cyan",
-    "failed": "bold red",
-    "timed_out": "bold red",
-    "interrupted": "red",
-    "cancelled": "yellow",
-    "skipped": "yellow",
-    "missed": "yellow",
-    "active": "green",
-    "paused": "yellow",
-    "completed": "dim",
+from app.vocabulary import ExecutionStatus, TaskState
+
+STATUS_STYLES: dict[str, str] = {
+    ExecutionStatus.SUCCEEDED: "green",
+    ExecutionStatus.RUNNING: "cyan",
+    ExecutionStatus.QUEUED: "cyan",
+    ExecutionStatus.FAILED: "bold red",
+    ExecutionStatus.TIMED_OUT: "bold red",
+    ExecutionStatus.INTERRUPTED: "red",
+    ExecutionStatus.CANCELLED: "yellow",
+    ExecutionStatus.SKIPPED: "yellow",
+    ExecutionStatus.MISSED: "yellow",
+    TaskState.ACTIVE: "green",
+    TaskState.PAUSED: "yellow",
+    TaskState.COMPLETED: "dim",
 }
 
 
 def console() -> Console:
-    """A console on the current stdout (built per command, so test runners capture it)."""
-    return Console(highlight=False, soft_wrap=False)
+    """A console on the current stdout (built per command, so test runners capture it).
+
+    Markup and emoji codes are off: everything printed holds text users wrote (a task
+    named ``markup [/x] test``, ``:warning:`` in an output), which must come out as
+    written and never be read as styling. Style goes through :class:`rich.text.Text`.
+    """
+    return Console(highlight=False, soft_wrap=False, markup=False, emoji=False)
 
 
 def styled(value: str) -> Text:
@@ -77,12 +85,12 @@ def clip(value: str | None, width: int = 60) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def task_timezone(task: dict[str, Any]) -> str:
+def task_timezone(task: Mapping[str, Any]) -> str:
     schedule = task.get("schedule") or {}
     return str(schedule.get("timezone") or "UTC")
 
 
-def tasks_table(tasks: list[dict[str, Any]], total: int) -> Table:
+def tasks_table(tasks: Sequence[Mapping[str, Any]], total: int) -> Table:
     table = Table(title=f"Tasks ({len(tasks)} of {total})", title_justify="left")
     for column in ("ID", "Name", "State", "Schedule", "Next run"):
         table.add_column(column, overflow="fold")
@@ -97,7 +105,7 @@ def tasks_table(tasks: list[dict[str, Any]], total: int) -> Table:
     return table
 
 
-def task_panel(task: dict[str, Any]) -> Table:
+def task_panel(task: Mapping[str, Any]) -> Table:
     """Every field of one task, label on the left."""
     tz = task_timezone(task)
     grid = Table.grid(padding=(0, 2))
@@ -119,6 +127,11 @@ def task_panel(task: dict[str, Any]) -> Table:
         ),
         ("Instructions", task["instructions"]),
     ]
+    if task.get("pause_note"):  # controls: why the task is paused
+        rows.insert(2, ("Paused because", task["pause_note"]))
+    controls = _controls_line(task)
+    if controls:
+        rows.append(("Controls", controls))
     if task.get("description"):
         rows.append(("From words", task["description"]))
     if task.get("assumptions"):
@@ -129,7 +142,7 @@ def task_panel(task: dict[str, Any]) -> Table:
     return grid
 
 
-def runs_table(runs: list[dict[str, Any]], total: int, timezones: dict[int, str], title: str = "Runs") -> Table:
+def runs_table(runs: Sequence[Mapping[str, Any]], total: int, timezones: dict[int, str], title: str = "Runs") -> Table:
     table = Table(title=f"{title} ({len(runs)} of {total})", title_justify="left")
     for column in ("ID", "Task", "Trigger", "Status", "Scheduled for", "Duration", "Tokens", "Cost", "Why"):
         table.add_column(column, overflow="fold")
@@ -148,7 +161,7 @@ def runs_table(runs: list[dict[str, Any]], total: int, timezones: dict[int, str]
     return table
 
 
-def run_panel(run: dict[str, Any], timezone: str | None) -> Table:
+def run_panel(run: Mapping[str, Any], timezone: str | None) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column(overflow="fold")
@@ -168,6 +181,10 @@ def run_panel(run: dict[str, Any], timezone: str | None) -> Table:
         ),
         ("Cost", cost(run.get("cost_usd"))),
     ]
+    if run.get("due_at") and run["due_at"] != run["scheduled_for"]:
+        rows.insert(3, ("Due at", when(run["due_at"], timezone)))  # controls: after jitter/spread
+    if run.get("sla_breach"):
+        rows.append(("SLA breach", Text(run["sla_breach"], style="red")))
     if run.get("reason"):
         rows.append(("Why", run["reason"]))
     if run.get("error"):
@@ -179,7 +196,7 @@ def run_panel(run: dict[str, Any], timezone: str | None) -> Table:
     return grid
 
 
-def steps_table(steps: list[dict[str, Any]]) -> Table:
+def steps_table(steps: Sequence[Mapping[str, Any]]) -> Table:
     table = Table(title=f"Steps ({len(steps)})", title_justify="left")
     for column in ("#", "Kind", "Name", "Latency", "Tokens", "Result"):
         table.add_column(column, overflow="fold")
@@ -208,3 +225,30 @@ def _text(value: Any) -> str:
     import json
 
     return json.dumps(value, ensure_ascii=False)
+
+
+def _controls_line(task: Mapping[str, Any]) -> str:
+    """The controls a task sets beyond the defaults, in one line (docs/controls.md)."""
+    parts = []
+    if task.get("overlap_policy", "skip") != "skip":
+        parts.append(f"overlap {task['overlap_policy']}")
+    if task.get("concurrency_key"):
+        parts.append(f"key {task['concurrency_key']}")
+    if task.get("jitter_seconds"):
+        parts.append(f"jitter {task['jitter_seconds']} s")
+    for field, label in (
+        ("max_cost_usd_per_run", "per run"),
+        ("max_cost_usd_per_day", "per day"),
+        ("max_cost_usd_per_month", "per month"),
+    ):
+        if task.get(field) is not None:
+            parts.append(f"${task[field]:g} {label}")
+    if task.get("max_tokens_per_run"):
+        parts.append(f"{task['max_tokens_per_run']} tokens per run")
+    if task.get("pause_after_failures"):
+        parts.append(f"pause after {task['pause_after_failures']} failures")
+    if task.get("max_delay_seconds") is not None:
+        parts.append(f"SLA start within {task['max_delay_seconds']} s")
+    if task.get("max_duration_seconds") is not None:
+        parts.append(f"SLA run within {task['max_duration_seconds']} s")
+    return ", ".join(parts)

@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from app.cli import render
-from app.cli.client import APIError, TaskrunnerClient
 from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json
 from app.cli.parsing import parse_when
+from app.client import APIError, TaskrunnerClient
+from app.client import models as m
+from app.vocabulary import ExecutionStatus
 
 app = typer.Typer(name="runs", help="Look at what ran, when, and why not.", no_args_is_help=True)
-
-
-class Status(StrEnum):
-    queued = "queued"
-    running = "running"
-    succeeded = "succeeded"
-    failed = "failed"
-    timed_out = "timed_out"
-    cancelled = "cancelled"
-    skipped = "skipped"
-    missed = "missed"
-    interrupted = "interrupted"
 
 
 WhenHelp = "ISO 8601 (naive = your local time), today, yesterday, or a span back such as 24h or 7d."
@@ -46,7 +35,7 @@ def timezones_of(client: TaskrunnerClient, task_ids: set[int]) -> dict[int, str]
     zones: dict[int, str] = {}
     for task_id in sorted(task_ids):
         try:
-            zones[task_id] = render.task_timezone(client.get(f"/api/tasks/{task_id}"))
+            zones[task_id] = render.task_timezone(client.get_task(task_id))
         except APIError as exc:
             if exc.status != 404:
                 raise
@@ -56,7 +45,7 @@ def timezones_of(client: TaskrunnerClient, task_ids: set[int]) -> dict[int, str]
 @app.command("list")
 def list_runs(
     task: Annotated[int | None, typer.Option("--task", min=1, help="Only this task's runs.")] = None,
-    status: Annotated[Status | None, typer.Option("--status", help="Only runs with this status.")] = None,
+    status: Annotated[ExecutionStatus | None, typer.Option("--status", help="Only runs with this status.")] = None,
     since: Annotated[str | None, typer.Option("--since", help=f"Scheduled at or after: {WhenHelp}")] = None,
     until: Annotated[str | None, typer.Option("--until", help=f"Scheduled before: {WhenHelp}")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=500, help="At most this many.")] = 50,
@@ -67,16 +56,16 @@ def list_runs(
 ) -> None:
     """List runs, newest first, with status, timing, tokens, cost and why."""
     now = datetime.now(UTC)
-    params: dict[str, Any] = {
-        "task_id": task,
-        "status": status.value if status else None,
-        "since": _when("--since", since, now),
-        "until": _when("--until", until, now),
-        "limit": limit,
-        "offset": offset,
-    }
+    since_at, until_at = _when("--since", since, now), _when("--until", until, now)
     with connect(url, api_key) as client:
-        page = client.get("/api/executions", **params)
+        page = client.list_executions(
+            task_id=task,
+            status=status.value if status else None,
+            since=since_at,
+            until=until_at,
+            limit=limit,
+            offset=offset,
+        )
         zones = {} if as_json else timezones_of(client, {r["task_id"] for r in page["items"]})
     if as_json:
         print_json(page)
@@ -97,7 +86,7 @@ def show(
 ) -> None:
     """Show one run with every LLM call and tool call it made."""
     with connect(url, api_key) as client:
-        run = client.get(f"/api/executions/{execution_id}")
+        run = client.get_execution(execution_id)
         zone = None if as_json else timezones_of(client, {run["task_id"]}).get(run["task_id"])
     if as_json:
         print_json(run)
@@ -120,11 +109,11 @@ def cancel(
     import time
 
     with connect(url, api_key) as client:
-        run = client.post(f"/api/executions/{execution_id}/cancel")
+        run: m.Execution = client.cancel_execution(execution_id)
         deadline = time.monotonic() + wait
         while run["status"] == "running" and time.monotonic() < deadline:
             time.sleep(0.2)
-            run = client.get(f"/api/executions/{execution_id}")
+            run = client.get_execution(execution_id)
     if as_json:
         print_json(run)
         return

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
+from rich.text import Text
 
-from app.cli import render
+from app.cli import bundles, render
 from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json
 from app.cli.parsing import parse_every
+from app.client.models import TaskFields
+from app.vocabulary import MissedRunPolicy, TaskState
 
 app = typer.Typer(
     name="task",
     help="Create, list, show, change, pause, resume, run and delete tasks.",
     no_args_is_help=True,
 )
-
-
-class Policy(StrEnum):
-    skip = "skip"
-    catchup = "catchup"
-    fail = "fail"
-
-
-class State(StrEnum):
-    active = "active"
-    paused = "paused"
-    completed = "completed"
 
 
 TaskId = Annotated[int, typer.Argument(help="The task's id (see `taskrunner task list`).", min=1)]
@@ -41,7 +31,7 @@ TzOpt = Annotated[
 NameOpt = Annotated[str | None, typer.Option("--name", help="A short name for the task.")]
 InstructionsOpt = Annotated[str | None, typer.Option("--instructions", help="What the agent does on each run.")]
 PolicyOpt = Annotated[
-    Policy | None,
+    MissedRunPolicy | None,
     typer.Option("--policy", help="Fires missed while the service was down: skip, catchup or fail."),
 ]
 ModelOpt = Annotated[str | None, typer.Option("--model", help="litellm model string for the runs.")]
@@ -74,7 +64,7 @@ def _options(
     *,
     name: str | None,
     instructions: str | None,
-    policy: Policy | None,
+    policy: MissedRunPolicy | None,
     model: str | None,
     tool: list[str] | None,
     max_steps: int | None,
@@ -149,7 +139,7 @@ def create(
     if paused:
         body["enabled"] = False
     with connect(url, api_key) as client:
-        task = client.post("/api/tasks", body)
+        task = client.create_task(cast(TaskFields, body))
     if as_json:
         print_json(task)
         return
@@ -160,7 +150,7 @@ def create(
 
 @app.command("list")
 def list_tasks(
-    state: Annotated[State | None, typer.Option("--state", help="Only tasks in this state.")] = None,
+    state: Annotated[TaskState | None, typer.Option("--state", help="Only tasks in this state.")] = None,
     search: Annotated[str | None, typer.Option("--search", help="Words in the name or instructions.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=500, help="At most this many.")] = 50,
     offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many first.")] = 0,
@@ -170,7 +160,7 @@ def list_tasks(
 ) -> None:
     """List tasks with their state, schedule and next run."""
     with connect(url, api_key) as client:
-        page = client.get("/api/tasks", state=state.value if state else None, q=search, limit=limit, offset=offset)
+        page = client.list_tasks(state=state.value if state else None, q=search, limit=limit, offset=offset)
     if as_json:
         print_json(page)
         return
@@ -185,8 +175,8 @@ def list_tasks(
 def show(task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None, as_json: JsonOpt = False) -> None:
     """Show one task: its schedule in words, next runs, options and recent runs."""
     with connect(url, api_key) as client:
-        task = client.get(f"/api/tasks/{task_id}")
-        recent = client.get(f"/api/tasks/{task_id}/executions", limit=5)
+        task = client.get_task(task_id)
+        recent = client.list_task_executions(task_id, limit=5)
     if as_json:
         print_json(task)
         return
@@ -240,17 +230,17 @@ def update(
     with connect(url, api_key) as client:
         if tz and schedule is None:
             # Only the timezone changes: keep the stored schedule, move it to the new zone.
-            current = client.get(f"/api/tasks/{task_id}")
+            current = client.get_task(task_id)
             schedule = {**current["schedule"], "timezone": tz}
         elif schedule is not None and not tz:
             # A new schedule keeps the task's timezone unless --tz says otherwise.
-            current = client.get(f"/api/tasks/{task_id}")
+            current = client.get_task(task_id)
             schedule["timezone"] = render.task_timezone(current)
         if schedule is not None:
             body["schedule"] = schedule
         if not body:
             fail("nothing to change: give at least one option (see --help)", 2)
-        task = client.patch(f"/api/tasks/{task_id}", body)
+        task = client.update_task(task_id, cast(TaskFields, body))
     if as_json:
         print_json(task)
         return
@@ -259,35 +249,56 @@ def update(
     out.print(render.task_panel(task))
 
 
-def _state_change(task_id: int, action: str, url: str, api_key: str | None, as_json: bool) -> None:
+NoteOpt = Annotated[str | None, typer.Option("--note", help="Why (shown with the task while it is paused).")]
+
+
+def _state_change(
+    task_id: int, action: str, url: str, api_key: str | None, as_json: bool, note: str | None = None
+) -> None:
     with connect(url, api_key) as client:
-        task = client.post(f"/api/tasks/{task_id}/{action}")
+        task = client.pause_task(task_id, note=note) if action == "pause" else client.resume_task(task_id, note=note)
     if as_json:
         print_json(task)
         return
-    line = f"Task {task['id']} ({task['name']}) is [{render.STATUS_STYLES[task['state']]}]{task['state']}[/]"
+    line = Text(f"Task {task['id']} ({task['name']}) is ")
+    line.append_text(render.styled(task["state"]))
     if task.get("next_run_at"):
-        line += f"; next run {render.when(task['next_run_at'], render.task_timezone(task))}"
-    render.console().print(line + ".")
+        line.append(f"; next run {render.when(task['next_run_at'], render.task_timezone(task))}")
+    if task.get("pause_note"):
+        line.append(f" Note: {task['pause_note']}")
+    line.append(".")
+    render.console().print(line)
 
 
 @app.command("pause")
-def pause(task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None, as_json: JsonOpt = False) -> None:
+def pause(
+    task_id: TaskId,
+    note: NoteOpt = None,
+    url: UrlOpt = DEFAULT_URL,
+    api_key: ApiKeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Stop a task from firing until it is resumed."""
-    _state_change(task_id, "pause", url, api_key, as_json)
+    _state_change(task_id, "pause", url, api_key, as_json, note)
 
 
 @app.command("resume")
-def resume(task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None, as_json: JsonOpt = False) -> None:
-    """Let a paused task fire again (fires missed while paused are not run)."""
-    _state_change(task_id, "resume", url, api_key, as_json)
+def resume(
+    task_id: TaskId,
+    note: NoteOpt = None,
+    url: UrlOpt = DEFAULT_URL,
+    api_key: ApiKeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Let a paused task fire again (fires missed while paused are not run); clears the pause note."""
+    _state_change(task_id, "resume", url, api_key, as_json, note)
 
 
 @app.command("run")
 def run(task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None, as_json: JsonOpt = False) -> None:
     """Run a task now (it is queued and starts within moments)."""
     with connect(url, api_key) as client:
-        execution = client.post(f"/api/tasks/{task_id}/run")
+        execution = client.run_task(task_id)
     if as_json:
         print_json(execution)
         return
@@ -308,12 +319,16 @@ def delete(
     """Delete a task and its run history (asks first unless --yes)."""
     with connect(url, api_key) as client:
         if not yes:
-            task = client.get(f"/api/tasks/{task_id}")
+            task = client.get_task(task_id)
             prompt = f"Delete task {task_id} ({task['name']}) and all its run records?"
             if not typer.confirm(prompt, default=False, err=True):
                 fail(f"not deleted: task {task_id} is unchanged")
-        client.delete(f"/api/tasks/{task_id}")
+        client.delete_task(task_id)
     if as_json:
         print_json({"deleted": task_id})
         return
     render.console().print(f"Deleted task {task_id}.")
+
+
+app.command("export")(bundles.export)
+app.command("import")(bundles.import_)

@@ -43,4 +43,4 @@ class ChatMessage(Base):
     name: Mapped[str | None] = mapped_column(String(100))  # tool: its name
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (UniqueConstraint("conversation_id", "index"),)
+    __table_args__ = (UniqueConstraint("conversation_id", "index"), {"sqlite_autoincrement": True})

@@ -9,12 +9,22 @@ from alembic.config import Config
 from alembic import command
 from app.db.engine import ensure_sqlite_directory
 
-_ROOT = Path(__file__).resolve().parents[2]
+_SOURCE_SCRIPTS = Path(__file__).resolve().parents[2] / "alembic"
+_PACKAGED_SCRIPTS = Path(__file__).resolve().parents[1] / "migrations"
+
+
+def script_location() -> Path:
+    """The Alembic scripts: ``alembic/`` in a source checkout, ``app/migrations`` in an installed wheel."""
+    if (_SOURCE_SCRIPTS / "env.py").is_file():
+        return _SOURCE_SCRIPTS
+    return _PACKAGED_SCRIPTS
 
 
 def alembic_config(database_url: str) -> Config:
-    cfg = Config(str(_ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(_ROOT / "alembic"))
+    # No alembic.ini: an installed wheel has none, and logging is ours (app.logging), not Alembic's.
+    cfg = Config()
+    cfg.set_main_option("script_location", str(script_location()))
+    cfg.set_main_option("path_separator", "os")
     cfg.attributes["database_url"] = database_url
     return cfg
 

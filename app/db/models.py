@@ -24,7 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from app.db.types import UTCDateTime
+from app.db.types import StrEnumText, UTCDateTime
+from app.vocabulary import ACTIVE_STATUSES, ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskState, Trigger
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -37,8 +38,7 @@ NAMING_CONVENTION = {
 # BIGINT on PostgreSQL, but INTEGER on SQLite so the key is its rowid and autoincrements.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
-# Statuses in which a task counts as "running"; at most one such row per task.
-ACTIVE_STATUSES = ("queued", "running")
+__all__ = ["ACTIVE_STATUSES", "Base", "BigId", "Execution", "ExecutionStep", "Task"]
 
 
 class Base(DeclarativeBase):
@@ -54,14 +54,16 @@ class Task(Base):
     description: Mapped[str | None] = mapped_column(Text)  # original plain-words text, if any
     parse_info: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # parser, assumptions
 
-    schedule_kind: Mapped[str] = mapped_column(String(16))
+    schedule_kind: Mapped[ScheduleKind] = mapped_column(StrEnumText(ScheduleKind))
     cron: Mapped[str | None] = mapped_column(String(200))
     run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     every_seconds: Mapped[int | None] = mapped_column(Integer)
     timezone: Mapped[str] = mapped_column(String(64))
     interval_anchor: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    missed_run_policy: Mapped[str] = mapped_column(String(16), default="skip")
+    missed_run_policy: Mapped[MissedRunPolicy] = mapped_column(
+        StrEnumText(MissedRunPolicy), default=MissedRunPolicy.SKIP
+    )
     model: Mapped[str | None] = mapped_column(String(200))
     tools: Mapped[list[str]] = mapped_column(JSON, default=list)
     max_steps: Mapped[int] = mapped_column(Integer)
@@ -72,7 +74,22 @@ class Task(Base):
     # Where to report runs: {"webhook_url": ..., "email": ..., "on": "failure" | "always"}.
     notify: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
-    state: Mapped[str] = mapped_column(String(16), default="active")
+    # Controls (docs/controls.md): overlap, concurrency, jitter, budgets, failures, SLA.
+    overlap_policy: Mapped[str] = mapped_column(String(16), default="skip", server_default="skip")
+    concurrency_key: Mapped[str | None] = mapped_column(String(100))
+    jitter_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    max_cost_usd_per_run: Mapped[float | None] = mapped_column(Float)
+    max_tokens_per_run: Mapped[int | None] = mapped_column(Integer)
+    max_cost_usd_per_day: Mapped[float | None] = mapped_column(Float)
+    max_cost_usd_per_month: Mapped[float | None] = mapped_column(Float)
+    pause_on_budget: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    pause_after_failures: Mapped[int | None] = mapped_column(Integer)
+    pause_note: Mapped[str | None] = mapped_column(Text)  # why the task is paused, shown everywhere
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # failure streaks count from here
+    max_delay_seconds: Mapped[int | None] = mapped_column(Integer)
+    max_duration_seconds: Mapped[int | None] = mapped_column(Integer)
+
+    state: Mapped[TaskState] = mapped_column(StrEnumText(TaskState), default=TaskState.ACTIVE)
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The latest scheduled time already accounted for (recorded); missed fires start after it.
     last_fire_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -83,7 +100,19 @@ class Task(Base):
     __table_args__ = (
         Index("ix_tasks_state_next_run_at", "state", "next_run_at"),
         Index("ix_tasks_updated_at", "updated_at"),
+        Index("ix_tasks_concurrency_key", "concurrency_key"),
+        # SQLite: never hand a deleted task's id to a new task (the leader may still hold the old one).
+        {"sqlite_autoincrement": True},
     )
+
+
+class TaskTombstone(Base):
+    """A deleted task's id and when it went: how a leader in another process hears of deletions."""
+
+    __tablename__ = "task_tombstones"
+
+    task_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class Execution(Base):
@@ -91,8 +120,8 @@ class Execution(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     task_id: Mapped[int] = mapped_column(BigId, ForeignKey("tasks.id", ondelete="CASCADE"))
-    trigger: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16))
+    trigger: Mapped[Trigger] = mapped_column(StrEnumText(Trigger))
+    status: Mapped[ExecutionStatus] = mapped_column(StrEnumText(ExecutionStatus))
     reason: Mapped[str | None] = mapped_column(Text)
     scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -112,14 +141,20 @@ class Execution(Base):
     worker_id: Mapped[str | None] = mapped_column(String(64))
     cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     retry_of: Mapped[int | None] = mapped_column(BigId, ForeignKey("executions.id", ondelete="SET NULL"))
+    # Controls: when the fire may start (scheduled_for plus jitter), the overlap slot it
+    # holds while queued or running (app.controls.overlap), and any SLA breach, in words.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    slot: Mapped[int | None] = mapped_column(Integer, default=0)
+    sla_breach: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         # No fire is recorded (and so run) twice.
         UniqueConstraint("task_id", "scheduled_for"),
-        # A task never runs twice at once: at most one queued-or-running row per task.
+        # Overlap: at most one queued-or-running row per (task, slot); NULL (policy allow) never conflicts.
         Index(
-            "uq_executions_one_active_per_task",
+            "uq_executions_one_active_per_task_slot",
             "task_id",
+            "slot",
             unique=True,
             postgresql_where=text("status IN ('queued', 'running')"),
             sqlite_where=text("status IN ('queued', 'running')"),
@@ -128,6 +163,7 @@ class Execution(Base):
         Index("ix_executions_status_scheduled_for", "status", "scheduled_for"),
         Index("ix_executions_scheduled_for", "scheduled_for"),
         Index("ix_executions_worker_id", "worker_id"),
+        {"sqlite_autoincrement": True},
     )
 
 
@@ -149,7 +185,29 @@ class ExecutionStep(Base):
     cost_usd: Mapped[float | None] = mapped_column(Float)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
 
-    __table_args__ = (UniqueConstraint("execution_id", "index"),)
+    __table_args__ = (UniqueConstraint("execution_id", "index"), {"sqlite_autoincrement": True})
+
+
+class ConcurrencyKey(Base):
+    """A named limit on how many runs of the tasks naming it may run at once, across all workers."""
+
+    __tablename__ = "concurrency_keys"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    max_running: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ModelPrice(Base):
+    """A model's price per million tokens, for models litellm has no price for (or to override it)."""
+
+    __tablename__ = "model_prices"
+
+    model: Mapped[str] = mapped_column(String(200), primary_key=True)
+    input_per_million: Mapped[float] = mapped_column(Float)
+    output_per_million: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # Chat tables live in their own module; import them so the metadata (and Alembic) sees them.

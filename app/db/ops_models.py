@@ -12,7 +12,8 @@ from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.models import Base, BigId
-from app.db.types import UTCDateTime
+from app.db.types import StrEnumText, UTCDateTime
+from app.vocabulary import KeyScope
 
 
 class ApiKey(Base):
@@ -24,6 +25,11 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the whole key
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scope: Mapped[KeyScope] = mapped_column(
+        StrEnumText(KeyScope), default=KeyScope.FULL, server_default=KeyScope.FULL.value
+    )
+
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
 
 class NotificationDelivery(Base):
@@ -38,3 +44,5 @@ class NotificationDelivery(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = ({"sqlite_autoincrement": True},)

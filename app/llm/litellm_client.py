@@ -16,8 +16,10 @@ Messages keep the provider's words, with secrets (the API key, bearer tokens) re
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
+import threading
 import time
 from typing import Any
 
@@ -32,6 +34,7 @@ from app.llm.base import (
     LLMTransientError,
     ToolCall,
 )
+from app.logging import adopt_library_loggers
 
 log = structlog.get_logger("taskrunner.llm")
 
@@ -55,15 +58,44 @@ _SETTINGS_HINT = (
 )
 
 
-def _import_litellm() -> Any:
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    import litellm
+_litellm: Any = None
+_import_lock = threading.Lock()
 
-    # No telemetry, no prompt logging, no "give feedback" banners: we log what we choose.
-    litellm.telemetry = False
-    litellm.suppress_debug_info = True
-    litellm.turn_off_message_logging = True
-    return litellm
+
+def _import_litellm() -> Any:
+    """litellm, imported once (thread-safe); the first import takes seconds of CPU."""
+    global _litellm
+    with _import_lock:
+        if _litellm is None:
+            os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+            import litellm
+
+            # No telemetry, no prompt logging, no "give feedback" banners: we log what we choose.
+            litellm.telemetry = False
+            litellm.suppress_debug_info = True
+            litellm.turn_off_message_logging = True
+            # Our spans cover LLM calls (app.telemetry); litellm must not trace them a second time.
+            litellm.callbacks = [c for c in litellm.callbacks if c not in ("otel", "opentelemetry")]
+            # litellm attaches its own plain-text handlers at import; send its records through ours.
+            adopt_library_loggers()
+            _litellm = litellm
+        return _litellm
+
+
+async def _litellm_module() -> Any:
+    """litellm without blocking the event loop: the first import runs in a worker thread."""
+    if _litellm is not None:
+        return _litellm
+    return await asyncio.to_thread(_import_litellm)
+
+
+def warm_up() -> threading.Thread | None:
+    """Start importing litellm in a background thread, so the first model call finds it loaded."""
+    if _litellm is not None:
+        return None
+    thread = threading.Thread(target=_import_litellm, name="litellm-import", daemon=True)
+    thread.start()
+    return thread
 
 
 def preload() -> None:
@@ -73,6 +105,12 @@ def preload() -> None:
 
 class LiteLLMClient:
     """Calls any litellm provider with the service's settings (model, api base, api key)."""
+
+    _warming: threading.Thread | None = None
+
+    def warm_up(self) -> None:
+        """Import litellm in the background now rather than on the first call's event loop."""
+        self._warming = warm_up()
 
     def __init__(self, settings: Settings) -> None:
         self._default_model = settings.llm_model
@@ -92,7 +130,7 @@ class LiteLLMClient:
     ) -> LLMResponse:
         """One chat completion; raises :class:`LLMTransientError` or :class:`LLMPermanentError`."""
         chosen = model or self._default_model
-        litellm = _import_litellm()
+        litellm = await _litellm_module()
         kwargs: dict[str, Any] = {
             "model": chosen,
             "messages": messages,
@@ -144,7 +182,10 @@ class LiteLLMClient:
         status = getattr(exc, "status_code", None)
         status = status if isinstance(status, int) else None
         # litellm sometimes appends a whole traceback to the message; people need the first words.
-        text = (str(exc) or type(exc).__name__).split("\nTraceback", 1)[0].strip()
+        text = (str(exc) or type(exc).__name__).split("Traceback (most recent call last)", 1)[0].strip()
+        if "Invalid response object" in text:
+            # litellm could not read the provider's 200 answer (a choice without a message...).
+            text = "the LLM answered with a malformed chat completion that could not be read"
         message = _scrub(text[:500] + ("…" if len(text) > 500 else ""), self._secrets)
         names = {cls.__name__ for cls in type(exc).__mro__}
         if names & _TRANSIENT_NAMES or (status is not None and (status in _TRANSIENT_STATUS or status >= 500)):
@@ -155,7 +196,13 @@ class LiteLLMClient:
 
     async def aclose(self) -> None:
         """Close the HTTP clients litellm cached for the running event loop's calls."""
-        litellm = _import_litellm()
+        if self._warming is not None:
+            # Never leave a half-imported litellm behind (the import runs on in its thread).
+            await asyncio.to_thread(self._warming.join)
+            self._warming = None
+        litellm = _litellm
+        if litellm is None:
+            return  # never used: nothing to close, and no reason to import it now
         await litellm.close_litellm_async_clients()
         litellm.in_memory_llm_clients_cache.flush_cache()
 
@@ -181,28 +228,53 @@ def _provider_keys_present(model: str) -> bool:
 
 
 def _to_response(litellm: Any, response: Any, model: str, latency_ms: float) -> LLMResponse:
-    choice = response.choices[0]
-    message = choice.message
-    calls = [
-        ToolCall(id=c.id, name=c.function.name, arguments=c.function.arguments or "{}")
-        for c in (message.tool_calls or [])
-    ]
-    raw: dict[str, Any] = {"role": "assistant", "content": message.content}
+    """Our :class:`LLMResponse`; a completion without a usable message raises :class:`LLMTransientError`.
+
+    Providers (and proxies in front of them) sometimes answer 200 with an empty
+    ``choices`` list, a choice without a message, or tool calls without a name: a
+    glitch worth another try, reported in words rather than as an ``IndexError``.
+    """
+    choices = getattr(response, "choices", None) or []
+    if not choices:
+        raise LLMTransientError("the LLM answered without a completion (empty `choices` list)")
+    message = getattr(choices[0], "message", None)
+    if message is None:
+        raise LLMTransientError("the LLM answered with a choice that has no message")
+    calls: list[ToolCall] = []
+    for i, c in enumerate(getattr(message, "tool_calls", None) or []):
+        function = getattr(c, "function", None)
+        name = getattr(function, "name", None)
+        if not isinstance(name, str) or not name:
+            raise LLMTransientError(f"the LLM answered with a tool call (#{i + 1}) that names no function")
+        arguments = getattr(function, "arguments", None)
+        if not isinstance(arguments, str):
+            # Not JSON text as the protocol says: keep what was sent so the step shows it.
+            arguments = "{}" if arguments is None else json.dumps(arguments, default=str)
+        calls.append(ToolCall(id=str(getattr(c, "id", None) or f"call_{i}"), name=name, arguments=arguments or "{}"))
+    content = message.content if isinstance(message.content, str) or message.content is None else str(message.content)
+    raw: dict[str, Any] = {"role": "assistant", "content": content}
     if calls:
         raw["tool_calls"] = [
             {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}} for c in calls
         ]
     usage = getattr(response, "usage", None)
     return LLMResponse(
-        content=message.content,
+        content=content,
         tool_calls=calls,
         model=getattr(response, "model", None) or model,
-        prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-        completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+        prompt_tokens=_count(getattr(usage, "prompt_tokens", 0)),
+        completion_tokens=_count(getattr(usage, "completion_tokens", 0)),
         cost_usd=_cost(litellm, response, model),
         latency_ms=latency_ms,
         raw_message=raw,
     )
+
+
+def _count(value: Any) -> int:
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError):
+        return 0
 
 
 def _cost(litellm: Any, response: Any, model: str) -> float | None:

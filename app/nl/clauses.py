@@ -110,7 +110,7 @@ DAYS = re.compile(
 DAY_SPLIT = re.compile(_LIST_SEP, _I)
 DAY_RANGE = re.compile(_RANGE_SEP, _I)
 DOM = re.compile(
-    r"\b(?:(?P<lead>every|each|on)\s+(?:the\s+)?)?(?P<list>"
+    r"\b(?:(?P<lead>every|each|on)\s+(?:the\s+)?|the\s+)?(?P<list>"
     + ORD
     + r"(?:"
     + _LIST_SEP
@@ -141,8 +141,8 @@ ZONE_AFTER = re.compile(r"\s*(?:\(|,\s*)?(?:in\s+)?(?:the\s+)?((?:[^\W\d_]+)(?:\
 LOCAL_TIME = re.compile(r"\b(?:in\s+)?(?:my\s+)?local\s+time\b|\b(?:in\s+)?my\s+time\s?zone\b", _I)
 # Two-letter ones ("PT", "ET") are words too ("the ET dashboard"): only right after a clock time.
 ABBREVIATION = re.compile(
-    r"(?:\bin\s+)?\b(?P<z>UTC|GMT|BST|PST|PDT|MST|MDT|CST|CDT|EST|EDT|AKST|HST|WET|WEST|CET|CEST|EET|EEST"
-    r"|MSK|IST|SGT|HKT|JST|KST|AEST|AEDT|NZST|NZDT|BRT)\b"
+    r"(?:\bin\s+)?\b(?P<z>UTC|GMT|BST|PST|PDT|MST|MDT|CST|CDT|EST|EDT|AKST|AKDT|HST|WET|WEST|CET|CEST|EET|EEST"
+    r"|MSK|IST|SGT|HKT|JST|KST|AEST|AEDT|NZST|NZDT|BRT|AWST|ACST|ACDT|SAST|EAT|WAT|PHT|PKT|WIB|NST|NDT)\b"
 )
 # Place names that are also ordinary words: never read as a zone without "time" after them.
 NOT_PLACES = frozenset(
@@ -162,10 +162,10 @@ REFUSE = re.compile(
     r"|\b(?:start|beginning)\s+of\s+(?:the\s+|each\s+|every\s+)?(?:week|month|quarter|year)"
     r"|\bbi-?(?:weekly|monthly|annual)|\bfortnight|\bsemi-?annual"
     r"|\b(?:every|each)\s+" + NUMBER + r"\s+(?:weeks?|months?|years?|quarters?)\b"
-    r"|\bexcept\b|\bexcluding\b|\bbut\s+not\b|\bunless\b|\bholiday"
+    r"|\bunless\b|\bholiday"
     r"|\b" + _COUNT + r"\s+(?:" + _WORK_DAYS + r"|week\s?days|(?:mon|tues|wednes|thurs|fri|satur|sun)days?)\b"
     r"|\buntil\b|\btill\b|\bstarting\b|\bbeginning\b|\bfrom\s+(?:today|tomorrow|next)\b"
-    r"|\b(?:after|before|around|about|by)\s+(?:\d|noon|midnight|" + HOUR_WORD + r"\b)|\bapprox|\bsometime|\bor\s+so\b"
+    r"|\b(?:around|about)\s+(?:\d|noon|midnight|" + HOUR_WORD + r"\b)|\bapprox|\bsometime|\bor\s+so\b"
     r"|\b(?:few|couple|several)\s+(?:of\s+)?(?:minutes|hours|days)"
     r"|\bfor\s+(?:\d+|the\s+next|a|one|two|three)\s+(?:days|weeks|months)\b|\btimes\s+(?:a|per)\s+(?:week|month|year)"
     r"|\b(?:every|each)\s+(?:noon|lunch)"
@@ -194,8 +194,125 @@ LEFTOVER = re.compile(
     r"|\b(?:on|by|for|from)\s+\d{1,2}[./-]\d{1,2}\b",
     _I,
 )
-UNKNOWN_ZONE = re.compile(r"\b[A-Z][a-z]+\s+time\b(?!\s?zone)")
+UNKNOWN_ZONE = re.compile(r"\b[A-Z][A-Za-z]+\s+time\b(?!\s?zone)")
+# Languages read after "in": "at 9am in French" is the task's language, never a place.
+LANGUAGES = frozenset(
+    {"english", "french", "german", "spanish", "italian", "portuguese", "dutch", "japanese", "chinese", "mandarin",
+     "cantonese", "korean", "russian", "arabic", "hindi", "swedish", "norwegian", "danish", "finnish", "polish",
+     "turkish", "greek", "hebrew", "czech", "ukrainian", "vietnamese", "thai", "indonesian", "latin", "markdown",
+     "json", "html", "csv", "python", "bullet", "bullets", "brief", "detail", "full", "short", "plain"}
+)  # fmt: skip
 
 
 class Refuse(Exception):
-    """The text holds schedule words the rules cannot express exactly: the LLM parser gets it."""
+    """The text holds schedule words the rules cannot express exactly: the LLM parser gets it.
+
+    ``words`` are the words that could not be placed (shown to the user when no LLM answers).
+    """
+
+    def __init__(self, *words: str) -> None:
+        super().__init__(*words)
+        self.words = [w for w in words if w]
+
+
+# -- added families ----------------------------------------------------------------------
+_CF = r"(?:\*(?:/\d{1,2})?|\d{1,2}(?:-\d{1,2})?(?:/\d{1,2})?(?:,\d{1,2}(?:-\d{1,2})?(?:/\d{1,2})?)*)"
+_CF_DOW = (
+    r"(?:\*(?:/\d)?|(?:\d|"
+    + _DAY_ABBR
+    + r")(?:-(?:\d|"
+    + _DAY_ABBR
+    + r"))?(?:,(?:\d|"
+    + _DAY_ABBR
+    + r")(?:-(?:\d|"
+    + _DAY_ABBR
+    + r"))?)*)"
+)
+# A pasted cron line: "*/5 * * * * check the API", "cron: 0 9 * * 1-5 ..."; @daily and friends.
+CRON_LINE = re.compile(
+    r"(?:\bcron\s*:?\s*)?(?<![\w*/,\-])(?P<expr>"
+    + _CF
+    + r"\s+"
+    + _CF
+    + r"\s+"
+    + _CF
+    + r"\s+"
+    + _CF
+    + r"\s+"
+    + _CF_DOW
+    + r")"
+    r"(?![\w*/,\-])\s*:?",
+    _I,
+)
+CRON_MACRO = re.compile(r"(?<!\w)@(?P<m>yearly|annually|monthly|weekly|daily|midnight|hourly)\b\s*:?", _I)
+_EVERY_HOUR = r"(?:(?:every|each)\s+(?:single\s+)?hour|hourly|the\s+hour)"
+_PAST = r"(?:past|after)"
+# The minute of every hour: "every hour on the half hour", "at the top of every hour", "quarter past every hour",
+# "at 20 past each hour", "At minute 15 past every hour", "every hour at half past", "on the hour every hour".
+HOURLY_MINUTE = re.compile(
+    r"(?:\b(?:(?:every|each)\s+(?:single\s+)?hour|hourly)\s*,?\s+(?:at\s+|on\s+)?(?:the\s+)?"
+    r"(?:(?P<a_half>half\s+hour|half\s+past(?:\s+the\s+hour)?)|(?P<a_top>top\s+of\s+the\s+hour|hour\s+mark|hour)"
+    r"|:(?P<a_m3>[0-5]\d)"
+    r"|(?P<a_q>quarter\s+(?:past|after)(?:\s+the\s+hour)?)|(?P<a_q3>quarter\s+to(?:\s+the\s+hour)?)"
+    r"|(?:minute\s+)?(?P<a_m>\d{1,2})\s+(?:minutes?\s+)?" + _PAST + r"(?:\s+the\s+hour)?)\b"
+    r"|\b(?:at\s+)?(?:the\s+)?(?:(?P<b_top>top)\s+of|(?P<b_half>half\s+past)|(?P<b_q>(?:a\s+)?quarter\s+(?:past|after))"
+    r"|(?P<b_q3>(?:a\s+)?quarter\s+to)|(?:minute\s+)?(?P<b_m>\d{1,2})\s+(?:minutes?\s+)?"
+    + _PAST
+    + r"|minute\s+(?P<b_m2>\d{1,2})\s+of)"
+    r"\s+(?:every|each)\s+(?:single\s+)?hour\b"
+    r"|\b(?:at\s+)?minute\s+(?P<c_m>\d{1,2})\s+" + _PAST + r"\s+every\s+(?P<c_n>\d{1,2})(?:st|nd|rd|th)\s+hour\b"
+    r"|\b(?:on\s+the\s+hour\s*,?\s+)?(?:every|each)\s+hour\s*,?\s+on\s+the\s+hour\b"
+    r"|\b(?P<d_top>on\s+the\s+hour)\s*,?\s+(?:every|each)\s+(?:single\s+)?hour\b"
+    r"|\b(?:at\s+)?(?:the\s+)?(?:(?P<e_top>top\s+of\s+the\s+hour)|(?P<e_half>half\s+past\s+the\s+hour)"
+    r"|(?P<e_q>quarter\s+past\s+the\s+hour)|(?P<e_m>\d{1,2})\s+(?:minutes?\s+)?past\s+the\s+hour)"
+    r"\s*,?\s+(?:every|each)\s+(?:single\s+)?hour\b)",
+    _I,
+)
+# Steps counted from the top of the hour: "At every 5th minute", "every 15 minutes, on the quarter hour".
+ALIGNED_STEP = re.compile(
+    r"\b(?:at\s+)?every\s+(?P<n>\d{1,2})(?:st|nd|rd|th)\s+minute\b"
+    r"|\b(?:every|each)\s+(?P<n2>\d{1,2}|fifteen|thirty|ten|twenty|five)\s+(?:minutes?|mins?)\s*,?\s+"
+    r"(?:starting\s+)?on\s+the\s+(?:quarter[\s\-]hours?|half[\s\-]hours?|hour(?:\s+and\s+(?:the\s+)?half[\s\-]hour)?|clock)\b",
+    _I,
+)
+_DAY_LIST = DAY_ATOM + r"(?:(?:" + _LIST_SEP + "|" + _RANGE_SEP + r")" + DAY_ATOM + r")*"
+# "every weekday except Friday", "daily, but not on weekends", "every day but saturday".
+EXCEPT = re.compile(
+    r"\s*,?\s*\b(?:except(?:\s+(?:on|for))?|excluding|but\s+not(?:\s+on)?|but|other\s+than|apart\s+from|not\s+on)\s+"
+    r"(?:the\s+)?(?P<list>" + _DAY_LIST + r")\b(?!')\s*,?",
+    _I,
+)
+_CLOCK = r"(?:\d{1,2}(?:[:.]\d{2})?\s*(?:a\.?m\.?|p\.?m\.?)(?![a-z])|\d{1,2}:\d{2}\b|noon|midnight|midday)"
+# Clock times the instructions talk about: "list meetings after 3pm", "the demo is at 2pm", "since 6pm yesterday".
+REFERENCE = re.compile(
+    r"\b(?:after|before|since|than|by|past)\s+"
+    + _CLOCK
+    + r"|\b(?:is|are|was|were|be|starts?|begins?|ends?|due|opens?|closes?|happens?|scheduled)\s+(?:at|for)\s+"
+    + _CLOCK,
+    _I,
+)
+# Words that could change a schedule; one left over sends the text to the LLM (or back as a question).
+_MEAL = r"(?:lunch\w*|breakfast|brunch|dinner|supper|tea\s?time)"
+SUSPECT = re.compile(
+    r"\b(?:dawn|dusk|sunrise|sunset|daybreak|nightfall|lunchtime|tea\s?time|bed\s?time"
+    r"|overnight(?!\s+(?:alerts?|errors?|logs?|jobs?|runs?|builds?|batch\w*|results?|data|changes|news|e?mails?"
+    r"|messages|events|incidents|reports?|backups?|activity|traffic|orders|sales|failures))"
+    r"|(?:at|around|after|before|during|by|over|until|till)\s+(?:the\s+)?"
+    + _MEAL
+    + r"|after\s+(?:work|school|hours|midnight|dark)|before\s+(?:work|school|bed|dark)"
+    r"|close\s+of\s+(?:business|play)|cob|eod|eow|eom|end\s+of\s+(?:the\s+)?(?:day|business|week|month|shift|quarter|year)"
+    r"|(?:business|office|working|work|opening|trading|school|waking|core)\s+hours|when\s+(?:the\s+)?\w+\s+(?:opens|closes|starts|ends)"
+    r"|except|excluding|unless|but\s+not|holidays?|vacations?"
+    r"|(?:during|through|throughout|over)\s+the\s+(?:night|day|morning|evening|afternoon|week|weekend|month)"
+    r"|for\s+(?:the\s+)?(?:next|following|coming)|for\s+(?:an?|one|two|three|\d+)\s+(?:hours?|minutes?|days?|weeks?|months?)"
+    r"|until|(?<!\bthe )till|starting|beginning|from\s+now\s+on|asap|(?:rest|remainder)\s+of\s+the"
+    r"|for\s+(?:today|tonight|now|a\s+while)|(?:this|next)\s+(?:week|month|year)"
+    r"|fortnight\w*|bi-?weekly|bi-?monthly|semi-?(?:weekly|monthly|annually)|twice|thrice|times\s+(?:a|per)"
+    r"|per\s+(?:day|week|hour|month)|minutely|mornings|evenings|nights|afternoons|weeknights?"
+    r"|around|christmas|easter|thanksgiving|new\s+year'?s\s+(?:eve|day)|or\s+(?:\d|noon|midnight|" + HOUR_WORD + r")"
+    r"|while|top\s+of\s+the\s+hour|on\s+the\s+(?:half\s+)?hour|past\s+the\s+hour|quarter\s+hour|ish)\b(?!')"
+    r"|\b(?:\d{1,2}|noon|midnight|midday)-?ish\b|(?<=[\x00\d])-?ish\b",
+    _I,
+)
+# Zone-like capitals left over ("AWST", "SAST", "ET"): a zone the rules cannot place.
+SUSPECT_CASE = re.compile(r"\b[A-Z]{2,4}T\b")

@@ -11,6 +11,7 @@ LLMUnavailable (the provider failed).
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -18,8 +19,11 @@ from pydantic import ValidationError
 
 from app.errors import AmbiguousSchedule, LLMUnavailable, ValidationFailed
 from app.llm.base import LLMClient, LLMError, LLMPermanentError, LLMResponse
+from app.nl.check import conflicts
+from app.nl.facts import Facts, facts_of
 from app.nl.result import ParsedDescription
 from app.nl.wording import name_from
+from app.nl.zones import place_zone
 from app.schedules import compile_schedule, resolve_timezone
 from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec
 
@@ -104,6 +108,7 @@ async def parse_with_llm(
         {"role": "system", "content": system},
         {"role": "user", "content": text},
     ]
+    facts = facts_of(text)
     problem = ""
     for _ in range(max_repairs + 1):
         response = await _call(llm, messages, model, timeout)
@@ -117,7 +122,7 @@ async def parse_with_llm(
             if other is not call:  # every tool call needs an answer, or the next request is invalid
                 messages.append({"role": "tool", "tool_call_id": other.id, "content": "ignored"})
         try:
-            return _accept(text, call.arguments, now)
+            return _accept(text, call.arguments, now, facts, default_timezone)
         except ValidationFailed as exc:
             if isinstance(exc, AmbiguousSchedule):
                 raise
@@ -148,15 +153,20 @@ async def _call(
             messages, model=model, tools=[SCHEDULE_TOOL], tool_choice=_FORCE, timeout=timeout, max_tokens=600
         )
     except LLMPermanentError as exc:  # includes LLMNotConfigured
-        raise LLMUnavailable(
-            f"The rules parser could not read this text and the LLM refused the request: {exc.message}"
-        ) from exc
+        raise LLMUnavailable(f"the LLM refused the request: {exc.message}") from exc
     except (LLMError, OSError) as exc:
-        raise LLMUnavailable(f"The rules parser could not read this text and the LLM is unreachable: {exc}") from exc
+        raise LLMUnavailable(f"the LLM is unreachable: {exc}") from exc
+    except (IndexError, KeyError, AttributeError, TypeError, ValueError) as exc:
+        # A completion without choices or message: the provider answered, but not a completion.
+        raise LLMUnavailable(f"the LLM's answer was not a usable completion ({type(exc).__name__})") from exc
 
 
-def _accept(text: str, arguments: str, now: datetime) -> ParsedDescription:
-    """The model's answer as a checked ParsedDescription; ValidationFailed says what to repair."""
+def _accept(text: str, arguments: str, now: datetime, facts: Facts, default_timezone: str | None) -> ParsedDescription:
+    """The model's answer as a checked ParsedDescription; ValidationFailed says what to repair.
+
+    Beyond the validators of an explicit schedule, the answer must agree with what the
+    rules are certain of in the text (``facts``): see ``app.nl.check``.
+    """
     try:
         args = json.loads(arguments)
     except json.JSONDecodeError as exc:
@@ -174,12 +184,54 @@ def _accept(text: str, arguments: str, now: datetime) -> ParsedDescription:
                 "EITHER. If that is not what the user meant, set `question`."
             )
     compile_schedule(spec, anchor=now, now=now)  # InvalidCron, InvalidTimezone, ScheduleInPast
+    found = conflicts(spec, facts, now=now, default_timezone=default_timezone)
+    if found:
+        raise ValidationFailed(" ".join(found))
     instructions = str(args.get("instructions") or "").strip()
     name = str(args.get("name") or "").strip()[:60] or (name_from(instructions) if instructions else "Scheduled task")
     assumptions = [str(a) for a in args.get("assumptions") or [] if str(a).strip()]
-    return ParsedDescription(
-        text=text, schedule=spec, instructions=instructions, name=name, parser="llm", assumptions=assumptions
+    if not facts.clocks and not facts.delay and not isinstance(spec, IntervalSpec):
+        # Never a silent time of day: say that the model chose it.
+        first = compile_schedule(spec, anchor=now).next_fire(now)
+        if first is not None:
+            local = first.astimezone(resolve_timezone(spec.timezone))
+            assumptions.append(f"your words give no clock time: the model chose {local:%H:%M} ({spec.timezone})")
+    dropped_place = facts.zone is None and any(
+        place_zone(w.strip(".,;:!?()"), before_time=True) for w in _removed_words(text, instructions)
     )
+    if instructions and (
+        dropped_place or (instructions not in text and not _only_schedule_removed(text, instructions))
+    ):
+        # Instructions are never rewritten: keep the user's own words when the model paraphrased them.
+        assumptions.append("the instructions are your text as written")
+        instructions = text
+    return ParsedDescription(
+        text=text,
+        schedule=spec,
+        instructions=instructions,
+        name=name,
+        parser="llm",
+        assumptions=assumptions,
+        schedule_words=_removed_words(text, instructions),
+    )
+
+
+def _words(text: str) -> list[str]:
+    words = (w.lower().strip(".,;:!?()\"'") for w in re.findall(r"\S+", text))
+    return [w for w in words if w]
+
+
+def _only_schedule_removed(text: str, instructions: str) -> bool:
+    """Whether ``instructions`` are ``text``'s own words in order, some left out (the schedule's)."""
+    source = iter(_words(text))
+    return all(any(w == s for s in source) for w in _words(instructions))
+
+
+def _removed_words(text: str, instructions: str) -> list[str]:
+    if instructions == text:
+        return []
+    kept = set(_words(instructions))
+    return [w for w in re.findall(r"\S+", text) if w.lower().strip(",.;:!?") not in kept]
 
 
 def _spec(args: dict[str, Any]) -> CronSpec | OnceSpec | IntervalSpec:

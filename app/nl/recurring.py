@@ -47,20 +47,22 @@ def cron_text(
     annual: list[re.Match[str]],
     times: list[ClockTime],
     assumptions: list[str],
+    excluded: list[re.Match[str]] | None = None,
 ) -> str:
     """The cron expression for day-of-month / frequency / day-of-week / yearly-date clauses and clock times."""
     f = freq[0] if freq else None
-    doms, months, dows = _day_fields(dom, f, days, annual, assumptions)
+    doms, months, dows = _day_fields(dom, f, days, annual, assumptions, excluded or [])
     if f and f.group("twice"):
         wanted = 2 if f.group("k") is None else number(f.group("k"))
         if len(times) != wanted:
             raise Refuse
     if not times:
-        times = [ClockTime(0, 0)]
-        assumptions.append("no time given: runs at 00:00 (midnight)")
+        # Never a silent midnight: "every monday", "daily" say no time of day.
+        said = [m.group(0) for m in [*dom, *freq, *days, *annual]]
+        raise Refuse(*(said or ["no time of day"]))
     minutes = {t.minute for t in times}
     if len(minutes) != 1:
-        raise Refuse  # 9:00 and 17:30 need two cron lines
+        raise Refuse(*(f"{t.hour:02d}:{t.minute:02d}" for t in times))  # 9:00 and 17:30 need two cron lines
     hours = ",".join(str(h) for h in sorted({t.hour for t in times}))
     return f"{minutes.pop()} {hours} {doms} {months} {dows}"
 
@@ -73,6 +75,7 @@ def window_cron(
     freq: list[re.Match[str]],
     days: list[re.Match[str]],
     assumptions: list[str],
+    excluded: list[re.Match[str]] | None = None,
 ) -> str:
     """ "every 2 hours between 9 and 17" as "0 9-17/2 * * *": only when one cron line fires exactly then."""
     f = freq[0] if freq else None
@@ -100,8 +103,22 @@ def window_cron(
         f"'{window.group(0)}' read as from {first.hour:02d}:{first.minute:02d} to "
         f"{last.hour:02d}:{last.minute:02d}, both included"
     )
-    doms, months, dows = _day_fields(dom, f, days, [], assumptions)
+    doms, months, dows = _day_fields(dom, f, days, [], assumptions, excluded or [])
     return f"{minute} {hours} {doms} {months} {dows}"
+
+
+def day_fields(
+    dom: list[re.Match[str]],
+    freq: list[re.Match[str]],
+    days: list[re.Match[str]],
+    excluded: list[re.Match[str]],
+    assumptions: list[str],
+) -> tuple[str, str, str]:
+    """Day-of-month, month and day-of-week cron fields for schedules within the day ("every hour on weekdays")."""
+    f = freq[0] if freq else None
+    if f and not f.group("daily"):
+        raise Refuse(f.group(0))
+    return _day_fields(dom, f, days, [], assumptions, excluded)
 
 
 def _day_fields(
@@ -110,21 +127,33 @@ def _day_fields(
     days: list[re.Match[str]],
     annual: list[re.Match[str]],
     assumptions: list[str],
+    excluded: list[re.Match[str]],
 ) -> tuple[str, str, str]:
     """Day-of-month, month and day-of-week cron fields."""
     if annual:
-        if dom or days or f:
+        if dom or days or f or excluded:
             raise Refuse
         return _yearly_date(annual[0])
     weekly = bool(f and f.group("weekly"))
     monthly = bool(f and f.group("monthly"))
     quarterly = bool(f and f.group("quarterly"))
     dows = _days_of_week(days[0], weekly, assumptions) if days else None
+    if excluded:
+        if dom or weekly or monthly or quarterly or (dows is None and not (f and f.group("daily"))):
+            raise Refuse(excluded[0].group(0).strip(" ,"))
+        base = set(range(7)) if dows is None else {int(d) for d in _expand(dows)}
+        minus = {d for atom in DAY_SPLIT.split(_range_list(excluded[0].group("list"))) for d in _day_number(atom)}
+        left = sorted(base - minus)
+        if not left or left == sorted(base):
+            raise Refuse(excluded[0].group(0).strip(" ,"))  # excludes nothing, or everything
+        dows = cron_list(left)
     doms = _days_of_month(dom[0], monthly or quarterly, assumptions) if dom else None
     if dows is not None and doms is not None:
         raise Refuse  # cron would fire on either; never what "the 1st Monday" means
     if (weekly and dows is None) or ((monthly or quarterly) and dows is not None) or (f and f.group("daily") and doms):
         raise Refuse
+    if f and f.group("daily") and days:
+        raise Refuse(f.group(0), days[0].group(0))  # "from monday, every day": which days?
     if quarterly and dom and dom[0].group("suffix"):
         raise Refuse  # "quarterly on the 1st of every month"
     if (monthly or quarterly) and doms is None:
@@ -136,6 +165,27 @@ def _day_fields(
         months = "1,4,7,10"
         assumptions.append("quarters read as starting in January: runs in January, April, July and October")
     return doms or "*", months, dows or "*"
+
+
+def _expand(field: str) -> list[int]:
+    out: list[int] = []
+    for part in field.split(","):
+        a, _, b = part.partition("-")
+        out.extend(range(int(a), int(b or a) + 1))
+    return out
+
+
+def _range_list(text: str) -> str:
+    """ "sat-sun" and "saturday to sunday" in an exclusion as a list of single days."""
+    parts: list[str] = []
+    for piece in DAY_SPLIT.split(text):
+        ends = DAY_RANGE.split(piece)
+        if len(ends) == 2:
+            (a,), (b,) = _single(ends[0]), _single(ends[1])
+            parts.extend(DAY_NAMES[(d % 7)] for d in _wrap((a - 1) % 7, (b - 1) % 7))
+        else:
+            parts.append(piece)
+    return ", ".join(parts)
 
 
 def _yearly_date(m: re.Match[str]) -> tuple[str, str, str]:
@@ -179,7 +229,10 @@ def _days_of_week(m: re.Match[str], weekly: bool, assumptions: list[str]) -> str
     if work:
         assumptions.append(f"'{work.group(0)}' read as Monday to Friday (public holidays are not skipped)")
     ranged = DAY_RANGE.search(text) is not None  # "monday to friday" is a recurring span
-    if not (lead in {"every", "each", "from"} or plural or weekly or ranged):
+    listed = not lead and len(DAY_SPLIT.split(text)) >= 2  # "Sat & Sun at 10", "mon/wed/fri 6am"
+    if lead == "from" and not ranged:
+        raise Refuse(m.group(0))  # "from monday, ...": a start, not a day of the week
+    if not (lead in {"every", "each", "from"} or plural or weekly or ranged or listed):
         raise Refuse  # "on Monday at 9": this Monday once, or every Monday?
     out: list[int] = []
     for part in DAY_SPLIT.split(text):

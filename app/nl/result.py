@@ -18,3 +18,4 @@ class ParsedDescription:
     name: str
     parser: Literal["rules", "llm"]
     assumptions: list[str] = field(default_factory=list)
+    schedule_words: list[str] = field(default_factory=list)  # the words read as the schedule

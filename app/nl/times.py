@@ -141,8 +141,8 @@ def parse_time(text: str, part: str | None = None) -> ClockTime | None:
     word = (m.group("word") or "").lower()
     ap = (m.group("ap") or "").lower()
     if word:
-        if part or ap:
-            return None  # "midnight in the evening", "noon pm": say it plainly
+        if ap or (part and not (word == "midnight" and part == "night")):
+            return None  # "midnight in the evening", "noon pm": say it plainly ("every night at midnight" is)
         base = ClockTime(0, 0) if word == "midnight" else ClockTime(12, 0)
         return _relative(base, m, raw)
     hour = HOUR_WORDS.index(m.group("hw").lower()) + 1 if m.group("hw") else int(m.group("h"))
@@ -183,6 +183,8 @@ def parse_time(text: str, part: str | None = None) -> ClockTime | None:
         return _relative(ClockTime(hour, minute, f"'{said}' read as {hour:02d}:{minute:02d}"), m, raw)
     spelled = f"{hour:02d}:{minute:02d}"
     if m.group("m") is not None:
+        if 1 <= hour <= 6:
+            return None  # "at 2:30" is as likely 14:30 as 02:30: let the LLM ask
         return ClockTime(hour, minute, f"'{raw}' read as {spelled} (24-hour clock)")
     if 1 <= hour <= 6 or hour == 0:
         return None  # "at 5" is as likely 17:00 as 05:00: let the LLM ask

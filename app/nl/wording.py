@@ -46,3 +46,41 @@ def name_from(instructions: str, limit: int = 60) -> str:
         words.pop()
     name = " ".join(words) or text[:limit]
     return (name[:1].upper() + name[1:]) if name else "Scheduled task"
+
+
+# A word that cannot end a phrase: cut right after it, the sentence is broken.
+_DANGLING = frozenset(
+    {"the", "a", "an", "of", "at", "on", "in", "to", "for", "by", "from", "with", "than", "is", "are", "was", "were",
+     "my", "our", "your", "their", "this", "that", "these", "those", "each", "every", "between", "and", "or", "after",
+     "before", "since", "until"}
+)  # fmt: skip
+
+
+def breaks_sentence(text: str, consumed: str) -> bool:
+    """Whether cutting the NUL-marked characters out of ``text`` leaves a broken sentence.
+
+    A cut inside a sentence (words on both sides, no punctuation at its edges) right after a
+    word that cannot end a phrase ("the", "of", "at"...) breaks it: "at the top of <cut> post".
+    """
+    kept = "".join(ch for ch, mark in zip(text, consumed, strict=True) if mark != "\x00")
+    before_count: list[int] = []  # kept characters before each position
+    count = 0
+    for mark in consumed:
+        before_count.append(count)
+        count += mark != "\x00"
+    i, n = 0, len(text)
+    while i < n:
+        if consumed[i] != "\x00":
+            i += 1
+            continue
+        j = i
+        while j < n and consumed[j] == "\x00":
+            j += 1
+        tail = kept[: before_count[i]].rstrip()
+        head = kept[before_count[j - 1] :].lstrip() if j - 1 < n else ""
+        if tail and head and tail[-1].isalnum() and head[0].isalnum():
+            last = re.findall(r"[\w']+", tail[-40:])
+            if last and last[-1].lower() in _DANGLING:
+                return True
+        i = j
+    return False

@@ -45,29 +45,115 @@ ABBREVIATIONS: dict[str, str] = {
     "NZST": "Pacific/Auckland",
     "NZDT": "Pacific/Auckland",
     "BRT": "America/Sao_Paulo",
+    "AKDT": "America/Anchorage",
+    "MT": "America/Denver",
+    "CT": "America/Chicago",
+    "AWST": "Australia/Perth",
+    "ACST": "Australia/Adelaide",
+    "ACDT": "Australia/Adelaide",
+    "SAST": "Africa/Johannesburg",
+    "CAT": "Africa/Maputo",
+    "EAT": "Africa/Nairobi",
+    "WAT": "Africa/Lagos",
+    "PHT": "Asia/Manila",
+    "PKT": "Asia/Karachi",
+    "WIB": "Asia/Jakarta",
+    "ICT": "Asia/Bangkok",
+    "ART": "America/Argentina/Buenos_Aires",
+    "NST": "America/St_Johns",
+    "NDT": "America/St_Johns",
+}
+# Abbreviations that name more than one zone: the reading is said, with the others.
+AMBIGUOUS_ABBREVIATIONS: dict[str, str] = {
+    "IST": "IST also stands for Irish and Israel Standard Time",
+    "CST": "CST also stands for China and Cuba Standard Time",
+    "CT": "CT read as US Central Time",
+    "AEST": "Queensland (Australia/Brisbane) keeps AEST all year; Sydney moves to AEDT in summer",
+    "ACST": "the Northern Territory (Australia/Darwin) keeps ACST all year",
+    "BST": "BST read as British Summer Time, not Bangladesh Standard Time",
+    "MST": "Arizona (America/Phoenix) keeps MST all year",
 }
 
-# Places and demonyms (lower case, as they precede "time" or follow "in").
+# Said only before "time": "German time", "Central European Time", "Eastern Standard Time".
+# After a clock time without "time" ("at 9am in French") such words are a language, not a zone.
+_TIME_NAMES: dict[str, str] = {
+    "german": "Europe/Berlin",
+    "french": "Europe/Paris",
+    "british": "Europe/London",
+    "irish": "Europe/Dublin",
+    "dutch": "Europe/Amsterdam",
+    "swiss": "Europe/Zurich",
+    "japanese": "Asia/Tokyo",
+    "indian": "Asia/Kolkata",
+    "chinese": "Asia/Shanghai",
+    "korean": "Asia/Seoul",
+    "spanish": "Europe/Madrid",
+    "italian": "Europe/Rome",
+    "central european": "Europe/Berlin",
+    "central european summer": "Europe/Berlin",
+    "central european standard": "Europe/Berlin",
+    "eastern european": "Europe/Athens",
+    "western european": "Europe/Lisbon",
+    "greenwich mean": "Europe/London",
+    "british summer": "Europe/London",
+    "eastern standard": "America/New_York",
+    "eastern daylight": "America/New_York",
+    "central standard": "America/Chicago",
+    "central daylight": "America/Chicago",
+    "mountain standard": "America/Denver",
+    "mountain daylight": "America/Denver",
+    "pacific standard": "America/Los_Angeles",
+    "pacific daylight": "America/Los_Angeles",
+    "us eastern": "America/New_York",
+    "us central": "America/Chicago",
+    "us mountain": "America/Denver",
+    "us pacific": "America/Los_Angeles",
+    "japan standard": "Asia/Tokyo",
+    "india standard": "Asia/Kolkata",
+    "australian eastern": "Australia/Sydney",
+    "australian western": "Australia/Perth",
+    "coordinated universal": "UTC",
+    "universal": "UTC",
+}
+
+# US states with one zone (Arizona: no daylight saving outside the Navajo Nation).
+_STATES: dict[str, str] = {
+    "alabama": "America/Chicago", "arizona": "America/Phoenix", "arkansas": "America/Chicago",
+    "california": "America/Los_Angeles", "colorado": "America/Denver", "connecticut": "America/New_York",
+    "delaware": "America/New_York", "hawaii": "Pacific/Honolulu", "illinois": "America/Chicago",
+    "iowa": "America/Chicago", "louisiana": "America/Chicago", "maine": "America/New_York",
+    "maryland": "America/New_York", "massachusetts": "America/New_York", "minnesota": "America/Chicago",
+    "mississippi": "America/Chicago", "missouri": "America/Chicago", "montana": "America/Denver",
+    "new hampshire": "America/New_York", "new jersey": "America/New_York", "new mexico": "America/Denver",
+    "new york state": "America/New_York", "north carolina": "America/New_York", "ohio": "America/New_York",
+    "oklahoma": "America/Chicago", "pennsylvania": "America/New_York", "rhode island": "America/New_York",
+    "south carolina": "America/New_York", "utah": "America/Denver", "vermont": "America/New_York",
+    "virginia": "America/New_York", "west virginia": "America/New_York", "wisconsin": "America/Chicago",
+    "wyoming": "America/Denver", "georgia state": "America/New_York", "washington state": "America/Los_Angeles",
+}  # fmt: skip
+# Places that span zones: named, they need a question, never a guess.
+SPLIT_PLACES = frozenset(
+    {"texas", "florida", "kansas", "nebraska", "north dakota", "south dakota", "tennessee", "kentucky", "indiana",
+     "michigan", "idaho", "oregon", "nevada", "alaska", "usa", "us", "america", "united states", "canada", "australia",
+     "russia", "brazil", "mexico", "washington", "georgia", "portland", "indonesia", "kazakhstan", "mongolia",
+     "chile", "europe", "asia"}
+)  # fmt: skip
+
+# Places (lower case, as they precede "time" or follow "in").
 _PLACES: dict[str, str] = {
     "utc": "UTC",
     "zulu": "UTC",
     "germany": "Europe/Berlin",
-    "german": "Europe/Berlin",
     "france": "Europe/Paris",
-    "french": "Europe/Paris",
     "uk": "Europe/London",
     "england": "Europe/London",
     "britain": "Europe/London",
-    "british": "Europe/London",
     "ireland": "Europe/Dublin",
-    "irish": "Europe/Dublin",
     "spain": "Europe/Madrid",
     "italy": "Europe/Rome",
     "netherlands": "Europe/Amsterdam",
-    "dutch": "Europe/Amsterdam",
     "poland": "Europe/Warsaw",
     "switzerland": "Europe/Zurich",
-    "swiss": "Europe/Zurich",
     "austria": "Europe/Vienna",
     "sweden": "Europe/Stockholm",
     "norway": "Europe/Oslo",
@@ -77,11 +163,8 @@ _PLACES: dict[str, str] = {
     "greece": "Europe/Athens",
     "turkey": "Europe/Istanbul",
     "japan": "Asia/Tokyo",
-    "japanese": "Asia/Tokyo",
     "india": "Asia/Kolkata",
-    "indian": "Asia/Kolkata",
     "china": "Asia/Shanghai",
-    "chinese": "Asia/Shanghai",
     "beijing": "Asia/Shanghai",
     "korea": "Asia/Seoul",
     "south korea": "Asia/Seoul",
@@ -89,7 +172,6 @@ _PLACES: dict[str, str] = {
     "new york": "America/New_York",
     "nyc": "America/New_York",
     "boston": "America/New_York",
-    "washington": "America/New_York",
     "miami": "America/New_York",
     "atlanta": "America/New_York",
     "eastern": "America/New_York",
@@ -148,6 +230,7 @@ def _cities() -> dict[str, str]:
             continue
         found.setdefault(rest.rsplit("/", 1)[-1].replace("_", " ").lower(), key)
     found.update(_PLACES)
+    found.update(_STATES)
     return found
 
 
@@ -161,9 +244,15 @@ def iana_name(word: str) -> str | None:
     return _iana().get(word.lower())
 
 
-def place_zone(phrase: str) -> str | None:
-    """The zone for a city, country or demonym ("berlin", "new york", "german"), or None."""
-    return _cities().get(phrase.lower())
+def place_zone(phrase: str, *, before_time: bool = False) -> str | None:
+    """The zone for a city, country or state ("berlin", "new york", "ohio"), or None.
+
+    ``before_time``: the phrase precedes "time", so demonyms and zone names count too ("German time").
+    """
+    key = " ".join(phrase.lower().split())
+    if before_time and key in _TIME_NAMES:
+        return _TIME_NAMES[key]
+    return _cities().get(key)
 
 
 def abbreviation_reading(abbr: str) -> ZoneReading | None:
@@ -175,7 +264,9 @@ def abbreviation_reading(abbr: str) -> ZoneReading | None:
         return ZoneReading(name, None)
     dst = _observes_dst(name)
     note = " (observes daylight saving)" if dst else ""
-    return ZoneReading(name, f"'{abbr}' read as {name}{note}")
+    other = AMBIGUOUS_ABBREVIATIONS.get(abbr.upper())
+    extra = f"; {other}" if other else ""
+    return ZoneReading(name, f"'{abbr}' read as {name}{note}{extra}")
 
 
 def offset_reading(z: str, sign: str, hours: str, minutes: str | None) -> ZoneReading | None:

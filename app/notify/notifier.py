@@ -8,6 +8,7 @@ fail a run. Every try is stored in ``notification_deliveries``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Literal
 
@@ -23,6 +24,7 @@ from app.notify.mail import EmailSender, SmtpConfig, not_configured, redact_addr
 from app.notify.retry import DeliveryRetry
 from app.notify.spec import DeliveryAttempt, RunEvent
 from app.notify.webhook import Sleep, WebhookSender, redact_url
+from app.runner.redact import Redactor
 
 log = structlog.get_logger("taskrunner.notify")
 
@@ -44,8 +46,12 @@ class Notifier:
         http_timeout_seconds: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
         guard: NetGuard | None = None,
+        max_response_bytes: int = 64 * 1024,
+        secrets: tuple[str, ...] = (),
     ) -> None:
         self._guard = guard
+        self._max_response_bytes = max_response_bytes
+        self._redact = Redactor(secrets)
         self._clock = clock
         self._sessionmaker = sessionmaker
         self._secret = webhook_secret
@@ -58,6 +64,7 @@ class Notifier:
     async def deliver(self, event: RunEvent) -> list[DeliveryAttempt]:
         """Send ``event`` on every channel its spec names and record each try; never raises."""
         bound = log.bind(task_id=event.task_id, execution_id=event.execution_id)
+        event = self._redacted(event)
         attempts: list[DeliveryAttempt] = []
         spec = event.notify
         if spec.webhook_url:
@@ -72,13 +79,27 @@ class Notifier:
         await self._record(event.execution_id, attempts, bound)
         return attempts
 
+    def _redacted(self, event: RunEvent) -> RunEvent:
+        """The event with secrets removed from the output excerpt and the error it reports."""
+        return dataclasses.replace(
+            event,
+            output_excerpt=self._redact.text(event.output_excerpt) if event.output_excerpt is not None else None,
+            error=self._redact.text(event.error) if event.error is not None else None,
+        )
+
     async def _webhook(self, event: RunEvent) -> list[DeliveryAttempt]:
         assert event.notify.webhook_url is not None
         async with httpx.AsyncClient(
             timeout=self._timeout, transport=self._transport, follow_redirects=False
         ) as client:
             sender = WebhookSender(
-                client, clock=self._clock, sleep=self._sleep, secret=self._secret, retry=self._retry, guard=self._guard
+                client,
+                clock=self._clock,
+                sleep=self._sleep,
+                secret=self._secret,
+                retry=self._retry,
+                guard=self._guard,
+                max_response_bytes=self._max_response_bytes,
             )
             return await sender.send(event.notify.webhook_url, event)
 

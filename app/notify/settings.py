@@ -51,4 +51,20 @@ def build_notifier(
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     # Webhooks reach public addresses only, like the agent's HTTP tool, unless HTTP_TOOL_ALLOW_HOSTS lists them.
     guard = NetGuard(allow=settings.http_allow_host_list)
-    return Notifier(clock=clock, sessionmaker=sessionmaker, webhook_secret=secret or None, smtp=smtp, guard=guard)
+    # Excerpts and errors sent out never carry a secret the service holds.
+    # (Read with defaults: settings objects built for e-mail and webhooks alone need not carry them.)
+    secrets = (
+        getattr(settings, "llm_api_key", None),
+        secret,
+        smtp.password if smtp else None,
+        *getattr(settings, "api_key_list", ()),
+    )
+    return Notifier(
+        clock=clock,
+        sessionmaker=sessionmaker,
+        webhook_secret=secret or None,
+        smtp=smtp,
+        guard=guard,
+        max_response_bytes=getattr(settings, "webhook_response_max_bytes", 64 * 1024),
+        secrets=tuple(s for s in secrets if s),
+    )

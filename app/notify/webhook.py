@@ -3,7 +3,8 @@
 The body is signed with HMAC-SHA256 of the raw bytes, keyed by ``WEBHOOK_SECRET``,
 in ``X-Taskrunner-Signature: sha256=<hex>``; ``X-Taskrunner-Timestamp`` (Unix
 seconds) repeats the body's ``timestamp``, which the signature covers, so a
-receiver can refuse stale replays. Without a secret no signature is sent.
+receiver can refuse stale replays. Without a secret no signature is sent. Only the
+status of the answer counts: its body is read up to a small cap and dropped.
 """
 
 from __future__ import annotations
@@ -73,8 +74,10 @@ class WebhookSender:
         secret: str | None = None,
         retry: DeliveryRetry = DeliveryRetry(),
         guard: NetGuard | None = None,
+        max_response_bytes: int = 64 * 1024,
     ) -> None:
         self._guard = guard
+        self._max_response_bytes = max_response_bytes
         self._client = client
         self._clock = clock
         self._sleep = sleep
@@ -105,7 +108,8 @@ class WebhookSender:
                 attempts.append(self._attempt(target, attempt, error=f"refused: {exc}"))
                 return attempts
             try:
-                response = await self._client.send(request)
+                response = await self._client.send(request, stream=True)
+                await _drain(response, self._max_response_bytes)
             except httpx.TransportError as exc:
                 # Connection refused, DNS, timeouts: the receiver may come back.
                 attempts.append(self._attempt(target, attempt, error=_describe(exc)))
@@ -149,6 +153,22 @@ class WebhookSender:
             error=error,
             created_at=self._clock.now(),
         )
+
+
+async def _drain(response: httpx.Response, limit: int) -> None:
+    """Read at most ``limit`` raw bytes of the answer, then close it: only the status matters.
+
+    The body is never decompressed or kept; a receiver answering with 200 MB (or a
+    gzip bomb) costs at most ``limit`` bytes of reading before the connection is closed.
+    """
+    try:
+        seen = 0
+        async for chunk in response.aiter_raw():
+            seen += len(chunk)
+            if seen >= limit:
+                break
+    finally:
+        await response.aclose()
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -22,12 +22,14 @@ import structlog
 
 from app.clock import Clock
 from app.config import Settings
+from app.controls.budgets import price_call
 from app.llm.base import LLMClient, LLMError, LLMNotConfigured, LLMResponse, LLMTransientError, ToolCall
 from app.netguard import NetGuard, Resolver, system_resolver
 from app.runner.base import PreviousRuns, RunOutcome, RunRequest, RunStatus, StepRecord, StepSink
 from app.runner.budget import Budget, Limits
+from app.runner.clip import clip_bytes, clip_text, clip_value, storable
 from app.runner.prompt import initial_messages
-from app.runner.redact import Redactor
+from app.runner.redact import Redactor, configured_secrets
 from app.runner.retry import RetryPolicy
 from app.runner.tools import REGISTRY, HttpToolConfig, Tool, ToolContext, ToolError
 
@@ -46,8 +48,11 @@ class AgentConfig:
     http: HttpToolConfig = field(default_factory=HttpToolConfig)
     retry_base_delay: float = 1.0
     retry_max_delay: float = 30.0
-    max_tool_result_chars: int = 16_000
-    secrets: tuple[str, ...] = ()  # literal values never to record (the LLM API key)
+    max_tool_result_chars: int = 16_000  # each string in a step, and each tool result the model reads
+    run_output_max_bytes: int = 256 * 1024  # the stored output of a run
+    max_tool_calls_per_turn: int = 20  # calls beyond this in one model answer are not run
+    max_concurrent_tool_calls: int = 4  # per run: bounds its outbound connections
+    secrets: tuple[str, ...] = ()  # literal values never to record (the LLM API key, webhook secret...)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, resolver: Resolver | None = None) -> AgentConfig:
@@ -56,8 +61,12 @@ class AgentConfig:
         return cls(
             default_model=settings.llm_model,
             call_timeout_seconds=settings.llm_call_timeout_seconds,
-            http=HttpToolConfig(guard=guard),
-            secrets=tuple(s for s in (settings.llm_api_key,) if s),
+            http=HttpToolConfig(guard=guard, max_body_bytes=settings.http_tool_max_body_bytes),
+            max_tool_result_chars=settings.step_text_max_chars,
+            run_output_max_bytes=settings.run_output_max_bytes,
+            max_tool_calls_per_turn=settings.max_tool_calls_per_turn,
+            max_concurrent_tool_calls=settings.max_concurrent_tool_calls_per_run,
+            secrets=configured_secrets(settings),
         )
 
 
@@ -112,6 +121,7 @@ class _Run:
                 max_total_tokens=request.max_total_tokens,
                 run_timeout=request.timeout_seconds,
                 call_timeout=runner.config.call_timeout_seconds,
+                max_cost_usd=request.max_cost_usd,
             ),
             started=time.monotonic(),
         )
@@ -130,6 +140,7 @@ class _Run:
         )
         self.last_content: str | None = None
         self._emit_lock = asyncio.Lock()
+        self._tool_slots = asyncio.Semaphore(runner.config.max_concurrent_tool_calls)
         self.log = log.bind(task_id=request.task_id, execution_id=request.execution_id)
 
     async def execute(self) -> RunOutcome:
@@ -162,10 +173,13 @@ class _Run:
         error: str | None = None,
     ) -> RunOutcome:
         b = self.budget
+        text = output if output is not None else self.last_content
+        if text is not None:
+            text = clip_bytes(text, self.r.config.run_output_max_bytes, redactor=self.r.redact)
         return RunOutcome(
             status=status,
-            output=output if output is not None else self.last_content,
-            error=error,
+            output=text,
+            error=clip_text(error, self.r.config.max_tool_result_chars, redactor=self.r.redact) if error else error,
             reason=reason,
             model=self.model,
             prompt_tokens=b.prompt_tokens,
@@ -188,7 +202,11 @@ class _Run:
                 self.last_content = response.content
             if not response.tool_calls:
                 return self._outcome("succeeded", output=response.content or "")
-            results = await asyncio.gather(*(self._call_tool(call) for call in response.tool_calls))
+            cap = self.r.config.max_tool_calls_per_turn
+            run, refused = response.tool_calls[:cap], response.tool_calls[cap:]
+            results = await asyncio.gather(*(self._call_tool(call) for call in run))
+            if refused:
+                results.extend(await self._refuse(refused, cap))
             new = [
                 {"role": "tool", "tool_call_id": call.id, "content": content}
                 for call, content in zip(response.tool_calls, results, strict=True)
@@ -201,7 +219,7 @@ class _Run:
     ) -> LLMResponse:
         """One model turn, retried per the policy; raises :class:`_Failed` when it gives up."""
         step_input = {
-            "new_messages": self.r.redact(new),
+            "new_messages": self._for_record(new),
             "message_count": len(messages),
             "tools": [s["function"]["name"] for s in specs],
         }
@@ -221,21 +239,29 @@ class _Run:
             except LLMError as exc:
                 error = exc
             else:
+                # Controls: a configured per-model price wins over litellm's (or its unknown) cost.
+                cost = price_call(
+                    response.model or self.model,
+                    response.prompt_tokens,
+                    response.completion_tokens,
+                    response.cost_usd,
+                    self.request.prices,
+                )
                 self.budget.charge(
                     prompt_tokens=response.prompt_tokens,
                     completion_tokens=response.completion_tokens,
-                    cost_usd=response.cost_usd,
+                    cost_usd=cost,
                 )
                 await self._record(
                     kind="llm",
-                    name=response.model or self.model,
+                    name=storable((response.model or self.model)[:200]),
                     input=step_input,
-                    output=self.r.redact(_llm_output(response)),
+                    output=self._for_record(_llm_output(response, self.r.config.max_tool_calls_per_turn)),
                     started_at=started_at,
                     latency_ms=response.latency_ms or (time.perf_counter() - t0) * 1000,
                     prompt_tokens=response.prompt_tokens,
                     completion_tokens=response.completion_tokens,
-                    cost_usd=response.cost_usd,
+                    cost_usd=cost,
                     attempt=attempt,
                 )
                 return response
@@ -281,7 +307,8 @@ class _Run:
                 raise ToolError(f"no tool named {call.name!r}; available: {', '.join(self.tools) or 'none'}")
             if not isinstance(args, dict):
                 raise ToolError("arguments must be a JSON object")
-            result = await tool.handler(self.ctx, args)
+            async with self._tool_slots:
+                result = await tool.handler(self.ctx, args)
         except ToolError as exc:
             error = str(exc)
         except json.JSONDecodeError as exc:
@@ -290,18 +317,36 @@ class _Run:
             error = f"{call.name} failed: {type(exc).__name__}: {exc}"
             self.log.warning("run.tool_crashed", tool=call.name, exc_info=True)
         limit = self.r.config.max_tool_result_chars
-        output = self.r.redact(_clip({"error": error} if error else result, limit))
+        output = self._for_record({"error": error} if error else result)
         await self._record(
             kind="tool",
-            name=call.name,
-            input={"call_id": call.id, "arguments": self.r.redact(args)},
+            name=storable(call.name[:200]),
+            input={"call_id": call.id, "arguments": self._for_record(args)},
             output=output,
-            error=self.r.redact.text(error) if error else None,
+            error=clip_text(error, limit, redactor=self.r.redact) if error else None,
             started_at=started_at,
             latency_ms=(time.perf_counter() - t0) * 1000,
         )
-        text = json.dumps(output, ensure_ascii=False, default=str)
-        return text if len(text) <= limit else text[:limit] + "…[truncated]"
+        return clip_text(json.dumps(output, ensure_ascii=False, default=str), limit)
+
+    async def _refuse(self, calls: list[ToolCall], cap: int) -> list[str]:
+        """Answer tool calls past the per-turn cap without running them; one step records the cut."""
+        reason = f"not run: at most {cap} tool calls per model turn (this answer asked for {cap + len(calls)})"
+        await self._record(
+            kind="tool",
+            name="(tool call limit)",
+            input={"call_ids": [c.id for c in calls][:cap], "not_run": len(calls)},
+            output=None,
+            error=f"{len(calls)} tool call(s) {reason}",
+            started_at=self.r.clock.now(),
+            latency_ms=0.0,
+        )
+        self.log.warning("run.tool_calls_refused", refused=len(calls), cap=cap)
+        return [json.dumps({"error": reason})] * len(calls)
+
+    def _for_record(self, value: Any) -> Any:
+        """``value`` as steps store it: secrets removed, long strings cut visibly."""
+        return clip_value(value, self.r.config.max_tool_result_chars, redactor=self.r.redact)
 
     async def _record(self, **fields: Any) -> None:
         # A lock keeps indexes and sink calls in one order when tools finish concurrently.
@@ -312,13 +357,15 @@ class _Run:
                 await self.on_step(step)
 
 
-def _llm_output(response: LLMResponse) -> dict[str, Any]:
-    return {
+def _llm_output(response: LLMResponse, max_calls: int) -> dict[str, Any]:
+    shown = response.tool_calls[:max_calls]
+    out: dict[str, Any] = {
         "content": response.content,
-        "tool_calls": [
-            {"id": c.id, "name": c.name, "arguments": _maybe_json(c.arguments)} for c in response.tool_calls
-        ],
+        "tool_calls": [{"id": c.id, "name": c.name, "arguments": _maybe_json(c.arguments)} for c in shown],
     }
+    if len(response.tool_calls) > len(shown):
+        out["tool_calls_not_shown"] = len(response.tool_calls) - len(shown)
+    return out
 
 
 def _maybe_json(text: str) -> Any:
@@ -326,14 +373,3 @@ def _maybe_json(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return text
-
-
-def _clip(value: Any, limit: int) -> Any:
-    """``value`` with every string longer than ``limit`` cut, so records and the context stay bounded."""
-    if isinstance(value, str):
-        return value if len(value) <= limit else value[:limit] + "…[truncated]"
-    if isinstance(value, dict):
-        return {k: _clip(v, limit) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clip(v, limit) for v in value]
-    return value

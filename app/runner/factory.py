@@ -7,7 +7,7 @@ from app.config import Settings
 from app.llm.base import LLMClient
 from app.netguard import Resolver
 from app.runner.agent import AgentConfig, AgentRunner
-from app.runner.base import PreviousRuns
+from app.runner.base import PreviousRuns, Runner
 
 
 def build_runner(
@@ -17,7 +17,7 @@ def build_runner(
     llm: LLMClient | None = None,
     previous_runs: PreviousRuns | None = None,
     resolver: Resolver | None = None,
-) -> AgentRunner:
+) -> Runner:
     """An :class:`AgentRunner` using litellm (unless ``llm`` is given) and the settings' limits.
 
     ``previous_runs`` is the task-history source (the service layer builds it over the
@@ -28,9 +28,12 @@ def build_runner(
         from app.llm.litellm_client import LiteLLMClient
 
         llm = LiteLLMClient(settings)
-    return AgentRunner(
+    runner = AgentRunner(
         llm,
         clock=clock,
         config=AgentConfig.from_settings(settings, resolver=resolver),
         previous_runs=previous_runs,
     )
+    from app.telemetry import traced  # a trace per run when OTEL_EXPORTER_OTLP_ENDPOINT is set
+
+    return traced(runner, settings)

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 REDACTED = "[REDACTED]"
 
@@ -103,6 +106,17 @@ class Redactor:
         if isinstance(value, list | tuple):
             return [self(v) for v in value]
         return value
+
+
+def configured_secrets(settings: Settings) -> tuple[str, ...]:
+    """Every secret value the service's settings hold: LLM key, webhook secret, SMTP password, API keys."""
+    found = [
+        settings.llm_api_key,
+        settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+        settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        *settings.api_key_list,
+    ]
+    return tuple(s for s in found if s)
 
 
 def redact(value: Any, secrets: Iterable[str | None] = ()) -> Any:

@@ -1,14 +1,16 @@
 """The scheduler leader's work, in one event loop: recover, fire, record, run.
 
 One :class:`SchedulerCore` runs per database (see :mod:`app.scheduler.leader`).
-Start-up settles runs whose worker is gone, accounts for fires missed while no
-scheduler ran (per task policy), and loads every active task into APScheduler.
-Then each due fire is recorded through the batched
+Start-up settles runs whose worker is gone (one that had recorded no step yet is
+queued again as its next attempt, see :mod:`app.scheduler.restart`), accounts for
+fires missed while no scheduler ran (per task policy), and loads every active task
+into APScheduler. Then each due fire is recorded through the batched
 :class:`~app.scheduler.writer.RecordWriter` and, once committed, handed to the
-run executor (:mod:`app.workers`: in process, or jobs for worker processes).
-Changes made by other processes are picked up by polling ``tasks.updated_at`` and
-queued executions; a periodic sweep settles runs of dead workers and hands over
-queued runs nobody carries.
+run executor (:mod:`app.workers`: in process, or jobs for worker processes), whose
+runs pass the controls' :class:`~app.scheduler.gate.RunGate` before they start.
+Changes made by other processes are picked up by polling ``tasks.updated_at``, the
+``task_tombstones`` of deleted tasks, and queued executions; a periodic sweep
+settles runs of dead workers and hands over queued runs nobody carries.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import metrics
 from app.clock import Clock
+from app.controls.jitter import due_at
+from app.controls.settings import ControlSettings
 from app.db.models import Task
 from app.db.repositories import TaskRepository
 from app.db.repositories.workers import WorkerRepository
@@ -33,14 +37,20 @@ from app.notify import Notifier
 from app.retention import prune
 from app.runner.base import Runner
 from app.scheduler.aps import FireExecutor, ScheduleTrigger, TaskJobStore, never_called
-from app.scheduler.recovery import StoredTask, plan_recovery
+from app.scheduler.gate import RunGate
+from app.scheduler.recovery import StoredTask, plan_all
+from app.scheduler.restart import requeue_unstarted, settle_left_queued_runs
 from app.scheduler.writer import Fire, Recorded, RecordWriter
 from app.schedules.of_task import compile_task
-from app.workers.base import RunExecutor, WorkerTiming
+from app.workers.base import RunExecutor, RunFinishedHook, WorkerTiming
 from app.workers.in_process import InProcessExecutor
 from app.workers.settle import settle_lost_runs
 
 log = structlog.get_logger("taskrunner.scheduler")
+
+# Tombstones outlive any poll overlap and clock skew by far; pruned by the leader now and then.
+TOMBSTONE_KEEP = timedelta(days=1)
+TOMBSTONE_PRUNE_EVERY = timedelta(hours=1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,6 +76,8 @@ class SchedulerCore:
         retention: RetentionPolicy | None = None,
         executor: RunExecutor | None = None,
         timing: WorkerTiming | None = None,
+        on_run_finished: RunFinishedHook | None = None,
+        controls: ControlSettings | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._runner = runner
@@ -78,6 +90,17 @@ class SchedulerCore:
         self._retention = retention
         self.writer = RecordWriter(sessionmaker, clock)
         self._timing = timing or WorkerTiming()
+        # Controls: the claim step (overlap, concurrency keys, due time, budgets, SLA).
+        self.controls = controls or ControlSettings()
+        self.gate = RunGate(
+            sessionmaker,
+            clock,
+            settings=self.controls,
+            notifier=notifier,
+            spawn=self._spawn,
+            on_paused=lambda task_id: self.tasks_changed({task_id}),
+        )
+        self._fire_controls: dict[int, tuple[str, int, str]] = {}  # task id -> (overlap, jitter, timezone)
         self.executor: RunExecutor = executor or InProcessExecutor(
             sessionmaker,
             runner,
@@ -88,6 +111,8 @@ class SchedulerCore:
             max_concurrent_runs=max_concurrent_runs,
             notifier=notifier,
             timing=self._timing,
+            on_finished=on_run_finished,
+            gate=self.gate,
         )
         self._last_sweep: datetime | None = None
         self._aps: AsyncIOScheduler | None = None
@@ -95,6 +120,7 @@ class SchedulerCore:
         self._background: set[asyncio.Task[Any]] = set()
         self._poller: asyncio.Task[None] | None = None
         self._last_poll: datetime | None = None
+        self._tombstones_pruned_at: datetime | None = None
         self._accepting = False
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -104,6 +130,7 @@ class SchedulerCore:
         now = self._clock.now()
         await self.executor.start()
         await self._settle_lost(first=True)
+        await settle_left_queued_runs(self._sessionmaker, now=now, grace=self._grace)
         self._store = TaskJobStore(self._due_chunk)
         self._aps = AsyncIOScheduler(
             timezone=UTC,
@@ -162,6 +189,7 @@ class SchedulerCore:
         """Make APScheduler look for due jobs now (tests move the clock, then call this)."""
         if self._aps is not None:
             self._aps.wakeup()
+        self.gate.retry()  # controls: runs waiting for their due time or a free slot
 
     # -- notifications from services (same loop) ------------------------------------------------
     def tasks_changed(self, task_ids: set[int]) -> None:
@@ -198,21 +226,28 @@ class SchedulerCore:
         """Account for missed fires of these (active) tasks and (re)load their jobs."""
         assert self._aps is not None
         fires: list[asyncio.Future[Recorded]] = []
-        for task in tasks:
-            compiled = compile_task(task)
-            stored = StoredTask(
-                id=task.id,
-                policy=task.missed_run_policy,
-                kind=task.schedule_kind,
-                next_run_at=task.next_run_at,
-                revision=task.revision,
+        work = [
+            (
+                task,
+                StoredTask(
+                    id=task.id,
+                    policy=task.missed_run_policy,
+                    kind=task.schedule_kind,
+                    next_run_at=task.next_run_at,
+                    revision=task.revision,
+                ),
+                compile_task(task),
             )
-            planned, next_run = plan_recovery(stored, compiled, now=now, grace=self._grace)
+            for task in tasks
+        ]
+        plans = await plan_all([(stored, compiled) for _t, stored, compiled in work], now=now, grace=self._grace)
+        for (task, _stored, compiled), (planned, next_run) in zip(work, plans, strict=True):
             for fire in planned:
                 future = self.writer.fire(fire)
                 future.add_done_callback(self._on_recorded)
                 fires.append(future)
             self._revisions[task.id] = task.revision
+            self._fire_controls[task.id] = (task.overlap_policy, task.jitter_seconds, task.timezone)
             if next_run is None:
                 self._remove_job(task.id)
             else:
@@ -275,16 +310,25 @@ class SchedulerCore:
         now = self._clock.now()
         since = (self._last_poll or now) - timedelta(seconds=10)  # overlap covers clock skew
         async with self._sessionmaker() as session:
-            changed = await TaskRepository(session).changed_since(since)
+            repo = TaskRepository(session)
+            changed = await repo.changed_since(since)
+            # A deleted row no longer shows in ``changed``: its tombstone says it went.
+            deleted = await repo.deleted_since(since)
+            if self._tombstones_pruned_at is None or now - self._tombstones_pruned_at >= TOMBSTONE_PRUNE_EVERY:
+                await repo.prune_tombstones(now - TOMBSTONE_KEEP)
+                await session.commit()
+                self._tombstones_pruned_at = now
         self._last_poll = now
         stale = {tid for tid, rev, _state in changed if self._revisions.get(tid) != rev}
         stale |= {tid for tid, _rev, state in changed if state != "active" and tid in self._revisions}
+        stale |= {tid for tid in deleted if tid in self._revisions}
         if stale:
             await self._reload(stale)
         if self._last_sweep is None or (now - self._last_sweep).total_seconds() >= self._timing.sweep_seconds:
             await self.sweep()
         else:
             await self.executor.recover_queued(manual_only=True)
+        self.gate.retry()  # controls: slots freed by runs that ended in other processes
 
     async def sweep(self) -> None:
         """Settle runs of dead workers and hand over queued runs nobody carries."""
@@ -298,11 +342,17 @@ class SchedulerCore:
             # Only a leader runs an in-process executor: any other one belonged to a leader now gone.
             async with self._sessionmaker() as session:
                 dead = await WorkerRepository(session).others_of_kind("in-process", except_id=self.executor.worker_id)
+        stale_after = timedelta(seconds=self._timing.stale_seconds)
+        if first:
+            # A new leader restarts lost runs that had done nothing yet (no step recorded):
+            # back to queued as their next attempt; their old jobs (if any) are let go.
+            requeued = await requeue_unstarted(
+                self._sessionmaker, now=self._clock.now(), stale_after=stale_after, dead_ids=dead
+            )
+            if requeued:
+                await self.executor.release(requeued)
         settled = await settle_lost_runs(
-            self._sessionmaker,
-            now=self._clock.now(),
-            stale_after=timedelta(seconds=self._timing.stale_seconds),
-            dead_ids=dead,
+            self._sessionmaker, now=self._clock.now(), stale_after=stale_after, dead_ids=dead
         )
         if settled.interrupted:
             log.warning("scheduler.runs_settled", interrupted=len(settled.interrupted), retried=len(settled.retries))
@@ -324,8 +374,20 @@ class SchedulerCore:
                 Fire(task_id=task_id, scheduled_for=at, status="missed", reason=behind, advance=False)
             )
             missed.add_done_callback(self._on_recorded)
+        policy, jitter, timezone = self._fire_controls.get(task_id, ("skip", 0, "UTC"))
+        due = due_at(
+            task_id, last, jitter_seconds=jitter, timezone=timezone, spread_seconds=self.controls.spread_seconds
+        )
         future = self.writer.fire(
-            Fire(task_id=task_id, scheduled_for=last, next_run_at=next_run, complete=once, revision=revision)
+            Fire(
+                task_id=task_id,
+                scheduled_for=last,
+                next_run_at=next_run,
+                complete=once,
+                revision=revision,
+                due_at=due,
+                overlap_policy=policy,
+            )
         )
         future.add_done_callback(self._on_recorded)
 
@@ -333,6 +395,8 @@ class SchedulerCore:
         if future.cancelled() or future.exception() is not None:
             return
         recorded = future.result()
+        if recorded.cancelled:
+            self.executor.supersede(recorded.cancelled)  # controls: overlap policy cancel_other
         metrics.fire_recorded(recorded.status)
         log.debug("scheduler.fire_recorded", task_id=recorded.fire.task_id, status=recorded.status)
         if recorded.status == "queued" and recorded.execution_id is not None:

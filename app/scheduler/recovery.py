@@ -1,7 +1,9 @@
-"""What to do with fires whose time passed while no scheduler was running (pure policy)."""
+"""What to do with fires whose time passed while no scheduler was running (policy, pure but for threads)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -84,3 +86,75 @@ def plan_recovery(
         else:
             fires.append(fire(t, status="missed", reason="the scheduler fell behind; a later fire ran instead"))
     return fires, (None if once else next_after_now)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LeftQueued:
+    """A run found ``queued`` when a scheduler starts: its previous leader never ran it."""
+
+    execution_id: int
+    trigger: str
+    scheduled_for: datetime
+    policy: str  # the task's missed-run policy
+    attempt: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settled:
+    """What becomes of a :class:`LeftQueued` run that is not run: its final status and why."""
+
+    execution_id: int
+    status: str
+    reason: str
+
+
+def settle_left_queued(run: LeftQueued, *, now: datetime, grace: timedelta) -> Settled | None:
+    """None when ``run`` should still run; else how to record it, per its task's missed-run policy.
+
+    A fire left queued by a crash is late like any fire whose time passed while the
+    service was down: within ``grace`` it runs; older, ``skip`` records it ``missed``,
+    ``fail`` records it ``failed``, and ``catchup`` runs it (it is the catch-up run).
+    Runs someone asked for by hand (trigger ``manual``), catch-up runs and retries of
+    runs lost with their worker always run.
+    """
+    if run.trigger in ("manual", "catchup", "retry") or run.policy == "catchup" or run.scheduled_for >= now - grace:
+        return None
+    late = _duration(now - run.scheduled_for)
+    again = " (restarted after it was interrupted before its first model call)" if run.attempt > 1 else ""
+    if run.policy == "fail":
+        why = f"the service was down when this run was due{again} and came back {late} late; missed-run policy 'fail'"
+        return Settled(execution_id=run.execution_id, status="failed", reason=why)
+    why = f"the service was down when this run was due{again} and came back {late} late; missed-run policy 'skip'"
+    return Settled(execution_id=run.execution_id, status="missed", reason=why)
+
+
+def _duration(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
+
+
+async def plan_all(
+    tasks: Sequence[tuple[StoredTask, CompiledSchedule]], *, now: datetime, grace: timedelta
+) -> list[tuple[list[Fire], datetime | None]]:
+    """:func:`plan_recovery` for each task; tasks with fires to account for are planned in a thread.
+
+    Accounting for a long downtime walks many fires per task (and near a DST change
+    each costs more), which must not hold the event loop that records other fires.
+    """
+    due = [i for i, (task, _c) in enumerate(tasks) if task.next_run_at is not None and task.next_run_at <= now]
+    plans: list[tuple[list[Fire], datetime | None] | None] = [None] * len(tasks)
+    for i, (task, compiled) in enumerate(tasks):
+        if task.next_run_at is None or task.next_run_at > now:
+            plans[i] = plan_recovery(task, compiled, now=now, grace=grace)
+    if due:
+
+        def plan_due() -> list[tuple[list[Fire], datetime | None]]:
+            return [plan_recovery(tasks[i][0], tasks[i][1], now=now, grace=grace) for i in due]
+
+        for i, plan in zip(due, await asyncio.to_thread(plan_due), strict=True):
+            plans[i] = plan
+    return [p for p in plans if p is not None]

@@ -18,12 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import metrics
 from app.clock import Clock
+from app.controls.settings import ControlSettings
 from app.db.engine import create_engine, create_sessionmaker
 from app.notify import Notifier
 from app.runner.base import PreviousRuns, Runner
 from app.scheduler.core import RetentionPolicy, SchedulerCore
 from app.scheduler.leader import LeaderLock, leader_lock_for
-from app.workers.base import WorkerTiming
+from app.workers.base import RunFinishedHook, WorkerTiming
 from app.workers.previous import previous_runs_reader
 from app.workers.queue import ProcrastinateExecutor
 
@@ -49,8 +50,11 @@ class SchedulerService:
         retention: RetentionPolicy | None = None,
         use_queue: bool = False,
         timing: WorkerTiming | None = None,
+        on_run_finished: RunFinishedHook | None = None,
+        controls: ControlSettings | None = None,
     ) -> None:
         self._url = database_url
+        self._on_run_finished = on_run_finished
         self._runner_factory = runner_factory
         self._clock = clock
         self._default_model = default_model
@@ -63,6 +67,7 @@ class SchedulerService:
         self._retention = retention
         self._use_queue = use_queue
         self._timing = timing or WorkerTiming()
+        self._controls = controls
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stopping: asyncio.Event | None = None
@@ -143,6 +148,8 @@ class SchedulerService:
                     retention=self._retention,
                     executor=executor,
                     timing=self._timing,
+                    on_run_finished=self._on_run_finished,
+                    controls=self._controls,
                 )
                 try:
                     await core.start()

@@ -8,19 +8,18 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from app.errors import ScheduleInPast
+from app.schedules import dst
 from app.schedules.cron import CronExpression
 from app.schedules.describe import describe_cron, describe_interval, describe_once
-from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec
+from app.schedules.spec import AnySpec, CronSpec, OnceSpec
 from app.schedules.timezones import resolve_timezone
-
-Spec = CronSpec | OnceSpec | IntervalSpec
 
 
 @dataclass(frozen=True, eq=False)
 class CompiledSchedule:
     """A validated schedule; every time it returns is an aware UTC datetime."""
 
-    spec: Spec
+    spec: AnySpec
     tz: ZoneInfo
     cron: CronExpression | None = None
     at: datetime | None = None  # once: the instant
@@ -65,12 +64,26 @@ class CompiledSchedule:
             current = upcoming
         return out
 
+    def notes(self) -> list[str]:
+        """Readings of the schedule that were not literal, in words (for a parse answer's assumptions)."""
+        if not isinstance(self.spec, OnceSpec) or self.at is None or self.spec.at.tzinfo is not None:
+            return []
+        local = self.spec.at
+        if not in_gap(local, self.tz):
+            return []
+        jump = self.at.astimezone(self.tz)
+        return [
+            f"{local:%H:%M} does not exist on {local:%Y-%m-%d} in {self.tz.key} (the clock jumps forward "
+            f"at that moment): runs when the clock jumps, at {jump:%H:%M} {jump.tzname()}, as cron does"
+        ]
+
     def describe(self) -> str:
         """The schedule in words, with its timezone."""
         if self.cron is not None:
             return describe_cron(self.cron, self.tz.key)
         if self.at is not None:
-            return describe_once(self.at, self.tz)
+            words = describe_once(self.at, self.tz)
+            return "; ".join([words, *self.notes()])
         assert self.every is not None
         return describe_interval(int(self.every.total_seconds()))
 
@@ -80,7 +93,7 @@ def _cron(text: str) -> CronExpression:
     return CronExpression.parse(text)
 
 
-def compile_schedule(spec: Spec, *, anchor: datetime, now: datetime | None = None) -> CompiledSchedule:
+def compile_schedule(spec: AnySpec, *, anchor: datetime, now: datetime | None = None) -> CompiledSchedule:
     """Check a schedule and compile it; with ``now``, a one-time instant in the past is rejected.
 
     Raises InvalidCron, InvalidTimezone or ScheduleInPast (``at <= now``). An interval
@@ -109,16 +122,24 @@ def compile_schedule(spec: Spec, *, anchor: datetime, now: datetime | None = Non
 def resolve_local(at: datetime, tz: ZoneInfo) -> datetime:
     """The UTC instant a once-schedule's ``at`` names: aware as is, naive read on ``tz``'s wall clock.
 
-    A naive time is read with ``fold=0`` (PEP 495): a time that occurs twice means
-    its first occurrence; a time in a spring-forward gap is read with the offset in
-    force before the gap and so normalises to as far after the jump as it was into
-    the gap (Berlin 02:30 on 2026-03-29 -> 03:30 CEST = 01:30 UTC).
+    A naive time that occurs twice (fall back) means its first occurrence. A naive
+    time inside a spring-forward gap does not exist; like a fixed cron time there
+    (see :mod:`app.schedules.dst`), it means the moment the clock jumps (Berlin
+    02:30 on 2026-03-29 -> 03:00 CEST = 01:00 UTC).
     """
     if at.tzinfo is None:
+        if in_gap(at, tz):
+            return dst.jump_over(at, tz)
         at = at.replace(tzinfo=tz, fold=0)
     return at.astimezone(UTC)
 
 
-def validate_schedule(spec: Spec, *, now: datetime) -> CompiledSchedule:
+def in_gap(local: datetime, tz: ZoneInfo) -> bool:
+    """Whether the naive wall time ``local`` is skipped by a spring forward in ``tz``."""
+    first = local.replace(tzinfo=tz, fold=0)
+    return first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None)
+
+
+def validate_schedule(spec: AnySpec, *, now: datetime) -> CompiledSchedule:
     """Compile with ``anchor=now`` and reject past one-time instants."""
     return compile_schedule(spec, anchor=now, now=now)

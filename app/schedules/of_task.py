@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from app.db.models import Task
 from app.schedules import CompiledSchedule, compile_schedule
-from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec
-
-Spec = CronSpec | OnceSpec | IntervalSpec
+from app.schedules.spec import AnySpec, CronSpec, IntervalSpec, OnceSpec
 
 
-def spec_of(task: Task) -> Spec:
+def spec_of(task: Task) -> AnySpec:
     """The schedule spec a task was stored with."""
     if task.schedule_kind == "cron":
         return CronSpec(cron=task.cron or "", timezone=task.timezone)

@@ -11,12 +11,15 @@ must not silently open up. Turning authentication off takes a restart.
 
 from __future__ import annotations
 
+import hmac
 import time
-from collections.abc import Awaitable, Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 
 from app.security.keys import hash_key, matches_any
+from app.vocabulary import KeyScope
 
-HashLoader = Callable[[], Awaitable[Collection[str]]]
+# Stored key hashes; a mapping also says each key's scope (a plain collection means all are full keys).
+HashLoader = Callable[[], Awaitable[Collection[str] | Mapping[str, KeyScope]]]
 
 
 class KeyChecker:
@@ -35,13 +38,16 @@ class KeyChecker:
         self._ttl = ttl
         self._monotonic = monotonic
         self._stored: tuple[str, ...] = ()
+        self._scopes: dict[str, KeyScope] = {}
         self._loaded_at: float | None = None
         self._required = bool(self._static)
 
     async def _stored_hashes(self) -> tuple[str, ...]:
         now = self._monotonic()
         if self._loaded_at is None or now - self._loaded_at >= self._ttl:
-            self._stored = tuple(await self._load())
+            loaded = await self._load()
+            self._scopes = dict(loaded) if isinstance(loaded, Mapping) else {}
+            self._stored = tuple(loaded)
             self._loaded_at = now
             self._required = self._required or bool(self._stored)
         return self._stored
@@ -63,3 +69,31 @@ class KeyChecker:
         if matches_any(token, self._static):
             return True  # settings keys work even while the database is unreachable
         return matches_any(token, await self._stored_hashes())
+
+    async def scope(self, token: str | None) -> KeyScope | None:
+        """What ``token`` may do, or None when it is not an accepted key."""
+        if not await self.accepts(token):
+            return None
+        assert token is not None
+        if matches_any(token, self._static):
+            return KeyScope.FULL
+        presented = hash_key(token)
+        scope = KeyScope.FULL
+        for known, known_scope in self._scopes.items():
+            if hmac.compare_digest(presented.encode("ascii"), known.encode("ascii")):
+                scope = known_scope
+        return scope
+
+    async def accepts_hash(self, key_hash: str) -> bool:
+        """Whether ``key_hash`` (as :func:`hash_key` makes it) belongs to a key that is still accepted.
+
+        For credentials derived from a key earlier, such as a dashboard session: revoking
+        the key ends them too (within ``ttl``).
+        """
+        if not key_hash:
+            return False
+        presented = key_hash.encode("ascii", "replace")
+        found = False
+        for known in (*self._static, *await self._stored_hashes()):
+            found |= hmac.compare_digest(presented, known.encode("ascii"))
+        return found

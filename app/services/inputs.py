@@ -2,34 +2,113 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.notify import NotifySpec
-from app.schedules.spec import ScheduleSpec
+from app.schedules.spec import EARLIEST, LATEST, AnySpec, CronSpec, IntervalSpec, OnceSpec, ScheduleSpec
+from app.vocabulary import MissedRunPolicy
 
-MissedRunPolicy = Literal["skip", "catchup", "fail"]
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "AnySpec",
+    "CronSpec",
+    "IntervalSpec",
+    "MissedRunPolicy",
+    "OnceSpec",
+    "OverlapPolicy",
+    "ScheduleSpec",
+    "TaskCreate",
+    "TaskUpdate",
+]
+
+OverlapPolicy = Literal["skip", "buffer_one", "cancel_other", "allow"]
+CONCURRENCY_KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$"
+
+# Controls (docs/controls.md); in an update, null clears the nullable ones.
+CONTROL_FIELDS = (
+    "overlap_policy",
+    "concurrency_key",
+    "jitter_seconds",
+    "max_cost_usd_per_run",
+    "max_tokens_per_run",
+    "max_cost_usd_per_day",
+    "max_cost_usd_per_month",
+    "pause_on_budget",
+    "pause_after_failures",
+    "max_delay_seconds",
+    "max_duration_seconds",
+)
+CONTROL_DEFAULTS = {"overlap_policy": "skip", "jitter_seconds": 0, "pause_on_budget": False}
 
 DEFAULT_MAX_STEPS = 20
 DEFAULT_TIMEOUT_SECONDS = 300
 DEFAULT_MAX_RETRIES = 3
 
 
-class _Options(BaseModel):
+def nul_path(value: Any, path: str = "") -> str | None:
+    """Where in ``value`` (nested dicts and lists) a string holds a NUL character, or None.
+
+    PostgreSQL cannot store NUL in text, and no field has a use for it: it is refused
+    at the door, the same on every database.
+    """
+    if isinstance(value, str):
+        return (path or "value") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = nul_path(item, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            found = nul_path(item, f"{path}.{i}" if path else str(i))
+            if found:
+                return found
+    return None
+
+
+class TextInput(BaseModel):
+    """Base of every input shape: unknown fields and NUL characters are refused."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        where = nul_path(data)
+        if where is not None:
+            raise ValueError(f"`{where}` contains a NUL character (\\u0000), which cannot be stored")
+        return data
+
+
+class _Options(TextInput):
+    # Counts and switches are strict: JSON `true` is not 1 and "20" is not a number.
     missed_run_policy: MissedRunPolicy | None = None
     model: str | None = Field(default=None, min_length=1, max_length=200)
     tools: list[str] | None = Field(default=None, max_length=50)
-    max_steps: int | None = Field(default=None, ge=1, le=200)
-    timeout_seconds: int | None = Field(default=None, ge=1, le=86_400)
-    max_retries: int | None = Field(default=None, ge=0, le=10)
+    max_steps: int | None = Field(default=None, ge=1, le=200, strict=True)
+    timeout_seconds: int | None = Field(default=None, ge=1, le=86_400, strict=True)
+    max_retries: int | None = Field(default=None, ge=0, le=10, strict=True)
     retry_on_interrupt: bool | None = Field(
-        default=None, description="start a run lost with its worker again, as a new attempt (trigger `retry`)"
+        default=None,
+        strict=True,
+        description="start a run lost with its worker again, as a new attempt (trigger `retry`)",
     )
-    enabled: bool | None = None
+    enabled: bool | None = Field(default=None, strict=True)
     notify: NotifySpec | None = Field(default=None, description="where to report runs: webhook and/or e-mail")
+    overlap_policy: OverlapPolicy | None = Field(default=None, description="a fire while a run is still going")
+    concurrency_key: str | None = Field(default=None, pattern=CONCURRENCY_KEY_PATTERN)
+    jitter_seconds: int | None = Field(default=None, ge=0, le=86_400)
+    max_cost_usd_per_run: float | None = Field(default=None, ge=0)
+    max_tokens_per_run: int | None = Field(default=None, ge=1, le=100_000_000)
+    max_cost_usd_per_day: float | None = Field(default=None, ge=0)
+    max_cost_usd_per_month: float | None = Field(default=None, ge=0)
+    pause_on_budget: bool | None = None
+    pause_after_failures: int | None = Field(default=None, ge=1, le=1000)
+    max_delay_seconds: int | None = Field(default=None, ge=0, le=7 * 86_400)
+    max_duration_seconds: int | None = Field(default=None, ge=1, le=7 * 86_400)
 
 
 class TaskCreate(_Options):
@@ -64,3 +143,24 @@ class TaskUpdate(_Options):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     instructions: str | None = Field(default=None, min_length=1, max_length=20_000)
     schedule: ScheduleSpec | None = None
+
+
+class PauseNote(BaseModel):
+    """An optional note saying why a task is paused (or resumed); shown wherever the task is."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    note: str | None = Field(default=None, max_length=500)
+
+
+class ConcurrencyKeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_running: int = Field(ge=0, le=100_000, description="runs of this key at once, across all workers")
+
+
+class ModelPriceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    input_per_million: float = Field(ge=0, description="US dollars per million prompt tokens")
+    output_per_million: float = Field(ge=0, description="US dollars per million completion tokens")

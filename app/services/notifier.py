@@ -1,15 +1,17 @@
-"""How services tell the scheduler that tasks or queued runs changed.
+"""How the scheduler in this process hears of committed changes: a subscriber on the event broker.
 
-Services only mark changes on the session; the owner of the transaction
-calls :func:`publish_changes` after it commits, so the scheduler never reads
-a change that was rolled back.
+Services only :func:`~app.services.unit_of_work.record` events on their session;
+the unit of work publishes them after it commits, and :func:`scheduler_subscriber`
+turns them into the two calls a scheduler understands. A scheduler in another
+process learns the same from the database (see ``app.scheduler.core``).
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from app.services.events import CancelRequested, Event, RunQueued, Subscriber, TaskChanged, TaskDeleted
 
 
 class ChangeListener(Protocol):
@@ -17,6 +19,15 @@ class ChangeListener(Protocol):
 
     def runs_queued(self) -> None: ...
 
+
+class CancelListener(ChangeListener, Protocol):
+    """A listener that also runs runs here, and so stops them when a cancel is asked for."""
+
+    def runs_cancel_requested(self, execution_ids: set[int]) -> None: ...
+
+
+@runtime_checkable
+class _CancelCapable(Protocol):
     def runs_cancel_requested(self, execution_ids: set[int]) -> None: ...
 
 
@@ -33,26 +44,17 @@ class NullListener:
         return None
 
 
-def mark_task_changed(session: AsyncSession, task_id: int) -> None:
-    session.info.setdefault("changed_tasks", set()).add(task_id)
+def scheduler_subscriber(listener: ChangeListener) -> Subscriber:
+    """A broker subscriber telling ``listener`` which tasks changed and that runs were queued."""
 
+    def deliver(events: Sequence[Event]) -> None:
+        changed = {e.task_id for e in events if isinstance(e, TaskChanged | TaskDeleted)}
+        if changed:
+            listener.tasks_changed(changed)
+        if any(isinstance(e, RunQueued) for e in events):
+            listener.runs_queued()
+        cancelled = {e.execution_id for e in events if isinstance(e, CancelRequested)}
+        if cancelled and isinstance(listener, _CancelCapable):
+            listener.runs_cancel_requested(cancelled)
 
-def mark_run_queued(session: AsyncSession) -> None:
-    session.info["runs_queued"] = True
-
-
-def mark_cancel_requested(session: AsyncSession, execution_id: int) -> None:
-    session.info.setdefault("cancel_requested", set()).add(execution_id)
-
-
-def publish_changes(session: AsyncSession, listener: ChangeListener) -> None:
-    """Hand the committed changes to the listener and forget them."""
-    changed: set[int] = session.info.pop("changed_tasks", set())
-    if changed:
-        listener.tasks_changed(changed)
-    if session.info.pop("runs_queued", False):
-        listener.runs_queued()
-    cancelled: set[int] = session.info.pop("cancel_requested", set())
-    notify_cancel = getattr(listener, "runs_cancel_requested", None)
-    if cancelled and notify_cancel is not None:
-        notify_cancel(cancelled)
+    return deliver

@@ -1,15 +1,19 @@
-"""Task use cases: create, change, pause, resume, delete, run now, read."""
+"""Task use cases: create, change, pause, resume, delete, run now, read, find by words.
+
+Every method answers with read models (:mod:`app.services.views`), never rows.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import Clock
-from app.db.models import Execution, Task
+from app.controls.overlap import BUFFER_SLOT, first_slot
+from app.db.models import Task
 from app.db.repositories import ExecutionRepository, FireRow, TaskFilter, TaskRepository
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.llm.base import LLMClient
@@ -17,11 +21,40 @@ from app.nl import parse_description
 from app.runner.tools import known_tools
 from app.schedules import CompiledSchedule, compile_schedule
 from app.schedules.of_task import compile_task
-from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec
+from app.schedules.spec import AnySpec, CronSpec, OnceSpec
 from app.services import inputs
-from app.services.notifier import mark_run_queued, mark_task_changed
+from app.services.events import RunQueued, TaskChanged, TaskDeleted
+from app.services.unit_of_work import record
+from app.services.views import Page, RunView, TaskView
+from app.vocabulary import ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskState, Trigger
 
-Spec = CronSpec | OnceSpec | IntervalSpec
+__all__ = ["TaskDeps", "TaskFilter", "TaskService"]
+
+# Words too common to tell tasks apart when searching by words.
+STOPWORDS = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "task",
+        "tasks",
+        "job",
+        "that",
+        "this",
+        "with",
+        "from",
+        "my",
+        "our",
+        "your",
+        "all",
+        "any",
+        "run",
+        "runs",
+        "every",
+        "daily",
+    ]
+)
+MAX_SEARCH = 50
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,7 +71,7 @@ class TaskService:
         self.tasks = TaskRepository(session)
         self.executions = ExecutionRepository(session)
 
-    async def create(self, data: inputs.TaskCreate) -> Task:
+    async def create(self, data: inputs.TaskCreate) -> TaskView:
         """Validate and store a task; it is scheduled once the caller commits."""
         now = self.deps.clock.now()
         description = data.description
@@ -51,7 +84,7 @@ class TaskService:
                 llm=self.deps.llm,
                 model=self.deps.llm_model,
             )
-            spec: Spec = parsed.schedule
+            spec: AnySpec = parsed.schedule
             name = data.name or parsed.name
             instructions = data.instructions or parsed.instructions
             if not instructions.strip():
@@ -60,7 +93,11 @@ class TaskService:
                     "add the task's instructions, e.g. 'every day at 9am, summarise new incidents'.",
                     details={"schedule": parsed.schedule.model_dump(mode="json")},
                 )
-            parse_info = {"parser": parsed.parser, "assumptions": list(parsed.assumptions)}
+            parse_info = {
+                "parser": parsed.parser,
+                "assumptions": list(parsed.assumptions),
+                "schedule_words": list(parsed.schedule_words),
+            }
         else:
             assert data.schedule is not None and data.name and data.instructions
             spec, name, instructions = data.schedule, data.name, data.instructions
@@ -70,34 +107,52 @@ class TaskService:
             instructions=instructions,
             description=description,
             parse_info=parse_info,
-            missed_run_policy=data.missed_run_policy or "skip",
+            missed_run_policy=data.missed_run_policy or MissedRunPolicy.SKIP,
             model=data.model,
             tools=_check_tools(data.tools) if data.tools is not None else sorted(known_tools()),
             max_steps=data.max_steps or inputs.DEFAULT_MAX_STEPS,
             timeout_seconds=data.timeout_seconds or inputs.DEFAULT_TIMEOUT_SECONDS,
             max_retries=data.max_retries if data.max_retries is not None else inputs.DEFAULT_MAX_RETRIES,
             retry_on_interrupt=bool(data.retry_on_interrupt),
-            state="active" if data.enabled is not False else "paused",
+            state=TaskState.ACTIVE if data.enabled is not False else TaskState.PAUSED,
             notify=data.notify.model_dump(mode="json") if data.notify else None,
+            **_controls_of(data),
             revision=1,
             created_at=now,
             updated_at=now,
         )
         _apply_schedule(task, spec, compiled, now)
         await self.tasks.add(task)
-        mark_task_changed(self.session, task.id)
-        return task
+        record(self.session, TaskChanged(task_id=task.id))
+        return TaskView.of(task)
 
-    async def get(self, task_id: int) -> Task:
-        task = await self.tasks.get(task_id)
-        if task is None:
-            raise NotFound("task", task_id)
-        return task
+    async def get(self, task_id: int, *, next_runs: int | None = None) -> TaskView:
+        """The task with its next runs (``next_runs`` of them, default a few), or NotFound."""
+        task = await self._get(task_id)
+        return TaskView.of(task) if next_runs is None else TaskView.of(task, next_runs=next_runs)
 
-    async def list(self, flt: TaskFilter, *, limit: int, offset: int) -> tuple[Sequence[Task], int]:
-        return await self.tasks.list(flt, limit=limit, offset=offset)
+    async def list(self, flt: TaskFilter, *, limit: int, offset: int) -> Page[TaskView]:
+        """Tasks in id order; ``flt.q`` matches a substring of the name or instructions."""
+        rows, total = await self.tasks.list(flt, limit=limit, offset=offset)
+        return Page(items=tuple(TaskView.of(t) for t in rows), total=total)
 
-    async def update(self, task_id: int, data: inputs.TaskUpdate) -> Task:
+    async def search(self, query: str | None, *, state: TaskState | None = None, limit: int = 20) -> Page[TaskView]:
+        """Tasks matching ``query``: the phrase itself, else ranked by how many of its words match."""
+        found = await self.list(TaskFilter(state=state, q=query), limit=limit, offset=0)
+        if not query or found.total:
+            return found
+        hits: dict[int, tuple[int, Task]] = {}
+        for word in {w.strip(".,!?'\"").lower() for w in query.split()}:
+            if len(word) < 3 or word in STOPWORDS:
+                continue
+            rows, _ = await self.tasks.list(TaskFilter(state=state, q=word), limit=MAX_SEARCH, offset=0)
+            for task in rows:
+                count, _ = hits.get(task.id, (0, task))
+                hits[task.id] = (count + 1, task)
+        ranked = sorted(hits.values(), key=lambda hit: (-hit[0], hit[1].id))
+        return Page(items=tuple(TaskView.of(task) for _, task in ranked[:limit]), total=len(ranked))
+
+    async def update(self, task_id: int, data: inputs.TaskUpdate) -> TaskView:
         """Change fields; a new schedule takes effect at once (next fire after now)."""
         task = await self._get_for_update(task_id)
         now = self.deps.clock.now()
@@ -124,52 +179,94 @@ class TaskService:
             task.notify = data.notify.model_dump(mode="json") if data.notify else None
         if "tools" in fields:
             task.tools = _check_tools(data.tools or [])
+        for name in inputs.CONTROL_FIELDS:  # controls: null clears, except where a default applies
+            if name in fields:
+                value = getattr(data, name)
+                if value is None and name in inputs.CONTROL_DEFAULTS:
+                    raise ValidationFailed(f"`{name}` cannot be null")
+                setattr(task, name, value)
         if "schedule" in fields:
             if data.schedule is None:
                 raise ValidationFailed("`schedule` cannot be null")
             compiled = compile_schedule(data.schedule, anchor=now, now=now)
             _apply_schedule(task, data.schedule, compiled, now)
-            if task.state == "completed":
-                task.state = "active"
+            if task.state == TaskState.COMPLETED:
+                task.state = TaskState.ACTIVE
         if "enabled" in fields and data.enabled is not None:
-            if data.enabled and task.state == "paused":
+            if data.enabled and task.state == TaskState.PAUSED:
                 self._resume(task, now)
-            elif not data.enabled and task.state == "active":
-                task.state = "paused"
+            elif not data.enabled and task.state == TaskState.ACTIVE:
+                task.state = TaskState.PAUSED
+                task.pause_note = None
         self._touch(task, now)
-        return task
+        return TaskView.of(task)
 
-    async def pause(self, task_id: int) -> Task:
+    async def pause(self, task_id: int, note: str | None = None) -> TaskView:
+        """Stop firing; ``note`` says why (shown with the task until it resumes)."""
         task = await self._get_for_update(task_id)
-        if task.state == "completed":
+        if task.state == TaskState.COMPLETED:
             raise Conflict(f"Task {task_id} has completed; there is nothing to pause.")
-        if task.state == "active":
-            task.state = "paused"
+        if task.state == TaskState.ACTIVE:
+            task.state = TaskState.PAUSED
+            task.pause_note = note or None
             self._touch(task, self.deps.clock.now())
-        return task
+        elif note:
+            task.pause_note = note
+            self._touch(task, self.deps.clock.now())
+        return TaskView.of(task)
 
-    async def resume(self, task_id: int) -> Task:
+    async def resume(self, task_id: int, note: str | None = None) -> TaskView:
+        """Fire again from now on; clears the pause note (``note``, if given, is only logged by callers)."""
         task = await self._get_for_update(task_id)
-        if task.state == "completed":
+        if task.state == TaskState.COMPLETED:
             raise Conflict(f"Task {task_id} was a one-time task and has run; give it a new schedule to run it again.")
-        if task.state == "paused":
+        if task.state == TaskState.PAUSED:
             now = self.deps.clock.now()
             self._resume(task, now)
             self._touch(task, now)
-        return task
+        return TaskView.of(task)
 
     async def delete(self, task_id: int) -> None:
         task = await self._get_for_update(task_id)
-        await self.tasks.delete(task)
-        mark_task_changed(self.session, task_id)
+        await self.tasks.delete(task, now=self.deps.clock.now())
+        record(self.session, TaskDeleted(task_id=task_id))
 
-    async def run_now(self, task_id: int) -> Execution:
+    async def run_now(self, task_id: int) -> RunView:
         """Queue a manual run; the scheduler leader starts it within moments."""
-        task = await self.get(task_id)
+        # Share-lock the task's key so a concurrent delete waits for this transaction
+        # (PostgreSQL); where locks do not exist (SQLite) the foreign key still says "gone".
+        task = await self.tasks.get(task_id, key_share=True)
+        if task is None:
+            raise NotFound("task", task_id)
         now = self.deps.clock.now()
-        inserted = await self.executions.insert_fires(
-            [FireRow(task_id=task.id, scheduled_for=now, trigger="manual", status="queued")], now=now
-        )
+        try:
+            inserted = await self.executions.insert_fires(
+                [
+                    FireRow(
+                        task_id=task.id,
+                        scheduled_for=now,
+                        trigger=Trigger.MANUAL,
+                        status=ExecutionStatus.QUEUED,
+                        slot=first_slot(task.overlap_policy),
+                    )
+                ],
+                now=now,
+            )
+            if not inserted and task.overlap_policy == "buffer_one":  # controls: wait behind the running one
+                inserted = await self.executions.insert_fires(
+                    [
+                        FireRow(
+                            task_id=task.id,
+                            scheduled_for=now,
+                            trigger=Trigger.MANUAL,
+                            status=ExecutionStatus.QUEUED,
+                            slot=BUFFER_SLOT,
+                        )
+                    ],
+                    now=now,
+                )
+        except IntegrityError:
+            raise NotFound("task", task_id) from None
         if not inserted:
             active = await self.executions.active_for_task(task.id)
             running = f" (execution {active.id} is {active.status})" if active else ""
@@ -179,8 +276,14 @@ class TaskService:
             )
         execution = await self.executions.get(inserted[0][0])
         assert execution is not None
-        mark_run_queued(self.session)
-        return execution
+        record(self.session, RunQueued(execution_id=execution.id, task_id=task.id))
+        return RunView.of(execution, task.timezone)
+
+    async def _get(self, task_id: int) -> Task:
+        task = await self.tasks.get(task_id)
+        if task is None:
+            raise NotFound("task", task_id)
+        return task
 
     async def _get_for_update(self, task_id: int) -> Task:
         task = await self.tasks.get(task_id, for_update=True)
@@ -189,25 +292,27 @@ class TaskService:
         return task
 
     def _resume(self, task: Task, now: datetime) -> None:
-        task.state = "active"
-        if task.schedule_kind == "interval":
+        task.state = TaskState.ACTIVE
+        task.pause_note = None
+        task.resumed_at = now
+        if task.schedule_kind == ScheduleKind.INTERVAL:
             task.interval_anchor = now
         # Fires that fell while paused are not "missed": the user stopped them.
         task.last_fire_at = now
         task.next_run_at = compile_task(task).next_fire(now)
 
     def _touch(self, task: Task, now: datetime) -> None:
-        if task.state != "active":
+        if task.state != TaskState.ACTIVE:
             task.next_run_at = None
         task.revision += 1
         task.updated_at = now
-        mark_task_changed(self.session, task.id)
+        record(self.session, TaskChanged(task_id=task.id))
 
 
-def _apply_schedule(task: Task, spec: Spec, compiled: CompiledSchedule, now: datetime) -> None:
+def _apply_schedule(task: Task, spec: AnySpec, compiled: CompiledSchedule, now: datetime) -> None:
     task.timezone = compiled.tz.key
     task.cron = task.run_at = task.every_seconds = task.interval_anchor = None
-    task.schedule_kind = spec.kind
+    task.schedule_kind = ScheduleKind(spec.kind)
     if isinstance(spec, CronSpec):
         task.cron = spec.cron.strip()
     elif isinstance(spec, OnceSpec):
@@ -216,7 +321,7 @@ def _apply_schedule(task: Task, spec: Spec, compiled: CompiledSchedule, now: dat
         task.every_seconds = spec.every_seconds
         task.interval_anchor = now
     task.last_fire_at = now
-    task.next_run_at = compiled.next_fire(now) if task.state != "paused" else None
+    task.next_run_at = compiled.next_fire(now) if task.state != TaskState.PAUSED else None
 
 
 def _check_tools(tools: list[str]) -> list[str]:
@@ -228,3 +333,12 @@ def _check_tools(tools: list[str]) -> list[str]:
             details={"unknown": unknown, "available": sorted(known)},
         )
     return sorted(set(tools))
+
+
+def _controls_of(data: inputs.TaskCreate) -> dict[str, object]:
+    """The control columns of a new task: what the body sets, else the defaults."""
+    out: dict[str, object] = {}
+    for name in inputs.CONTROL_FIELDS:
+        value = getattr(data, name)
+        out[name] = value if value is not None else inputs.CONTROL_DEFAULTS.get(name)
+    return out

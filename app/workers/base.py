@@ -12,9 +12,12 @@ import asyncio
 import os
 import secrets
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+RunFinishedHook = Callable[[int, int, str], None]
+"""Told ``(execution_id, task_id, status)`` once a run's final record is stored (on the runs' own loop)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +49,9 @@ class RunExecutor(Protocol):
 
     def cancel(self, execution_id: int) -> bool:
         """Abort the run at once if it runs in this process; True if it did."""
+
+    def supersede(self, execution_ids: Iterable[int]) -> None:
+        """Stop runs here whose records a newer fire already closed ``cancelled`` (overlap ``cancel_other``)."""
 
     async def release(self, execution_ids: Sequence[int]) -> None:
         """Forget transport state of runs settled as lost (their worker will never finish it)."""

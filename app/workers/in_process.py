@@ -9,7 +9,8 @@ same sweeps apply.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -19,8 +20,9 @@ from app.clock import Clock
 from app.db.repositories.workers import WorkerRepository
 from app.notify import Notifier
 from app.runner.base import Runner
+from app.scheduler.gate import RunGate
 from app.scheduler.writer import RecordWriter
-from app.workers.base import WorkerTiming, new_worker_id
+from app.workers.base import RunFinishedHook, WorkerTiming, new_worker_id
 from app.workers.heartbeat import Heartbeat
 from app.workers.running import RunProcessor
 from app.workers.settle import settle_runs
@@ -45,6 +47,8 @@ class InProcessExecutor:
         max_concurrent_runs: int = 200,
         notifier: Notifier | None = None,
         timing: WorkerTiming | None = None,
+        on_finished: RunFinishedHook | None = None,
+        gate: RunGate | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._clock = clock
@@ -59,7 +63,11 @@ class InProcessExecutor:
             default_model=default_model,
             notifier=notifier,
             spawn=spawn,
+            on_finished=on_finished,
+            gate=gate,
         )
+        if gate is not None:
+            gate.bind(self._offer_again)
         self._slots = asyncio.Semaphore(max_concurrent_runs)
         self._heartbeat = Heartbeat(
             sessionmaker,
@@ -98,6 +106,13 @@ class InProcessExecutor:
 
     def cancel(self, execution_id: int) -> bool:
         return self.processor.cancel(execution_id)
+
+    def supersede(self, execution_ids: Iterable[int]) -> None:
+        self.processor.supersede(execution_ids)
+
+    def _offer_again(self, execution_id: int, _task_id: int, _scheduled_for: datetime, _trigger: str) -> None:
+        """Controls: a parked run may start now (a slot freed, its due time came)."""
+        self.submit([execution_id])
 
     async def release(self, execution_ids: Sequence[int]) -> None:
         return None  # nothing outside the records

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -102,6 +102,10 @@ class ProcrastinateExecutor:
 
     def cancel(self, execution_id: int) -> bool:
         return False  # runs are on workers; the cancel service asks procrastinate to abort the job
+
+    def supersede(self, execution_ids: Iterable[int]) -> None:
+        # Their records already say ``cancelled``; a worker's late outcome only closes a running record.
+        return None
 
     async def release(self, execution_ids: Sequence[int]) -> None:
         if execution_ids:

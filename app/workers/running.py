@@ -6,12 +6,18 @@ and its recent records in batches, calls the runner and closes the record. A tas
 paused before its run started is ``cancelled``; a cancel asked for while the run
 goes ends it ``cancelled`` with the steps done so far; a run cut off by its
 worker stopping is left to :mod:`app.workers.settle` (``interrupted`` or retried).
+
+With the controls' :class:`~app.scheduler.gate.RunGate` the gate makes the claim
+instead (overlap policy, concurrency keys, due time, budgets): a run it may not
+start yet stays ``queued`` and is offered again later; after the run the gate
+checks the SLA and failure/budget pauses.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+import dataclasses
+from collections.abc import Callable, Coroutine, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -20,11 +26,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import metrics
 from app.clock import Clock
+from app.db.models import Task
+from app.db.repositories.controls import ControlRepository
 from app.db.repositories.workers import ClaimedRun
 from app.notify import Notifier, run_event_if_wanted
 from app.runner.base import Runner, RunOutcome, RunRequest, StepRecord
-from app.scheduler.context import ContextLoader
+from app.scheduler.context import ContextLoader, RunContext
+from app.scheduler.gate import Admission, RunGate
 from app.scheduler.writer import RecordWriter
+from app.workers.base import RunFinishedHook
 
 log = structlog.get_logger("taskrunner.workers")
 
@@ -44,8 +54,13 @@ class RunProcessor:
         default_model: str | None = None,
         notifier: Notifier | None = None,
         spawn: Callable[[Coroutine[Any, Any, Any]], None] | None = None,
+        on_finished: RunFinishedHook | None = None,
+        gate: RunGate | None = None,
     ) -> None:
+        self._sessionmaker = sessionmaker
         self._runner = runner
+        self._on_finished = on_finished
+        self.gate = gate
         self.writer = writer
         self._clock = clock
         self.worker_id = worker_id
@@ -59,6 +74,8 @@ class RunProcessor:
         self._cancel_asked: set[int] = set()
         # Runs cut off by this worker stopping; the owner settles them after the stop.
         self.interrupted: set[int] = set()
+        # Runs a newer fire already closed as ``cancelled`` (controls: overlap policy cancel_other).
+        self._superseded: set[int] = set()
 
     def cancel(self, execution_id: int) -> bool:
         """Abort the run's asyncio task if it runs here; it ends ``cancelled``."""
@@ -73,24 +90,42 @@ class RunProcessor:
         for execution_id in execution_ids:
             self.cancel(execution_id)
 
+    def supersede(self, execution_ids: Iterable[int]) -> None:
+        """Stop runs here whose records a newer fire already closed as ``cancelled``."""
+        for execution_id in execution_ids:
+            task = self.running.get(execution_id)
+            if task is not None and not task.done():
+                self._superseded.add(execution_id)
+                task.cancel()
+
     @property
     def background(self) -> list[asyncio.Task[Any]]:
         return list(self._background)
 
     async def process(self, execution_id: int, *, cancelled_by_user: Callable[[], bool] | None = None) -> bool:
-        """Claim and run ``execution_id``; False when the claim failed (run elsewhere, cancelled, gone)."""
-        claimed = await self.writer.claim(execution_id, self.worker_id)
-        if claimed is None:
-            log.debug("run.not_claimed", execution_id=execution_id, worker_id=self.worker_id)
-            return False
+        """Claim and run ``execution_id``; False when the claim failed (run elsewhere, cancelled, gone, waiting)."""
+        admitted: tuple[RunRequest, Task, Admission] | None = None
+        if self.gate is not None:
+            found = await self._admit(execution_id)
+            if found is None:
+                return False
+            claimed, admitted = found
+        else:
+            got = await self.writer.claim(execution_id, self.worker_id)
+            if got is None:
+                log.debug("run.not_claimed", execution_id=execution_id, worker_id=self.worker_id)
+                return False
+            claimed = got
         current = asyncio.current_task()
         if current is not None:
             self.running[execution_id] = current
         try:
-            await self._run(claimed)
+            await self._run(claimed, admitted)
         except asyncio.CancelledError:
             finished = self._clock.now()
-            if execution_id in self._cancel_asked or (cancelled_by_user is not None and cancelled_by_user()):
+            if execution_id in self._superseded:
+                pass  # its record already says cancelled, and why
+            elif execution_id in self._cancel_asked or (cancelled_by_user is not None and cancelled_by_user()):
                 self.writer.finish(execution_id, status="cancelled", reason=CANCELLED_REASON, finished_at=finished)
                 metrics.run_finished("cancelled", 0.0)
                 log.info("run.cancelled", execution_id=execution_id, worker_id=self.worker_id)
@@ -100,18 +135,58 @@ class RunProcessor:
         finally:
             self.running.pop(execution_id, None)
             self._cancel_asked.discard(execution_id)
+            self._superseded.discard(execution_id)
+            if admitted is not None and self.gate is not None:
+                self.gate.retry()  # controls: this run's slot is free for a waiting run
         return True
 
-    async def _run(self, claimed: ClaimedRun) -> None:
+    async def _admit(self, execution_id: int) -> tuple[ClaimedRun, tuple[RunRequest, Task, Admission]] | None:
+        """The controls' claim: the gate moves the run to ``running`` for this worker when it may start."""
+        assert self.gate is not None
+        async with self._sessionmaker() as session:
+            target = await ControlRepository(session).target(execution_id)
+        if target is None or target.status != "queued":
+            return None
+        queued = ClaimedRun(
+            execution_id=execution_id,
+            task_id=target.task_id,
+            scheduled_for=target.scheduled_for,
+            trigger=target.trigger,
+            attempt=1,
+        )
+        context = await self._contexts.load(target.task_id)
+        if context is None:
+            return None  # deleted: its records went with it
+        request = self._build_request(queued, context)
+        if request is None:
+            return None
+        admission = await self.gate.admit(
+            execution_id, context.task, target.scheduled_for, target.trigger, worker_id=self.worker_id
+        )
+        if admission is None:
+            return None
+        return queued, (_with_budget(request, admission), context.task, admission)
+
+    async def _run(self, claimed: ClaimedRun, admitted: tuple[RunRequest, Task, Admission] | None) -> None:
         execution_id, scheduled_for = claimed.execution_id, claimed.scheduled_for
         bound = log.bind(task_id=claimed.task_id, execution_id=execution_id, worker_id=self.worker_id)
-        request = await self._build_request(claimed)
-        if request is None:
-            return
-        started = self._clock.now()
-        model = request.model or self._default_model
-        delay_ms = max(0, int((started - scheduled_for).total_seconds() * 1000))
-        self.writer.update(execution_id, started_at=started, trigger_delay_ms=delay_ms, model=model)
+        if admitted is None:
+            context = await self._contexts.load(claimed.task_id)
+            if context is None:
+                return  # deleted: its records went with it
+            request = self._build_request(claimed, context)
+            if request is None:
+                return
+            started = self._clock.now()
+            model = request.model or self._default_model
+            delay_ms = max(0, int((started - scheduled_for).total_seconds() * 1000))
+            self.writer.update(execution_id, started_at=started, trigger_delay_ms=delay_ms, model=model)
+        else:
+            request, _task, admission = admitted
+            started = admission.started_at  # the gate's claim wrote it, and the trigger delay
+            model = request.model or self._default_model
+            delay_ms = admission.delay_ms
+            self.writer.update(execution_id, model=model)
         metrics.run_started(delay_ms / 1000)
         bound.debug("run.started", trigger=claimed.trigger, delay_ms=delay_ms)
         outcome = await self._call_runner(request, bound)
@@ -132,7 +207,13 @@ class RunProcessor:
             cost_usd=outcome.cost_usd,
         )
         metrics.run_finished(outcome.status, (finished - started).total_seconds())
+        if self._on_finished is not None:  # the final record is stored: say so
+            self._on_finished(execution_id, claimed.task_id, outcome.status)
         self._notify(request, outcome, scheduled_for, finished)
+        if admitted is not None and self.gate is not None:
+            _request, task, admission = admitted
+            duration_ms = int((finished - started).total_seconds() * 1000)
+            await self.gate.finished(request, outcome, task, admission, duration_ms)
         log_finish = bound.debug if outcome.status == "succeeded" else bound.warning
         log_finish("run.finished", status=outcome.status, error=outcome.error)
 
@@ -162,8 +243,16 @@ class RunProcessor:
 
     async def _call_runner(self, request: RunRequest, bound: Any) -> RunOutcome:
         async def on_step(step: StepRecord) -> None:
+            # LLM steps are labelled with the model the run asked for, on success and error alike.
+            label = (request.model or self._default_model or step.name) if step.kind == "llm" else step.name
             metrics.step_recorded(
-                step.kind, step.name, step.error, step.prompt_tokens, step.completion_tokens, step.cost_usd
+                step.kind,
+                label,
+                step.error,
+                step.prompt_tokens,
+                step.completion_tokens,
+                step.cost_usd,
+                attempt=step.attempt,
             )
             await self.writer.step(_step_row(request.execution_id, step))
 
@@ -175,10 +264,7 @@ class RunProcessor:
             bound.exception("run.runner_crashed")
             return RunOutcome(status="failed", error=f"internal runner error: {exc!r}", reason="runner error")
 
-    async def _build_request(self, claimed: ClaimedRun) -> RunRequest | None:
-        context = await self._contexts.load(claimed.task_id)
-        if context is None:
-            return None  # deleted: its records went with it
+    def _build_request(self, claimed: ClaimedRun, context: RunContext) -> RunRequest | None:
         task = context.task
         if task.state == "paused" and claimed.trigger not in ("manual", "retry"):
             self.writer.update(
@@ -233,3 +319,14 @@ def _step_row(execution_id: int, step: StepRecord) -> dict[str, Any]:
         "cost_usd": step.cost_usd,
         "attempt": step.attempt,
     }
+
+
+def _with_budget(request: RunRequest, admission: Admission) -> RunRequest:
+    """The request under the run budget the controls set (tokens, cost, model prices)."""
+    limits = admission.limits
+    return dataclasses.replace(
+        request,
+        max_total_tokens=limits.max_tokens_per_run or request.max_total_tokens,
+        max_cost_usd=limits.max_cost_usd_per_run,
+        prices=admission.prices,
+    )

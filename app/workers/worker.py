@@ -12,17 +12,21 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 import structlog
 from procrastinate.worker import Worker
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clock import Clock
+from app.controls.settings import ControlSettings
 from app.db.engine import create_engine, create_sessionmaker
 from app.notify import Notifier
 from app.runner.base import PreviousRuns, Runner
+from app.scheduler.gate import RunGate
 from app.scheduler.writer import RecordWriter
-from app.workers.base import WorkerTiming, new_worker_id
+from app.workers.base import RunFinishedHook, WorkerTiming, new_worker_id
 from app.workers.heartbeat import Heartbeat
 from app.workers.previous import previous_runs_reader
 from app.workers.queue import RUN_QUEUE, build_app, register_run_task
@@ -47,6 +51,8 @@ class WorkerProcess:
         install_signal_handlers: bool = True,
         kind: str = "worker",
         preload: Callable[[], None] | None = None,
+        controls: ControlSettings | None = None,
+        on_run_finished: RunFinishedHook | None = None,
     ) -> None:
         self._url = database_url
         self._runner_factory = runner_factory
@@ -59,6 +65,8 @@ class WorkerProcess:
         self._signals = install_signal_handlers
         self.kind = kind
         self._preload = preload
+        self._controls = controls or ControlSettings()
+        self._on_run_finished = on_run_finished
         self.worker_id = new_worker_id(kind)
         self.processor: RunProcessor | None = None
         self._worker: Worker | None = None
@@ -79,6 +87,16 @@ class WorkerProcess:
         sessions = create_sessionmaker(engine)
         writer = RecordWriter(sessions, self._clock)
         writer.start()
+        notifier = self._notifier_factory(sessions) if self._notifier_factory else None
+        waiting: set[asyncio.Task[Any]] = set()
+
+        def spawn(coro: Any) -> None:
+            task = asyncio.create_task(coro)
+            waiting.add(task)
+            task.add_done_callback(waiting.discard)
+
+        # Controls: this worker claims through the gate (overlap, concurrency keys, budgets, SLA).
+        gate = RunGate(sessions, self._clock, settings=self._controls, notifier=notifier, spawn=spawn)
         processor = RunProcessor(
             sessions,
             self._runner_factory(previous_runs_reader(sessions)),
@@ -86,9 +104,19 @@ class WorkerProcess:
             self._clock,
             worker_id=self.worker_id,
             default_model=self._default_model,
-            notifier=self._notifier_factory(sessions) if self._notifier_factory else None,
+            notifier=notifier,
+            on_finished=self._on_run_finished,
+            gate=gate,
         )
         self.processor = processor
+
+        def offer_again(execution_id: int, _task_id: int, _at: datetime, _trigger: str) -> None:
+            # A run the gate kept waiting, offered again here once a slot frees or its time comes
+            # (the leader also re-defers a job for any queued run nobody carries).
+            if not self._stop_requested and execution_id not in processor.running:
+                spawn(processor.process(execution_id))
+
+        gate.bind(offer_again)
         heartbeat = Heartbeat(
             sessions,
             self._clock,
@@ -133,7 +161,9 @@ class WorkerProcess:
                 reason = f"worker {self.worker_id} stopped while this run was in progress"
                 with contextlib.suppress(Exception):
                     await settle_runs(sessions, cut_off, reason=reason, now=self._clock.now())
-            await asyncio.gather(*processor.background, return_exceptions=True)
+            for task in list(waiting):
+                task.cancel()
+            await asyncio.gather(*processor.background, *waiting, return_exceptions=True)
             await heartbeat.stop()
             await engine.dispose()
             if self._signals:

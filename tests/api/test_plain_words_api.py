@@ -44,10 +44,27 @@ async def test_parse_shows_what_was_understood_and_saves_nothing(client: httpx.A
     assert (await client.get("/api/tasks")).json()["total"] == 0
 
 
-async def test_words_the_rules_cannot_read_need_the_llm_which_is_down(client: httpx.AsyncClient) -> None:
+async def test_words_the_rules_cannot_read_are_a_question_when_the_llm_is_down(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/tasks", json={"description": "on the first monday of each month, do payroll"})
-    assert_error(response, 503, "llm_unavailable")
+    assert_error(response, 422, "ambiguous_schedule")
+    details = response.json()["error"]["details"]
+    assert details["unplaced"] == ["first monday"]
+    assert details["llm_unavailable"]
     assert (await client.get("/api/tasks")).json()["total"] == 0
+
+
+async def test_no_silent_midnight(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/tasks", json={"description": "every Friday after work clean the desk"})
+    assert_error(response, 422, "ambiguous_schedule")
+    assert response.json()["error"]["details"]["unplaced"] == ["after work"]
+
+
+async def test_parse_explains_itself(client: httpx.AsyncClient) -> None:
+    text = "every weekday at 9am Berlin time, summarise incidents"
+    body = (await client.post("/api/schedules/parse", json={"text": text})).json()
+    assert body["schedule_words"] == ["every weekday at 9am Berlin time"]
+    assert body["runs"][0]["local"] == "Tue 2026-11-24 09:00 CET (UTC+01:00)"
+    assert "Read as the schedule: 'every weekday at 9am Berlin time'" in body["explanation"]
 
 
 async def test_a_description_without_instructions_is_refused(client: httpx.AsyncClient) -> None:

@@ -238,3 +238,11 @@ async def test_execution_filters_by_task_status_and_time_range_newest_first(
     assert page["total"] == 3 and [e["status"] for e in page["items"]] == ["failed"]
     naive = await client.get("/api/executions", params={"since": "2026-11-21T00:00:00"})
     assert_error(naive, 422, "validation_error")
+
+
+async def test_a_once_time_in_a_dst_gap_runs_at_the_jump_like_cron_and_says_so(client: httpx.AsyncClient) -> None:
+    params = {"kind": "once", "at": "2026-03-29T02:30:00", "timezone": "Europe/Berlin", "after": "2026-03-01T00:00:00Z"}
+    body = (await client.get("/api/schedules/preview", params=params)).json()
+    assert body["next_runs"] == ["2026-03-29T03:00:00+02:00"]  # where "30 2 * * *" fires that day, too
+    assert "02:30 does not exist on 2026-03-29 in Europe/Berlin" in body["description"]
+    assert "runs when the clock jumps, at 03:00 CEST" in body["description"]

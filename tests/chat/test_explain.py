@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.chat.explain import explain_task
 from app.db.models import Execution, Task
+from app.services.explain import explain_task
 
 NOW = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)  # 09:30 in Berlin
 NINE = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
@@ -48,19 +48,19 @@ def test_paused() -> None:
     result = explain_task(task("paused"), [], since=SINCE, until=NOW)
     assert result.verdict == "paused"
     assert result.findings[0].startswith("Task 7 (digest) is paused (last changed Sat 2026-11-21 09:30 CET)")
-    assert result.next_run_at is None and result.execution_ids == []
+    assert result.next_run_at is None and result.execution_ids == ()
 
 
 def test_missed_during_downtime() -> None:
     missed = record(11, "missed", reason="the service was not running (down 08:55-09:20)")
     result = explain_task(task(), [missed], since=SINCE, until=NOW)
-    assert result.verdict == "missed" and result.execution_ids == [11]
+    assert result.verdict == "missed" and result.execution_ids == (11,)
     assert (
         "Execution 11 (schedule, scheduled for Mon 2026-11-23 09:00 CET) was missed: "
         "the service was not running (down 08:55-09:20)." in result.findings
     )
     assert result.findings[-1] == "Its next run is at Tue 2026-11-24 09:00 CET."
-    assert result.next_run_at == "2026-11-24T09:00:00+01:00"
+    assert result.next_run_at is not None and result.next_run_at.isoformat() == "2026-11-24T09:00:00+01:00"
 
 
 def test_skipped_for_overlap_without_a_reason_uses_the_rule() -> None:
@@ -79,7 +79,7 @@ def test_failure_cites_the_error_and_attempt() -> None:
     )
     failed = record(14, "failed", error="HTTP 503 from status.example.com", attempt=2)
     result = explain_task(task(), [failed, earlier], since=SINCE - timedelta(days=1), until=NOW)
-    assert result.verdict == "failed" and result.execution_ids == [13, 14]
+    assert result.verdict == "failed" and result.execution_ids == (13, 14)
     assert (
         "Execution 13 (schedule, scheduled for Sun 2026-11-22 09:00 CET) succeeded at Sun 2026-11-22 "
         "09:00 CET in 4.2 s." in result.findings

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.cli.client import APIError, TaskrunnerClient
+from app.client import APIError, TaskrunnerClient
 from tests.cli.conftest import Cli
 from tests.support.live_server import free_port
 
@@ -167,8 +167,8 @@ def test_api_key_is_sent_as_bearer() -> None:
 
     client = TaskrunnerClient("http://x", api_key="sk-1", transport=httpx.MockTransport(handler))
     with client, pytest.raises(APIError, match="unauthorized: Bad key"):
-        client.get("/api/tasks", state=None, limit=5)
-    assert seen[0].headers["authorization"] == "Bearer sk-1" and seen[0].url.query == b"limit=5"
+        client.list_tasks(limit=5)
+    assert seen[0].headers["authorization"] == "Bearer sk-1" and seen[0].url.query == b"limit=5&offset=0"
 
 
 def test_server_not_running_is_exit_code_2_without_traceback(cli: Cli) -> None:
@@ -224,3 +224,14 @@ def test_real_process() -> None:
     )
     assert down.returncode == 2
     assert down.stderr == f"error: cannot reach the taskrunner server at {url}: connection refused\n"
+
+
+@pytest.mark.parametrize("name", ["markup [/x] test", "[bold]loud[/bold]", "emoji :warning: [red]"])
+def test_user_text_is_printed_as_written_never_as_markup(cli: Cli, name: str) -> None:
+    created = cli("task", "create", "--every", "1h", "--name", name, "--instructions", f"do {name}")
+    assert created.exit_code == 0, created.output
+    assert name in created.stdout
+    for args in (("task", "list"), ("task", "show", "1")):
+        result = cli(*args)
+        assert result.exit_code == 0, result.output
+        assert name in " ".join(result.stdout.split()), result.stdout

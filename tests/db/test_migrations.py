@@ -18,10 +18,11 @@ from tests.support import database
 # (revision to go down to, tables that must then be gone, task columns that must then be gone)
 STEPS_DOWN = [
     (
-        "0003",
+        "0006",
         {"workers", "procrastinate_jobs", "procrastinate_workers", "procrastinate_events"},
         {"retry_on_interrupt"},
     ),
+    ("0003", {"task_tombstones"}, set()),
     ("0002", {"api_keys", "notification_deliveries"}, {"notify"}),
     ("0001", {"chat_conversations", "chat_messages"}, set()),
     ("base", {"tasks", "executions", "execution_steps"}, set()),
@@ -59,5 +60,40 @@ def test_upgrade_downgrade_and_no_drift(fresh_url: str) -> None:
                     assert not gone_columns & {c["name"] for c in inspector.get_columns("tasks")}
         upgrade(fresh_url)
         assert_no_drift(engine)
+    finally:
+        engine.dispose()
+
+
+def _autoincrement_tables(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table'").all()
+    return {name for name, sql in rows if sql and "AUTOINCREMENT" in sql.upper()}
+
+
+def test_sqlite_ids_are_never_reused_after_migrating(tmp_path: Path) -> None:
+    url = database.create_sqlite_database(tmp_path)
+    upgrade(url, "0003")
+    engine = create_engine(sync_url(url))
+    try:
+        assert _autoincrement_tables(engine) == set()
+        upgrade(url)
+        assert {"tasks", "executions", "execution_steps", "chat_messages", "api_keys"} <= _autoincrement_tables(engine)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO tasks (name, instructions, schedule_kind, timezone, missed_run_policy, tools, max_steps,"
+                " timeout_seconds, max_retries, state, revision, created_at, updated_at) VALUES"
+                " ('a', 'x', 'cron', 'UTC', 'skip', '[]', 1, 1, 0, 'active', 1, '2026-01-01', '2026-01-01')"
+            )
+            first = conn.exec_driver_sql("SELECT max(id) FROM tasks").scalar_one()
+            conn.exec_driver_sql("DELETE FROM tasks")
+            conn.exec_driver_sql(
+                "INSERT INTO tasks (name, instructions, schedule_kind, timezone, missed_run_policy, tools, max_steps,"
+                " timeout_seconds, max_retries, state, revision, created_at, updated_at) VALUES"
+                " ('b', 'x', 'cron', 'UTC', 'skip', '[]', 1, 1, 0, 'active', 1, '2026-01-01', '2026-01-01')"
+            )
+            second = conn.exec_driver_sql("SELECT max(id) FROM tasks").scalar_one()
+        assert second > first
+        downgrade(url, "0003")
+        assert _autoincrement_tables(engine) == set()
     finally:
         engine.dispose()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from app.config import Settings
-from app.errors import AmbiguousSchedule, LLMUnavailable
+from app.errors import AmbiguousSchedule
 from app.llm.litellm_client import LiteLLMClient
 from app.nl import parse_description
 from app.schedules.spec import CronSpec, IntervalSpec
@@ -110,29 +110,31 @@ async def test_model_question_becomes_ambiguous_schedule(stub: OpenAIStub) -> No
     assert info.value.code == "ambiguous_schedule"
 
 
-async def test_provider_503_is_llm_unavailable(stub: OpenAIStub) -> None:
+async def test_provider_503_is_a_question_naming_the_unplaced_words(stub: OpenAIStub) -> None:
     stub.push_error(503, "overloaded")
-    with pytest.raises(LLMUnavailable) as info:
+    with pytest.raises(AmbiguousSchedule) as info:
         await parse(stub)
-    assert "rules parser could not read this text" in info.value.message
-    assert "unreachable" in info.value.message
+    assert info.value.code == "ambiguous_schedule"
+    assert info.value.details["unplaced"] == ["every other"]
+    assert "unreachable" in info.value.details["llm_unavailable"]
 
 
-async def test_permanent_error_is_llm_unavailable_with_its_message(stub: OpenAIStub) -> None:
+async def test_permanent_error_is_a_question_with_its_message(stub: OpenAIStub) -> None:
     stub.push_error(400, "model test-model does not support tools")
-    with pytest.raises(LLMUnavailable) as info:
+    with pytest.raises(AmbiguousSchedule) as info:
         await parse(stub)
-    assert "does not support tools" in info.value.message
+    assert "does not support tools" in info.value.details["llm_unavailable"]
 
 
-async def test_connection_refused_is_llm_unavailable() -> None:
+async def test_connection_refused_is_a_question() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again before the call: nothing listens there
-    with pytest.raises(LLMUnavailable, match="unreachable"):
+    with pytest.raises(AmbiguousSchedule) as info:
         await parse_description(
             TEXT, default_timezone=None, now=NOW, llm=client(f"http://127.0.0.1:{port}/v1"), model=None
         )
+    assert "unreachable" in info.value.details["llm_unavailable"]
 
 
 async def test_rules_answer_without_calling_the_model(stub: OpenAIStub) -> None:
@@ -141,6 +143,23 @@ async def test_rules_answer_without_calling_the_model(stub: OpenAIStub) -> None:
     assert stub.requests == []
 
 
-async def test_no_llm_configured_is_llm_unavailable() -> None:
-    with pytest.raises(LLMUnavailable):
-        await parse_description(TEXT, default_timezone=None, now=NOW, llm=None)
+async def test_no_llm_configured_is_a_question_naming_the_words() -> None:
+    with pytest.raises(AmbiguousSchedule) as info:
+        await parse_description("every day at lunchtime summarise email", default_timezone=None, now=NOW, llm=None)
+    assert info.value.details["unplaced"] == ["at lunchtime"]
+    assert "lunchtime" in info.value.question
+
+
+async def test_with_the_llm_down_every_refusal_is_a_question() -> None:
+    # The client can rephrase at once; the words that need it are named.
+    with pytest.raises(AmbiguousSchedule) as info:
+        await parse_description("fortnightly water the plants", default_timezone=None, now=NOW, llm=None)
+    assert info.value.details["unplaced"] == ["fortnightly"]
+
+
+async def test_text_that_is_not_a_schedule_is_a_question_without_asking_the_model(stub: OpenAIStub) -> None:
+    stub.push_tool_calls([("set_schedule", answer(kind="cron", cron="0 12 * * *", every_seconds=None))])
+    with pytest.raises(AmbiguousSchedule) as info:
+        await parse(stub, "make me a sandwich")
+    assert "When should it run" in info.value.question
+    assert stub.requests == []

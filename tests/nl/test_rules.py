@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.errors import InvalidTimezone, ScheduleInPast
-from app.nl import parse_description, parse_with_rules
+from app.nl import parse_description, parse_with_rules, read_with_rules
 from tests.nl.corpus import NOW
 
 
@@ -86,7 +86,6 @@ def test_new_readings_are_said() -> None:
         "every day at ten to nine x",  # once read as 10:00
         "every day at 10 to 9 x",
         "every day at 9 30 x",  # once read as 09:00
-        "every day at 17h30 x",  # once read as 17:00
         "every day around nine x",
         "every day in december at 9 x",  # once read as every day of the year
         "every day at 9 on 24.12. x",
@@ -113,3 +112,42 @@ def test_new_readings_are_said() -> None:
 )
 def test_rules_refuse(text: str) -> None:
     assert parse_with_rules(text, default_timezone=None, now=NOW) is None
+
+
+def test_ambiguous_abbreviations_say_the_other_readings() -> None:
+    assert any("Queensland (Australia/Brisbane)" in a for a in assumptions("every day at 7am AEST surf"))
+    assert any("Irish and Israel" in a for a in assumptions("every day at 9am IST stand up"))
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "instructions"),
+    [
+        ("every day at 9am, convert the sales report to Tokyo time and email it", "UTC",
+         "Convert the sales report to Tokyo time and email it"),
+        ("every day at 9am in French, summarise the news", "UTC", "In French, summarise the news"),
+        ("every day at 8am send me a Japanese vocabulary quiz", "UTC", "Send me a Japanese vocabulary quiz"),
+        ("every day at 6 PM Central European Time send the report", "Europe/Berlin", "Send the report"),
+        ("9am in Arizona daily check the panels", "America/Phoenix", "Check the panels"),
+    ],
+)  # fmt: skip
+def test_zone_words_of_the_task_stay_in_the_task(text: str, zone: str, instructions: str) -> None:
+    parsed = parse_with_rules(text, default_timezone=None, now=NOW)
+    assert parsed is not None
+    assert parsed.schedule.timezone == zone
+    assert parsed.instructions == instructions
+
+
+@pytest.mark.parametrize(
+    ("text", "unplaced"),
+    [
+        ("every day at lunchtime summarise email", ["at lunchtime"]),
+        ("every day at 9am Texas time open the store", ["Texas"]),
+        ("every day at 9am AKWT check", ["AKWT"]),
+        ("every 10 min during business hours check tickets", ["business hours"]),
+        ("every monday water the plants", ["every monday"]),
+    ],
+)
+def test_unplaced_words_are_named(text: str, unplaced: list[str]) -> None:
+    reading = read_with_rules(text, default_timezone=None, now=NOW)
+    assert reading.parsed is None
+    assert reading.unplaced == unplaced

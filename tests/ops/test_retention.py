@@ -8,9 +8,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.db.chat_models import ChatConversation, ChatMessage
 from app.db.models import Execution, ExecutionStep
 from app.db.ops_models import NotificationDelivery
 from app.db.repositories import ExecutionRepository
+from app.db.repositories.chat import ChatRepository
 from app.db.repositories.ops import DeliveryRepository
 from app.retention import prune
 from tests.ops.conftest import START, add_runs, add_task
@@ -82,7 +84,7 @@ async def test_old_records_go_in_batches_with_their_children(
     monkeypatch.undo()
 
     assert deleted == 7
-    assert commits == 3  # 3 + 3 + 1 rows, one transaction each
+    assert commits == 4  # 3 + 3 + 1 rows, one transaction each; then one for (no) conversations
     assert await statuses(sessions) == [("skipped", 89), ("succeeded", 10)]
     assert await count(sessions, ExecutionStep) == 0
     assert await count(sessions, NotificationDelivery) == 0
@@ -130,3 +132,46 @@ async def test_prune_rejects_nonsense_windows(sessions: async_sessionmaker[Async
     for options in ({"keep_days": 0}, {"keep_failed_days": 0}, {"batch": 0}):
         with pytest.raises(ValueError):
             await prune(sessions, now=NOW, **options)
+
+
+async def test_chat_conversations_follow_the_retention_window(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions() as s:
+        for name, idle_days in (("old", 120), ("recent", 5), ("edge", 89)):
+            created = NOW - (idle_days + 30) * DAY
+            s.add(
+                ChatConversation(
+                    id=name,
+                    title=name,
+                    timezone="UTC",
+                    turns=1,
+                    pending_action=None,
+                    created_at=created,
+                    updated_at=NOW - idle_days * DAY,
+                )
+            )
+            await s.flush()
+            await ChatRepository(s).add_messages(
+                [
+                    {
+                        "conversation_id": name,
+                        "index": i,
+                        "turn": 1,
+                        "role": "user" if i == 0 else "assistant",
+                        "content": f"message {i}",
+                        "tool_calls": None,
+                        "tool_call_id": None,
+                        "name": None,
+                        "created_at": created,
+                    }
+                    for i in range(2)
+                ]
+            )
+        await s.commit()
+
+    await prune(sessions, now=NOW, keep_days=90, batch=1)
+
+    async with sessions() as s:
+        left = sorted((await s.execute(select(ChatConversation.id))).scalars())
+        messages = sorted((await s.execute(select(ChatMessage.conversation_id))).scalars())
+    assert left == ["edge", "recent"]
+    assert messages == ["edge", "edge", "recent", "recent"]

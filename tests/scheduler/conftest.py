@@ -13,9 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.clock import SystemClock
 from app.db.engine import create_engine, create_sessionmaker
 from app.scheduler.core import SchedulerCore
+from app.services.events import EventBroker
 from app.services.inputs import TaskCreate
-from app.services.notifier import publish_changes
+from app.services.notifier import scheduler_subscriber
 from app.services.tasks import TaskDeps, TaskService
+from app.services.unit_of_work import UnitOfWork
 from tests.support.runners import ScriptedRunner
 
 START = datetime(2026, 11, 23, 8, 0, 0, tzinfo=UTC)
@@ -63,24 +65,27 @@ class Harness:
             await self.core.stop(grace_seconds=5)
             self.core = None
 
+    def _unit_of_work(self) -> UnitOfWork:
+        broker = EventBroker()
+        if self.core is not None:
+            broker.subscribe(scheduler_subscriber(self.core))
+        return UnitOfWork(self.sessions, broker)
+
     async def create(self, **body: Any) -> int:
         body.setdefault("name", "t")
         body.setdefault("instructions", "do it")
-        async with self.sessions() as s:
-            task = await TaskService(s, TaskDeps(clock=SystemClock())).create(TaskCreate.model_validate(body))
-            await s.commit()
-            if self.core is not None:
-                publish_changes(s, self.core)
+        async with self._unit_of_work() as uow:
+            service = TaskService(uow.session, TaskDeps(clock=SystemClock()))
+            task = await service.create(TaskCreate.model_validate(body))
+            await uow.commit()
         if self.core is not None:
             await self.core.drain()
         return task.id
 
     async def call(self, fn: Callable[[TaskService], Any], *, drain: bool = True) -> Any:
-        async with self.sessions() as s:
-            result = await fn(TaskService(s, TaskDeps(clock=SystemClock())))
-            await s.commit()
-            if self.core is not None:
-                publish_changes(s, self.core)
+        async with self._unit_of_work() as uow:
+            result = await fn(TaskService(uow.session, TaskDeps(clock=SystemClock())))
+            await uow.commit()
         if self.core is not None and drain:
             await self.core.drain()
         return result

@@ -66,3 +66,37 @@ async def _fire_and_check(harness: Harness, openai_stub: OpenAIStub) -> None:  #
     assert "Say what is new." in str(first["messages"])
     assert [t["function"]["name"] for t in first["tools"]] == ["current_time"]
     assert "sk-test" not in str([st.input for st in steps]) + str([st.output for st in steps])
+
+
+async def test_a_hostile_answer_is_stored_bounded_redacted_and_storable(
+    harness: Harness,
+    openai_stub: OpenAIStub,  # noqa: F811
+) -> None:
+    """10 MB with a NUL and the LLM key in it: stored cut, the key removed, on either database."""
+    settings = Settings(
+        llm_model="openai/test-model",
+        llm_api_base=openai_stub.api_base,
+        llm_api_key="sk-test-key-abcdef",
+        run_output_max_bytes=4096,
+    )
+    llm = LiteLLMClient(settings)
+    harness.runner = build_runner(settings, SystemClock(), llm=llm)  # type: ignore[assignment]
+    try:
+        openai_stub.push_text("key sk-test-key-abcdef nul \x00 end " + "w" * (10 * 1024 * 1024))
+        await harness.start()
+        task_id = await harness.create(
+            name="hostile", instructions="x", schedule={"kind": "cron", "cron": "30 8 * * *", "timezone": "UTC"}
+        )
+        await harness.move_to(utc(2026, 11, 23, 8, 30))
+        (run,) = await executions(harness, task_id)
+        assert run.status == "succeeded", (run.error, run.reason)
+        assert run.output is not None
+        assert run.output.startswith("key [REDACTED] nul \ufffd end www")
+        assert run.output.endswith("…[output truncated at 4 KiB of 10.0 MiB]")
+        async with harness.sessions() as s:
+            (step,) = (await s.execute(select(ExecutionStep).where(ExecutionStep.execution_id == run.id))).scalars()
+        assert len(step.output["content"]) < 16_100
+        assert "sk-test-key-abcdef" not in step.output["content"] and "\x00" not in step.output["content"]
+    finally:
+        await harness.stop()
+        await llm.aclose()

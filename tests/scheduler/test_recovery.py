@@ -60,19 +60,109 @@ async def test_a_short_restart_within_the_grace_period_still_runs_the_fire(harne
     assert run.status == "succeeded" and run.trigger_delay_ms == 20_000
 
 
-async def test_runs_found_running_at_start_up_become_interrupted(harness: Harness) -> None:
+async def _left_running(harness: Harness, task_id: int, at: datetime, *, steps: int) -> int:
+    """A run the previous process left ``running``, with ``steps`` steps recorded."""
+    async with harness.sessions() as s:
+        repo = ExecutionRepository(s)
+        ((execution_id, _t, _at),) = await repo.insert_fires(
+            [FireRow(task_id=task_id, scheduled_for=at, trigger="schedule", status="running")], now=at
+        )
+        await repo.add_steps(
+            [
+                {
+                    "execution_id": execution_id,
+                    "index": i,
+                    "kind": "llm",
+                    "name": "m",
+                    "input": {},
+                    "output": {"tool_calls": [{"name": "http_request"}]},
+                    "error": None,
+                    "started_at": at,
+                    "latency_ms": 1.0,
+                }
+                for i in range(steps)
+            ]
+        )
+        await s.commit()
+    return execution_id
+
+
+async def test_runs_found_running_after_their_first_model_call_become_interrupted(harness: Harness) -> None:
     await harness.start()
     task_id = await harness.create(schedule={"kind": "cron", "cron": "0 0 1 1 *", "timezone": "UTC"})
     await harness.stop()
-    async with harness.sessions() as s:
-        await ExecutionRepository(s).insert_fires(
-            [FireRow(task_id=task_id, scheduled_for=START, trigger="schedule", status="running")], now=START
-        )
-        await s.commit()
+    await _left_running(harness, task_id, START, steps=1)
     await harness.start()
     (run,) = await executions(harness, task_id)
     assert run.status == "interrupted"
     assert run.reason and "stopped" in run.reason
+    assert harness.runner.requests == []
+
+
+async def test_a_run_interrupted_before_its_first_model_call_starts_again(harness: Harness) -> None:
+    await harness.start()
+    at = START + timedelta(minutes=1)
+    task_id = await harness.create(schedule={"kind": "once", "at": at.isoformat()})
+    await harness.stop()
+    # The process died after marking the run running, before the model answered.
+    execution_id = await _left_running(harness, task_id, at, steps=0)
+    async with harness.sessions() as s:
+        await s.execute(update(Task).where(Task.id == task_id).values(state="completed", next_run_at=None))
+        await s.commit()
+    harness.traveller.move_to(at + timedelta(seconds=20))
+    await harness.start()
+    (run,) = await executions(harness, task_id)
+    assert (run.id, run.status, run.attempt) == (execution_id, "succeeded", 2)
+    assert run.reason and run.reason.startswith("restarted")
+    assert len(harness.runner.requests) == 1
+    assert run.trigger_delay_ms == 20_000
+
+
+@pytest.mark.parametrize(
+    ("policy", "trigger", "status"),
+    [
+        ("skip", "schedule", "missed"),
+        ("fail", "schedule", "failed"),
+        ("catchup", "schedule", "succeeded"),
+        ("skip", "manual", "succeeded"),
+    ],
+)
+async def test_fires_left_queued_by_a_crash_follow_the_missed_run_policy(
+    harness: Harness, policy: str, trigger: str, status: str
+) -> None:
+    await harness.start()
+    at = START + timedelta(minutes=1)
+    task_id = await harness.create(schedule={"kind": "once", "at": at.isoformat()}, missed_run_policy=policy)
+    await harness.stop()
+    # The dead leader recorded the fire (and completed the one-time task) but never ran it.
+    async with harness.sessions() as s:
+        await ExecutionRepository(s).insert_fires(
+            [FireRow(task_id=task_id, scheduled_for=at, trigger=trigger, status="queued")], now=at
+        )
+        await s.execute(update(Task).where(Task.id == task_id).values(state="completed", next_run_at=None))
+        await s.commit()
+    harness.traveller.move_to(at + timedelta(seconds=90))  # down longer than the 60 s grace
+    await harness.start()
+    (run,) = await executions(harness, task_id)
+    assert run.status == status
+    assert len(harness.runner.requests) == (1 if status == "succeeded" else 0)
+    if status != "succeeded":
+        assert run.reason is not None and f"missed-run policy '{policy}'" in run.reason and "90 s" in run.reason
+        assert run.finished_at is not None
+
+
+async def test_a_run_restarted_after_a_long_outage_still_follows_the_policy(harness: Harness) -> None:
+    await harness.start()
+    at = START + timedelta(minutes=1)
+    task_id = await harness.create(schedule={"kind": "once", "at": at.isoformat()})
+    await harness.stop()
+    await _left_running(harness, task_id, at, steps=0)
+    harness.traveller.move_to(at + timedelta(hours=2))
+    await harness.start()
+    (run,) = await executions(harness, task_id)
+    assert (run.status, run.attempt) == ("missed", 2)
+    assert run.reason and "interrupted before its first model call" in run.reason
+    assert harness.runner.requests == []
 
 
 async def test_a_scheduler_that_died_mid_fire_does_not_run_or_record_it_twice(harness: Harness) -> None:

@@ -28,8 +28,9 @@ def naive(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> da
         (datetime(2026, 12, 24, 18, tzinfo=timezone(timedelta(hours=-5))), "Europe/Paris", utc(2026, 12, 24, 23)),
         # Repeated (fall back): fold=0, the first occurrence.
         (naive(2026, 10, 25, 2, 30), "Europe/Berlin", utc(2026, 10, 25, 0, 30)),
-        # In the spring-forward gap: fold=0 reads it with CET, normalising to 03:30 CEST.
-        (naive(2026, 3, 29, 2, 30), "Europe/Berlin", utc(2026, 3, 29, 1, 30)),
+        # In the spring-forward gap: the moment the clock jumps (03:00 CEST), as a cron time there.
+        (naive(2026, 3, 29, 2, 30), "Europe/Berlin", utc(2026, 3, 29, 1, 0)),
+        (naive(2026, 3, 8, 2, 59), "America/New_York", utc(2026, 3, 8, 7, 0)),
     ],
 )
 def test_once_reads_naive_times_in_its_zone(at, tz, instant):
@@ -133,3 +134,27 @@ def test_errors_surface_from_compile():
 )
 def test_descriptions(spec, words):
     assert compile_schedule(spec, anchor=NOW).describe() == words
+
+
+@pytest.mark.parametrize(
+    ("at", "tz", "cron"),
+    [
+        (naive(2026, 3, 29, 2, 30), "Europe/Berlin", "30 2 29 3 *"),
+        (naive(2026, 3, 8, 2, 15), "America/New_York", "15 2 8 3 *"),
+        (naive(2026, 10, 4, 2, 10), "Australia/Lord_Howe", "10 2 4 10 *"),
+    ],
+)
+def test_once_in_a_spring_forward_gap_fires_when_cron_would(at, tz, cron):
+    now = utc(2026, 1, 1)
+    once = validate_schedule(OnceSpec(at=at, timezone=tz), now=now)
+    same_time_cron = validate_schedule(CronSpec(cron=cron, timezone=tz), now=now)
+    assert once.next_fire(now) == same_time_cron.next_fire(now)
+    (note,) = once.notes()
+    assert f"{at:%H:%M} does not exist" in note and "clock jumps" in note
+    assert note in once.describe()
+
+
+def test_once_outside_a_gap_has_no_notes():
+    compiled = validate_schedule(OnceSpec(at=naive(2026, 3, 29, 3, 30), timezone="Europe/Berlin"), now=utc(2026, 1, 1))
+    assert compiled.notes() == []
+    assert compiled.describe() == "Once, at 2026-03-29 03:30 (Europe/Berlin)"

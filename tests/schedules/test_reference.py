@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.errors import InvalidCron
-from app.schedules import CronExpression
+from app.schedules import CronExpression, dst
 
 MINUTE = timedelta(minutes=1)
 
@@ -135,6 +135,9 @@ TRANSITIONS = [
     ("America/New_York", datetime(2026, 10, 31, 23, tzinfo=UTC)),
     ("Australia/Lord_Howe", datetime(2026, 4, 4, 8, tzinfo=UTC)),
     ("Australia/Lord_Howe", datetime(2026, 10, 3, 8, tzinfo=UTC)),
+    ("Pacific/Chatham", datetime(2026, 9, 26, 4, tzinfo=UTC)),  # 02:45 -> 03:45
+    ("Europe/Dublin", datetime(2026, 10, 24, 18, tzinfo=UTC)),  # "negative DST" in tzdata
+    ("America/Santiago", datetime(2026, 4, 4, 14, tzinfo=UTC)),  # falls back at midnight
 ]
 
 
@@ -159,3 +162,36 @@ def test_engine_matches_brute_force_across_dst(tz_name, start):
         while (after := expr.next_fire(after, tz)) <= end:
             got.append(after)
         assert got == expected, expr.text
+
+
+@pytest.mark.parametrize(("tz_name", "start"), TRANSITIONS)
+def test_engine_matches_brute_force_from_any_instant_near_dst(tz_name, start):
+    rng = random.Random("any" + tz_name + start.isoformat())
+    tz = ZoneInfo(tz_name)
+    end = start + timedelta(hours=40)
+    for _ in range(15):
+        expr = dst_expression(rng)
+        expected = reference_fires_with_dst(expr, tz, start - timedelta(hours=1), end)
+        for _ in range(10):
+            after = start + timedelta(seconds=rng.randrange(16 * 3600))
+            want = next((t for t in expected if t > after), None)
+            if want is not None:
+                assert expr.next_fire(after, tz) == want, (expr.text, after)
+
+
+def test_next_fire_near_dst_costs_as_much_as_on_an_ordinary_day():
+    # The wall times looked at per call are what made the engine ~200x slower near a change.
+    expr = CronExpression.parse("* * * * *")
+    tz = ZoneInfo("Europe/Berlin")
+    looked: list[datetime] = []
+
+    def counting(after: datetime) -> datetime:
+        looked.append(after)
+        return expr.next_local(after)
+
+    for base in (datetime(2026, 3, 29, 0, 30, tzinfo=UTC), datetime(2026, 10, 25, 0, 30, tzinfo=UTC)):
+        after = base
+        for _ in range(120):
+            looked.clear()
+            after = dst.next_instant(counting, expr.wild, after, tz)
+            assert len(looked) <= 3, (after, len(looked))

@@ -19,8 +19,10 @@ from app.runner.base import RunOutcome, RunRequest, StepRecord, StepSink
 from app.scheduler.writer import RecordWriter
 from app.services.cancel import cancel_execution
 from app.services.inputs import TaskCreate
-from app.services.notifier import publish_changes
+from app.services.notifier import scheduler_subscriber
 from app.services.tasks import TaskDeps, TaskService
+from app.services.unit_of_work import pending
+from app.services.views import RunView
 from app.workers.base import RunExecutor, WorkerTiming
 from app.workers.in_process import InProcessExecutor
 from app.workers.queue import ProcrastinateExecutor
@@ -149,12 +151,12 @@ class Rig:
     def submit(self, ids: Sequence[int]) -> None:
         self.executor.submit(ids)
 
-    async def cancel(self, execution_id: int) -> Execution:
+    async def cancel(self, execution_id: int) -> RunView:
         async with self.sessions() as s:
-            execution = await cancel_execution(s, execution_id, now=datetime.now(UTC))
+            run = await cancel_execution(s, execution_id, now=datetime.now(UTC))
             await s.commit()
-            publish_changes(s, self.listener)
-        return execution
+            scheduler_subscriber(self.listener)(pending(s))  # what the unit of work publishes after commit
+        return run
 
     async def record(self, execution_id: int) -> Execution:
         async with self.sessions() as s:

@@ -6,12 +6,16 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from app.api.deps import Session, State
+from app.api.params import ConversationId, Offset
 from app.api.schemas import Page
 from app.chat.agent import AgentLimits
 from app.chat.service import ChatDeps, ChatService
+from app.runner.redact import configured_secrets
+from app.services.catalog import ServiceDeps, Services
+from app.services.inputs import TextInput
 
 router = APIRouter(prefix="/api/chat", tags=["chat"])
 
@@ -19,9 +23,7 @@ MAX_STEPS_PER_TURN = 8
 MAX_CALL_SECONDS = 60.0
 
 
-class ChatIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class ChatIn(TextInput):
     message: str = Field(min_length=1, max_length=4000)
     conversation_id: str | None = Field(default=None, max_length=32)
     timezone: str | None = Field(
@@ -72,8 +74,16 @@ def _service(state: State, session: Session) -> ChatService:
         max_steps=MAX_STEPS_PER_TURN,
         call_timeout_seconds=min(MAX_CALL_SECONDS, state.settings.llm_call_timeout_seconds),
     )
-    deps = ChatDeps(clock=state.clock, llm=state.llm, model=state.settings.llm_model, limits=limits)
-    return ChatService(session, deps)
+    deps = ChatDeps(
+        clock=state.clock,
+        llm=state.llm,
+        model=state.settings.llm_model,
+        limits=limits,
+        message_max_chars=state.settings.chat_message_max_chars,
+        secrets=configured_secrets(state.settings),
+    )
+    services = Services(session, ServiceDeps(clock=state.clock, llm=state.llm, llm_model=state.settings.llm_model))
+    return ChatService(services, deps)
 
 
 @router.post("")
@@ -94,19 +104,19 @@ async def list_conversations(
     state: State,
     session: Session,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page[ConversationOut]:
-    items, total = await _service(state, session).list(limit=limit, offset=offset)
+    page = await _service(state, session).list(limit=limit, offset=offset)
     return Page(
-        items=[ConversationOut.model_validate(c, from_attributes=True) for c in items],
-        total=total,
+        items=[ConversationOut.model_validate(c, from_attributes=True) for c in page.items],
+        total=page.total,
         limit=limit,
         offset=offset,
     )
 
 
 @router.get("/conversations/{conversation_id}")
-async def get_conversation(conversation_id: str, state: State, session: Session) -> ConversationDetailOut:
+async def get_conversation(conversation_id: ConversationId, state: State, session: Session) -> ConversationDetailOut:
     conversation, messages = await _service(state, session).get(conversation_id)
     base = ConversationOut.model_validate(conversation, from_attributes=True).model_dump()
     return ConversationDetailOut(

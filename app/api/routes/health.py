@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import metrics as m
 from app.api.deps import AppState, State
 from app.api.errors import error_response
+from app.api.observe import observe_run_counts
+from app.services.health import readiness
+from app.services.record_metrics import render_record_metrics
 from app.services.workers import list_workers, queue_view
 
 router = APIRouter(tags=["health"])
@@ -22,21 +27,10 @@ async def healthz() -> dict[str, str]:
 @router.get("/readyz", response_model=None)
 async def readyz(state: State) -> dict[str, object] | Response:
     """Ready when the database answers and, if this instance schedules, its scheduler is healthy."""
-    checks: dict[str, object] = {}
-    try:
-        async with state.sessionmaker() as s:
-            await s.execute(text("SELECT 1"))
-        checks["database"] = "ok"
-    except Exception as exc:
-        return error_response("not_ready", f"database unreachable: {str(exc).splitlines()[0]}", 503)
-    scheduler = state.scheduler
-    if scheduler is not None:
-        healthy = bool(getattr(scheduler, "healthy", True))
-        checks["scheduler"] = "leader" if getattr(scheduler, "is_leader", False) else "standby"
-        if not healthy:
-            return error_response("not_ready", "the scheduler is failing", 503, checks)
-    else:
-        checks["scheduler"] = "disabled"
+    ready = await readiness(state.sessionmaker, state.scheduler)
+    if not ready.ready:
+        return error_response("not_ready", ready.problem or "not ready", 503, ready.checks or None)
+    checks: dict[str, object] = dict(ready.checks)
     checks["worker"] = _worker_role(state)
     try:
         checks.update(await _roles(state))
@@ -76,11 +70,16 @@ async def _roles(state: AppState) -> dict[str, object]:
 
 @router.get("/metrics")
 async def metrics(state: State) -> Response:
+    await observe_run_counts(state)
     try:
         await _refresh_role_gauges(state)
     except Exception:  # a scrape during an outage still returns the counters it has
         m.WORKERS_ALIVE.set(0)
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    body = generate_latest()
+    # Controls: operations figures from the records; a database outage must not hide the rest.
+    with contextlib.suppress(SQLAlchemyError, OSError):
+        body += await render_record_metrics(state.sessionmaker, state.clock)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
 async def _refresh_role_gauges(state: AppState) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import Table, bindparam, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import ACTIVE_STATUSES, Execution, ExecutionStep
+from app.db.models import ACTIVE_STATUSES, Execution, ExecutionStep, Task
 from app.db.types import UTCDateTime
 
 _EXEC = cast(Table, Execution.__table__)
@@ -27,6 +27,20 @@ class FireRow:
     trigger: str
     status: str
     reason: str | None = None
+    slot: int | None = 0  # overlap slot held while queued/running (app.controls.overlap)
+    due_at: datetime | None = None  # when it may start; None: at scheduled_for
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatusTotals:
+    """Runs in one status over a period, with their tokens and known cost."""
+
+    status: str
+    runs: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    runs_with_cost: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +78,8 @@ class ExecutionRepository:
                 "attempt": 1,
                 "created_at": now,
                 "finished_at": None if r.status in ACTIVE_STATUSES else now,
+                "slot": r.slot,
+                "due_at": r.due_at or r.scheduled_for,
             }
             for r in rows
         ]
@@ -130,6 +146,12 @@ class ExecutionRepository:
         )
         return list((await self.session.execute(stmt)).scalars()), int(total)
 
+    async def count_by_status(self, statuses: Sequence[str]) -> dict[str, int]:
+        """How many records are in each of ``statuses`` (zero for none)."""
+        query = select(Execution.status, func.count()).where(Execution.status.in_(statuses)).group_by(Execution.status)
+        found = {str(status): int(n) for status, n in (await self.session.execute(query)).all()}
+        return {str(status): found.get(str(status), 0) for status in statuses}
+
     async def active_for_task(self, task_id: int) -> Execution | None:
         stmt = select(Execution).where(Execution.task_id == task_id, Execution.status.in_(ACTIVE_STATUSES))
         return (await self.session.execute(stmt)).scalars().first()
@@ -166,6 +188,43 @@ class ExecutionRepository:
             .values(cancel_requested_at=bindparam("now", now, type_=UTCDateTime()))
         )
 
+    async def requeue_unstarted(self, execution_ids: Sequence[int], *, reason: str) -> Sequence[int]:
+        """Those of ``execution_ids`` still ``running`` without a single recorded step go back to ``queued``.
+
+        Such a run was stopped before its first model call answered: it has done nothing,
+        so it starts again (same record, ``attempt`` + 1) instead of ending interrupted.
+        Returns the ids re-queued.
+        """
+        if not execution_ids:
+            return []
+        has_steps = select(_STEPS.c.id).where(_STEPS.c.execution_id == _EXEC.c.id).exists()
+        result = await self.session.execute(
+            update(_EXEC)
+            .where(_EXEC.c.id.in_(list(execution_ids)), _EXEC.c.status == "running", ~has_steps)
+            .values(
+                status="queued",
+                attempt=_EXEC.c.attempt + 1,
+                reason=reason,
+                started_at=None,
+                trigger_delay_ms=None,
+                worker_id=None,
+                cancel_requested_at=None,
+            )
+            .returning(_EXEC.c.id)
+        )
+        return sorted(int(r[0]) for r in result.all())
+
+    async def queued_with_policy(self, *, limit: int = 100_000) -> Sequence[tuple[int, str, datetime, str, int]]:
+        """Queued runs with their task's missed-run policy: (id, trigger, scheduled_for, policy, attempt)."""
+        stmt = (
+            select(_EXEC.c.id, _EXEC.c.trigger, _EXEC.c.scheduled_for, Task.missed_run_policy, _EXEC.c.attempt)
+            .join(Task, Task.id == _EXEC.c.task_id)
+            .where(_EXEC.c.status == "queued")
+            .order_by(_EXEC.c.id)
+            .limit(limit)
+        )
+        return [(int(r[0]), r[1], r[2], r[3], int(r[4])) for r in (await self.session.execute(stmt)).all()]
+
     async def mark_interrupted(self, *, now: datetime, reason: str) -> int:
         """Every ``running`` row becomes ``interrupted`` (called by a new scheduler leader)."""
         result = await self.session.execute(
@@ -174,3 +233,39 @@ class ExecutionRepository:
             .values(status="interrupted", reason=reason, finished_at=bindparam("now", now, type_=UTCDateTime()))
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+    async def totals(
+        self, *, task_id: int | None, since: datetime | None, until: datetime | None
+    ) -> Sequence[StatusTotals]:
+        """Per status: how many runs were scheduled in [since, until), their tokens and known cost."""
+        conditions: list[Any] = []
+        if task_id is not None:
+            conditions.append(Execution.task_id == task_id)
+        if since is not None:
+            conditions.append(Execution.scheduled_for >= since)
+        if until is not None:
+            conditions.append(Execution.scheduled_for < until)
+        stmt = (
+            select(
+                Execution.status,
+                func.count(),
+                func.coalesce(func.sum(Execution.prompt_tokens), 0),
+                func.coalesce(func.sum(Execution.completion_tokens), 0),
+                func.coalesce(func.sum(Execution.cost_usd), 0.0),
+                func.count(Execution.cost_usd),
+            )
+            .where(*conditions)
+            .group_by(Execution.status)
+            .order_by(Execution.status)
+        )
+        return [
+            StatusTotals(
+                status=row[0],
+                runs=int(row[1]),
+                prompt_tokens=int(row[2] or 0),
+                completion_tokens=int(row[3] or 0),
+                cost_usd=float(row[4] or 0.0),
+                runs_with_cost=int(row[5]),
+            )
+            for row in (await self.session.execute(stmt)).all()
+        ]

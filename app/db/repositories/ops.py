@@ -12,16 +12,20 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.chat_models import ChatConversation, ChatMessage
 from app.db.models import ACTIVE_STATUSES, Execution, ExecutionStep
 from app.db.ops_models import ApiKey, NotificationDelivery
+from app.vocabulary import KeyScope
 
 
 class ApiKeyRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, *, name: str, prefix: str, key_hash: str, now: datetime) -> ApiKey:
-        key = ApiKey(name=name, prefix=prefix, key_hash=key_hash, created_at=now, revoked_at=None)
+    async def add(
+        self, *, name: str, prefix: str, key_hash: str, now: datetime, scope: KeyScope = KeyScope.FULL
+    ) -> ApiKey:
+        key = ApiKey(name=name, prefix=prefix, key_hash=key_hash, created_at=now, revoked_at=None, scope=scope)
         self.session.add(key)
         await self.session.flush()
         return key
@@ -44,6 +48,11 @@ class ApiKeyRepository:
         """The hashes of every key not revoked."""
         rows = await self.session.execute(select(ApiKey.key_hash).where(ApiKey.revoked_at.is_(None)))
         return [str(h) for h in rows.scalars()]
+
+    async def active_scopes(self) -> dict[str, KeyScope]:
+        """The hash of every key not revoked, with what that key may do."""
+        rows = await self.session.execute(select(ApiKey.key_hash, ApiKey.scope).where(ApiKey.revoked_at.is_(None)))
+        return {str(r[0]): KeyScope(r[1]) for r in rows.all()}
 
 
 class DeliveryRepository:
@@ -103,6 +112,26 @@ class RetentionRepository:
             delete(Execution)
             .where(Execution.id.in_(ids), Execution.status.not_in(ACTIVE_STATUSES))
             .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def expired_conversation_ids(self, *, before: datetime, limit: int) -> list[str]:
+        """Ids of chat conversations whose last activity was before ``before``."""
+        stmt = (
+            select(ChatConversation.id)
+            .where(ChatConversation.updated_at < before)
+            .order_by(ChatConversation.updated_at, ChatConversation.id)
+            .limit(limit)
+        )
+        return [str(i) for i in (await self.session.execute(stmt)).scalars()]
+
+    async def delete_conversations(self, ids: Sequence[str]) -> int:
+        """Delete these conversations with their messages; returns how many conversations went."""
+        if not ids:
+            return 0
+        await self.session.execute(delete(ChatMessage).where(ChatMessage.conversation_id.in_(ids)))
+        result = await self.session.execute(
+            delete(ChatConversation).where(ChatConversation.id.in_(ids)).execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 

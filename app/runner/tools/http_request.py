@@ -20,12 +20,15 @@ Each call uses a fresh client with keep-alive off and ``trust_env=False``: poole
 connections are keyed by IP, so reusing one for another name on the same IP
 would skip that name's certificate check, and an environment proxy would resolve
 names itself, outside the guard. The body is streamed and cut at
-``max_body_bytes`` (``truncated: true``); the whole call is bounded by a timeout.
+``max_body_bytes`` (``truncated: true``), counted after decompression, which is
+done here with a bound (a gzip bomb inflates no further than the cap); the whole
+call is bounded by a timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
+import zlib
 from typing import Any
 
 import httpx
@@ -37,6 +40,7 @@ METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 USER_AGENT = "taskrunner-agent/0.1"
+ACCEPT_ENCODING = "gzip, deflate"
 
 
 async def http_request(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
@@ -79,6 +83,9 @@ async def _fetch(
     redirects: list[str] = []
     headers = {k: v for k, v in headers.items() if k.lower() != "host"}
     headers.setdefault("User-Agent", USER_AGENT)
+    # Only codings we inflate ourselves, with a bound (see _read_limited).
+    headers = {k: v for k, v in headers.items() if k.lower() != "accept-encoding"}
+    headers["Accept-Encoding"] = ACCEPT_ENCODING
     async with httpx.AsyncClient(
         trust_env=False,
         follow_redirects=False,
@@ -142,14 +149,81 @@ async def _pinned_request(
 
 
 async def _read_limited(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """At most ``limit`` bytes of the decoded body, and whether there was more.
+
+    The raw stream is decompressed here, never by httpx, with zlib's ``max_length``:
+    no chunk ever inflates past the limit, so a gzip bomb (a few KiB that expand
+    to gigabytes) costs no more memory than an honest answer.
+    """
+    decoder = _decoder(response.headers.get("content-encoding", ""))
     chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:  # stop reading: the rest is never downloaded
+    size = raw_size = 0
+    async for raw in response.aiter_raw():
+        raw_size += len(raw)
+        if raw_size > 2 * limit + 65536:
+            # Compressed data never inflates to less than half its size; a stream that does
+            # (empty deflate blocks, say) would only keep us reading until the timeout.
             return b"".join(chunks)[:limit], True
+        data = raw
+        while data or decoder.more():
+            piece, data = decoder.feed(data, limit + 1 - size)
+            chunks.append(piece)
+            size += len(piece)
+            if size > limit:  # stop reading: the rest is never downloaded nor inflated
+                return b"".join(chunks)[:limit], True
+            if not piece and not decoder.more():
+                break
     return b"".join(chunks), False
+
+
+class _Identity:
+    def feed(self, data: bytes, room: int) -> tuple[bytes, bytes]:
+        return data[:room], data[room:]
+
+    def more(self) -> bool:
+        return False
+
+
+class _Inflate:
+    """One gzip or deflate layer whose output per call is bounded by ``room``."""
+
+    def __init__(self, wbits: int) -> None:
+        self._wbits = wbits
+        self._z = zlib.decompressobj(wbits)
+        self._started = False
+
+    def feed(self, data: bytes, room: int) -> tuple[bytes, bytes]:
+        source = self._z.unconsumed_tail + data
+        try:
+            out = self._z.decompress(source, max(room, 1))
+        except zlib.error as exc:
+            if self._started or self._wbits != zlib.MAX_WBITS:
+                raise ToolError(f"the response body is not valid {self._name()}: {exc}") from exc
+            # "deflate" is sometimes sent raw, without the zlib header.
+            self._wbits = -zlib.MAX_WBITS
+            self._z = zlib.decompressobj(self._wbits)
+            out = self._z.decompress(source, max(room, 1))
+        self._started = True
+        return out, b""
+
+    def more(self) -> bool:
+        return bool(self._z.unconsumed_tail)
+
+    def _name(self) -> str:
+        return "gzip" if self._wbits > zlib.MAX_WBITS else "deflate"
+
+
+def _decoder(content_encoding: str) -> _Identity | _Inflate:
+    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    if not codings:
+        return _Identity()
+    if len(codings) == 1 and codings[0] in ("gzip", "x-gzip"):
+        return _Inflate(16 + zlib.MAX_WBITS)
+    if len(codings) == 1 and codings[0] == "deflate":
+        return _Inflate(zlib.MAX_WBITS)
+    # Layered codings multiply a bomb's ratio, and we asked for gzip or deflate only.
+    raise ToolError(f"unsupported Content-Encoding {content_encoding!r} (only gzip or deflate are accepted)")
 
 
 TOOL = Tool(

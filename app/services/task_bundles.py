@@ -1,0 +1,229 @@
+"""Tasks as portable definitions: export them, import them back idempotently by name.
+
+A bundle is ``{"version": 1, "tasks": [definition, ...]}``; a definition holds a
+task's fields (name, instructions, schedule, policy, model, tools, limits,
+``enabled``, notify) and none of its run state, so a team can keep its schedules
+in git and apply them to any instance. Importing creates a task for each new
+name and, for a name that exists, changes only the fields the definition gives
+that differ (absent fields stay as they are). The whole bundle is checked before
+anything is written; ``dry_run`` reports the same plan and writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from app.db.models import Task
+from app.errors import Conflict, TaskRunnerError, ValidationFailed
+from app.schedules import compile_schedule
+from app.schedules.of_task import spec_of
+from app.schedules.spec import ScheduleSpec
+from app.services.inputs import TaskCreate, TaskUpdate
+from app.services.tasks import TaskService
+
+BUNDLE_VERSION = 1
+MAX_TASKS = 1000
+_FIELDS = (
+    "name",
+    "instructions",
+    "schedule",
+    "missed_run_policy",
+    "model",
+    "tools",
+    "max_steps",
+    "timeout_seconds",
+    "max_retries",
+    "enabled",
+    "notify",
+)
+
+
+class TaskBundleIn(BaseModel):
+    """An import: a bundle as exported (``tasks`` with optional ``version``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(default=BUNDLE_VERSION, ge=1, le=BUNDLE_VERSION)
+    tasks: list[dict[str, Any]] = Field(max_length=MAX_TASKS)
+
+
+@dataclass(frozen=True)
+class ImportItem:
+    name: str
+    action: Literal["create", "update", "unchanged"]
+    changes: list[str] = field(default_factory=list)
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    dry_run: bool
+    items: list[ImportItem]
+
+    def count(self, action: str) -> int:
+        return sum(1 for item in self.items if item.action == action)
+
+
+def definition(task: Task) -> dict[str, Any]:
+    """A task's portable definition (what export writes and import reads)."""
+    schedule = spec_of(task).model_dump(mode="json")
+    if task.schedule_kind == "once" and task.run_at is not None:
+        schedule["at"] = task.run_at.astimezone(ZoneInfo(task.timezone)).isoformat()
+    return {
+        "name": task.name,
+        "instructions": task.instructions,
+        "schedule": schedule,
+        "missed_run_policy": str(task.missed_run_policy),
+        "model": task.model,
+        "tools": list(task.tools or []),
+        "max_steps": task.max_steps,
+        "timeout_seconds": task.timeout_seconds,
+        "max_retries": task.max_retries,
+        "enabled": task.state == "active",
+        "notify": task.notify,
+    }
+
+
+class TaskBundles:
+    def __init__(self, tasks: TaskService) -> None:
+        self.service = tasks
+
+    async def export(self, *, include_completed: bool = False) -> dict[str, Any]:
+        """Every task's definition; completed one-time tasks only with ``include_completed``."""
+        states = None if include_completed else ("active", "paused")
+        rows = await self.service.tasks.all(states=states)
+        return {"version": BUNDLE_VERSION, "tasks": [definition(t) for t in rows]}
+
+    async def import_(self, bundle: TaskBundleIn, *, dry_run: bool = False) -> ImportReport:
+        """Create or update each definition by name; all checked first, nothing written on ``dry_run``."""
+        updates = _check(bundle)
+        existing: dict[str, list[Task]] = {}
+        for task in await self.service.tasks.by_names([name for name, _ in updates]):
+            existing.setdefault(task.name, []).append(task)
+        shared = sorted(name for name, found in existing.items() if len(found) > 1)
+        if shared:
+            raise Conflict(
+                f"Several tasks are named {', '.join(repr(n) for n in shared)}; "
+                "rename them so that import can match by name.",
+                details={"names": shared},
+            )
+        now = self.service.deps.clock.now()
+        plan: list[tuple[ImportItem, TaskCreate | TaskUpdate | None]] = []
+        problems: list[dict[str, Any]] = []
+        for name, update in updates:
+            if name not in existing:
+                try:
+                    create = TaskCreate.model_validate(update.model_dump(exclude_unset=True) | {"name": name})
+                except ValidationError as exc:
+                    problems.append({"name": name, "message": f"a new task needs a whole definition: {_words(exc)}"})
+                    continue
+                if _schedule_problem(create.schedule, now, name, problems):
+                    continue
+                plan.append((ImportItem(name=name, action="create"), create))
+                continue
+            task = existing[name][0]
+            changed = _changed_fields(task, update)
+            if not changed:
+                plan.append((ImportItem(name=name, action="unchanged", id=task.id), None))
+                continue
+            patch = TaskUpdate.model_validate(update.model_dump(include=set(changed), exclude_unset=True))
+            if _schedule_problem(patch.schedule, now, name, problems):
+                continue
+            plan.append((ImportItem(name=name, action="update", changes=changed, id=task.id), patch))
+        _raise_if(problems)
+        if dry_run:
+            return ImportReport(dry_run=True, items=[item for item, _ in plan])
+        items: list[ImportItem] = []
+        for item, change in plan:
+            if isinstance(change, TaskCreate):
+                item = ImportItem(name=item.name, action="create", id=(await self.service.create(change)).id)
+            elif isinstance(change, TaskUpdate) and item.id is not None:
+                await self.service.update(item.id, change)
+            items.append(item)
+        return ImportReport(dry_run=False, items=items)
+
+
+def _check(bundle: TaskBundleIn) -> list[tuple[str, TaskUpdate]]:
+    """Each definition's name and checked fields; every problem at once as :class:`ValidationFailed`."""
+    problems: list[dict[str, Any]] = []
+    updates: list[tuple[str, TaskUpdate]] = []
+    for index, raw in enumerate(bundle.tasks):
+        name = raw.get("name")
+        unknown = sorted(set(raw) - set(_FIELDS))
+        if unknown:
+            problems.append({"index": index, "name": name, "message": f"unknown fields: {', '.join(unknown)}"})
+        elif not isinstance(name, str) or not name.strip():
+            problems.append({"index": index, "name": name, "message": "every task needs a `name`"})
+        else:
+            try:
+                updates.append((name.strip(), TaskUpdate.model_validate({k: v for k, v in raw.items() if k != "name"})))
+            except ValidationError as exc:
+                problems.append({"index": index, "name": name, "message": _words(exc)})
+    for name, n in Counter(name for name, _ in updates).items():
+        if n > 1:
+            problems.append({"name": name, "message": "this name appears more than once"})
+    _raise_if(problems)
+    return updates
+
+
+def _schedule_problem(spec: ScheduleSpec | None, now: datetime, name: str, problems: list[dict[str, Any]]) -> bool:
+    """Check a schedule as creating or changing the task would; note a problem and answer True if it fails."""
+    if spec is None:
+        return False
+    try:
+        compile_schedule(spec, anchor=now, now=now)
+    except TaskRunnerError as exc:
+        problems.append({"name": name, "message": exc.message, "code": exc.code})
+        return True
+    return False
+
+
+def _raise_if(problems: list[dict[str, Any]]) -> None:
+    if problems:
+        first = problems[0]
+        label = first.get("name") or f"#{first.get('index')}"
+        raise ValidationFailed(
+            f"{len(problems)} task definition(s) are invalid; first: {label}: {first['message']}",
+            details={"problems": problems},
+        )
+
+
+def _words(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'task'}: {e['msg']}" for e in exc.errors())
+
+
+def _changed_fields(task: Task, update: TaskUpdate) -> list[str]:
+    current = definition(task)
+    wanted = update.model_dump(mode="json", exclude_unset=True)
+    changed: list[str] = []
+    for name, value in wanted.items():
+        if name == "schedule":
+            if not _same_schedule(current["schedule"], value):
+                changed.append(name)
+        elif name == "tools":
+            if sorted(value or []) != sorted(current["tools"]):
+                changed.append(name)
+        elif current.get(name) != value:
+            changed.append(name)
+    return changed
+
+
+def _same_schedule(current: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    if current["kind"] != wanted["kind"] or current["timezone"] != wanted.get("timezone", "UTC"):
+        return False
+    if wanted["kind"] == "once":
+        zone = ZoneInfo(current["timezone"])
+        return _instant(current["at"], zone) == _instant(wanted["at"], zone)
+    key = "cron" if wanted["kind"] == "cron" else "every_seconds"
+    return bool(current[key] == wanted[key])
+
+
+def _instant(value: str, zone: ZoneInfo) -> datetime:
+    at = datetime.fromisoformat(value)
+    return at if at.tzinfo is not None else at.replace(tzinfo=zone)

@@ -1,0 +1,122 @@
+"""The tools' arguments (checked shapes, whose JSON schemas models read), shared by chat and MCP."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.services.inputs import ScheduleSpec
+from app.vocabulary import ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskState
+
+TIME_HELP = (
+    "ISO 8601 (a time without offset is in the user's timezone), 'today', 'yesterday', "
+    "or a span back from now such as '24h' or '7 days'"
+)
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class TaskRef(_Args):
+    task_id: int = Field(ge=1, description="The task's id.")
+
+
+class RunRef(_Args):
+    execution_id: int = Field(ge=1, description="The execution's (run's) id.")
+
+
+class ScheduleTask(_Args):
+    description: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2000,
+        description="What to do and when, in the user's own words, e.g. 'every weekday at 9am, check ...'.",
+    )
+    schedule: ScheduleSpec | None = Field(
+        default=None,
+        description="An explicit schedule instead of words: cron (5 fields), once (ISO 8601 `at`) or interval.",
+    )
+    instructions: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=20_000,
+        description="What the agent does each run; needed with `schedule`, optional with `description`.",
+    )
+    name: str | None = Field(default=None, min_length=1, max_length=200, description="A short name.")
+    timezone: str | None = Field(default=None, description="IANA timezone for words that name none.")
+    model: str | None = Field(default=None, min_length=1, max_length=200, description="LLM for the runs.")
+    tools: list[str] | None = Field(default=None, max_length=50, description="Tools the agent may use.")
+    missed_run_policy: MissedRunPolicy | None = None
+
+    @model_validator(mode="after")
+    def _when(self) -> ScheduleTask:
+        if (self.description is None) == (self.schedule is None):
+            raise ValueError("give either `description` (plain words) or `schedule` (explicit), not both or neither")
+        if self.schedule is not None and self.instructions is None:
+            raise ValueError("`instructions` are needed with an explicit `schedule`")
+        return self
+
+
+class FindTasks(_Args):
+    query: str | None = Field(default=None, max_length=200, description="Words in the name or instructions.")
+    state: TaskState | None = None
+    kind: ScheduleKind | None = Field(default=None, description="Only this kind of schedule.")
+    limit: int = Field(default=20, ge=1, le=50)
+    offset: int = Field(default=0, ge=0, description="Skip this many (paging).")
+
+
+class CancelSchedule(_Args):
+    task_id: int = Field(ge=1, description="The task's id.")
+    pause: bool = Field(
+        default=False, description="true: pause the task (keeps it and its history); false: delete it for good."
+    )
+
+
+class UpdateTask(_Args):
+    task_id: int = Field(ge=1)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    instructions: str | None = Field(default=None, min_length=1)
+    schedule_text: str | None = Field(default=None, description="A new schedule in words, e.g. 'every day at 10am'.")
+    cron: str | None = Field(default=None, description="A new 5-field cron schedule.")
+    at: str | None = Field(default=None, description="Run once at this ISO 8601 time instead.")
+    every_seconds: int | None = Field(default=None, ge=1, description="Run at this interval instead.")
+    timezone: str | None = Field(default=None, description="IANA timezone for the (new) schedule.")
+    missed_run_policy: MissedRunPolicy | None = None
+    model: str | None = None
+    tools: list[str] | None = None
+    max_steps: int | None = Field(default=None, ge=1, le=200)
+    timeout_seconds: int | None = Field(default=None, ge=1, le=86_400)
+    max_retries: int | None = Field(default=None, ge=0, le=10)
+
+
+class ListRuns(_Args):
+    task_id: int | None = Field(default=None, ge=1)
+    status: ExecutionStatus | None = None
+    since: str | None = Field(default=None, description=f"Scheduled at or after: {TIME_HELP}.")
+    until: str | None = Field(default=None, description=f"Scheduled before: {TIME_HELP}.")
+    limit: int = Field(default=20, ge=1, le=50)
+
+
+class Explain(_Args):
+    task_id: int = Field(ge=1)
+    at: str | None = Field(
+        default=None,
+        description=f"The time asked about ('why didn't it run at ...?'); looks an hour either side: {TIME_HELP}.",
+    )
+    since: str | None = Field(default=None, description=f"Start of the period (default 24h ago): {TIME_HELP}.")
+    until: str | None = Field(default=None, description=f"End of the period (default now): {TIME_HELP}.")
+
+
+class Preview(_Args):
+    kind: ScheduleKind
+    cron: str | None = Field(default=None, max_length=200, description="For kind=cron: 5 fields or @macro.")
+    at: str | None = Field(default=None, description="For kind=once: ISO 8601 time.")
+    every_seconds: int | None = Field(default=None, ge=1, description="For kind=interval.")
+    timezone: str = Field(default="UTC", max_length=64, description="IANA timezone.")
+    count: int = Field(default=5, ge=1, le=50, description="How many next runs to list.")
+
+
+class Totals(_Args):
+    task_id: int | None = Field(default=None, ge=1, description="One task, or all tasks when absent.")
+    since: str | None = Field(default=None, description=f"Start (default 7 days ago): {TIME_HELP}.")
+    until: str | None = Field(default=None, description=f"End (default now): {TIME_HELP}.")

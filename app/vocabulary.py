@@ -1,0 +1,65 @@
+"""The domain's words, declared once: task states, run statuses, triggers, schedule kinds, policies.
+
+Every layer (models, services, HTTP schemas, chat, CLI, MCP) uses these enums
+instead of bare strings. They are ``StrEnum``s, so each member *is* its JSON
+value (``TaskState.ACTIVE == "active"``) and stored rows and JSON keep the
+same text as before.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TaskState(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+
+
+class ExecutionStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+    MISSED = "missed"
+    INTERRUPTED = "interrupted"
+
+
+# Statuses in which a task counts as "running"; at most one such row per task.
+ACTIVE_STATUSES: tuple[ExecutionStatus, ...] = (ExecutionStatus.QUEUED, ExecutionStatus.RUNNING)
+# Statuses of records whose fire never started an agent run.
+NOT_EXECUTED_STATUSES: tuple[ExecutionStatus, ...] = (
+    ExecutionStatus.MISSED,
+    ExecutionStatus.SKIPPED,
+    ExecutionStatus.QUEUED,
+)
+
+
+class Trigger(StrEnum):
+    SCHEDULE = "schedule"
+    MANUAL = "manual"
+    CATCHUP = "catchup"
+    RETRY = "retry"
+
+
+class ScheduleKind(StrEnum):
+    CRON = "cron"
+    ONCE = "once"
+    INTERVAL = "interval"
+
+
+class MissedRunPolicy(StrEnum):
+    SKIP = "skip"
+    CATCHUP = "catchup"
+    FAIL = "fail"
+
+
+class KeyScope(StrEnum):
+    """What an API key may do: everything, or only read (list, show, preview, explain)."""
+
+    FULL = "full"
+    READ_ONLY = "read_only"

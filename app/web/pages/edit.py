@@ -1,0 +1,177 @@
+"""New task and Edit: the form, its preview before saving, and errors beside the fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.errors import TaskRunnerError
+from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec
+from app.services.inputs import TaskCreate, TaskUpdate
+from app.services.previews import Preview, available_tools, preview_schedule, preview_words, schedule_of
+from app.services.tasks import TaskDeps
+from app.web.base import Visitor, page, posted, see_other, state_of, unit_of_work
+from app.web.pages.tasks import task_id_of, task_service
+from app.web.render import render
+from app.web.task_form import (
+    DEFAULTS,
+    FORM_ERROR,
+    UNITS,
+    TaskForm,
+    create_payload,
+    domain_error,
+    options_payload,
+    pydantic_errors,
+    read_form,
+    schedule_payload,
+)
+
+
+def _deps(request: Request) -> TaskDeps:
+    state = state_of(request)
+    return TaskDeps(clock=state.clock, llm=state.llm, llm_model=state.settings.llm_model)
+
+
+def _values(request: Request, form: TaskForm, preview: Preview | None, **extra: Any) -> dict[str, Any]:
+    return {"form": form.values, "errors": form.errors, "preview": preview, "tools": available_tools(), **extra}
+
+
+async def _preview(request: Request, form: TaskForm) -> Preview | None:
+    """What the form's schedule would be, or None with the errors set on the form."""
+    v = form.values
+    try:
+        if v["mode"] == "words":
+            if not v["description"]:
+                form.error("description", "Say what to do and when, e.g. “every weekday at 9am, summarise …”.")
+                return None
+            return await preview_words(v["description"], v["timezone"] or None, _deps(request))
+        raw = schedule_payload(form)
+        if raw is None:
+            return None
+        spec: CronSpec | OnceSpec | IntervalSpec
+        if raw["kind"] == "cron":
+            spec = CronSpec.model_validate(raw)
+        elif raw["kind"] == "once":
+            spec = OnceSpec.model_validate(raw)
+        else:
+            spec = IntervalSpec.model_validate(raw)
+        return preview_schedule(spec, now=state_of(request).clock.now())
+    except ValidationError as exc:
+        pydantic_errors(form, exc)
+    except TaskRunnerError as exc:
+        domain_error(form, exc, words=v["mode"] == "words")
+    return None
+
+
+@page
+async def new_task(request: Request, visitor: Visitor) -> Response:
+    """GET shows the empty form; POST previews (``action=preview``) or creates the task."""
+    if request.method == "GET":
+        form = TaskForm(values=dict(DEFAULTS))
+        return render(request, "task_new.html", _values(request, form, None), visitor=visitor)
+    form = read_form(posted(request))
+    action = (posted(request).get("action") or ["create"])[0]
+    if action == "preview":
+        preview = await _preview(request, form)
+        status = 200 if not form.errors else 422
+        return render(request, "task_new.html", _values(request, form, preview), visitor=visitor, status_code=status)
+    payload = create_payload(form)
+    if not form.errors:
+        try:
+            data = TaskCreate.model_validate(payload)
+            async with unit_of_work(request) as s:
+                task = await task_service(request, s).create(data)
+                task_id = task.id
+            return see_other(f"/ui/tasks/{task_id}", notice="created")
+        except ValidationError as exc:
+            pydantic_errors(form, exc, words=form.values["mode"] == "words")
+        except TaskRunnerError as exc:
+            domain_error(form, exc, words=form.values["mode"] == "words")
+    return render(request, "task_new.html", _values(request, form, None), visitor=visitor, status_code=422)
+
+
+@page
+async def preview_fragment(request: Request, visitor: Visitor) -> Response:
+    """The preview panel alone, for the form's Preview button when JavaScript is on."""
+    form = read_form(posted(request))
+    preview = await _preview(request, form)
+    return render(request, "_preview.html", _values(request, form, preview), visitor=visitor)
+
+
+def _form_of_task(task: Any) -> TaskForm:
+    spec = schedule_of(task)
+    values = dict(DEFAULTS)
+    values.update(
+        mode="explicit",
+        name=task.name,
+        instructions=task.instructions,
+        kind=spec.kind,
+        timezone=task.timezone,
+        missed_run_policy=task.missed_run_policy,
+        model=task.model or "",
+        max_steps=str(task.max_steps),
+        timeout_seconds=str(task.timeout_seconds),
+        max_retries=str(task.max_retries),
+        tools=list(task.tools or []),
+    )
+    if isinstance(spec, CronSpec):
+        values["cron"] = spec.cron
+    elif isinstance(spec, OnceSpec):
+        from zoneinfo import ZoneInfo
+
+        values["at"] = spec.at.astimezone(ZoneInfo(task.timezone)).replace(tzinfo=None).isoformat(timespec="minutes")
+    else:
+        seconds = spec.every_seconds
+        unit = next(u for u in ("days", "hours", "minutes", "seconds") if seconds % UNITS[u] == 0)
+        values["every"], values["every_unit"] = str(seconds // UNITS[unit]), unit
+    notify = task.notify or {}
+    values.update(
+        notify_webhook=notify.get("webhook_url") or "",
+        notify_email=notify.get("email") or "",
+        notify_on=notify.get("on") or "failure",
+    )
+    return TaskForm(values=values)
+
+
+def _schedule_changed(before: TaskForm, after: TaskForm) -> bool:
+    keys = (
+        "kind",
+        "timezone",
+        *{"cron": ("cron",), "once": ("at",), "interval": ("every", "every_unit")}.get(after.values["kind"], ()),
+    )
+    return any(str(before.values[k]) != str(after.values[k]) for k in keys)
+
+
+@page
+async def edit_task(request: Request, visitor: Visitor) -> Response:
+    task_id = task_id_of(request)
+    async with unit_of_work(request) as s:
+        service = task_service(request, s)
+        task = await service.get(task_id)
+        current = _form_of_task(task)
+        ref = {"id": task.id, "name": task.name}
+        if request.method == "GET":
+            return render(request, "task_edit.html", _values(request, current, None, task=ref), visitor=visitor)
+        form = read_form(posted(request))
+        form.values["mode"] = "explicit"
+        payload = options_payload(form)
+        payload["name"] = form.values["name"] or None
+        payload["instructions"] = form.values["instructions"] or None
+        if _schedule_changed(current, form):
+            payload["schedule"] = schedule_payload(form)
+        if not form.errors:
+            try:
+                await service.update(task_id, TaskUpdate.model_validate(payload))
+            except ValidationError as exc:
+                pydantic_errors(form, exc)
+            except TaskRunnerError as exc:
+                domain_error(form, exc, words=False)
+        if form.errors:
+            await s.rollback()
+            form.errors.setdefault(FORM_ERROR, "Nothing was saved; fix the fields marked below.")
+            values = _values(request, form, None, task=ref)
+            return render(request, "task_edit.html", values, visitor=visitor, status_code=422)
+    return see_other(f"/ui/tasks/{task_id}", notice="saved")

@@ -1,0 +1,177 @@
+"""Tasks: the list with bulk pause/resume, one task with its fires, runs and costs, and its actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.errors import Conflict, NotFound, TaskRunnerError
+from app.services.explain import explain_task
+from app.services.overview import OverviewService, TaskFilter, dst_change_on
+from app.services.previews import describe_task
+from app.services.tasks import TaskDeps, TaskService
+from app.web.base import Visitor, first, page, posted, see_other, state_of, unit_of_work
+from app.web.render import render
+
+PAGE_SIZE = 50
+STATES = ("active", "paused", "completed")
+
+
+def task_service(request: Request, session: Any) -> TaskService:
+    state = state_of(request)
+    return TaskService(session, TaskDeps(clock=state.clock, llm=state.llm, llm_model=state.settings.llm_model))
+
+
+def task_id_of(request: Request) -> int:
+    raw = str(request.path_params["task_id"])
+    if not raw.isdigit() or len(raw) > 18:
+        raise NotFound("task", raw)
+    return int(raw)
+
+
+@page
+async def tasks_list(request: Request, visitor: Visitor) -> Response:
+    q = request.query_params
+    state_filter = q.get("state") if q.get("state") in STATES else None
+    words = (q.get("q") or "").strip()[:200] or None
+    offset = int(q["offset"]) if (q.get("offset") or "").isdigit() and len(q["offset"]) < 9 else 0
+    async with unit_of_work(request) as s:
+        found = await task_service(request, s).list(
+            TaskFilter(state=state_filter, q=words), limit=PAGE_SIZE, offset=offset
+        )
+        tasks, total = found.items, found.total
+        rows = await OverviewService(s, state_of(request).clock).task_rows(tasks)
+    base = {k: v for k, v in (("state", state_filter), ("q", words)) if v}
+    return render(
+        request,
+        "tasks.html",
+        {
+            "rows": rows,
+            "describe": describe_task,
+            "total": total,
+            "offset": offset,
+            "page_size": PAGE_SIZE,
+            "state_filter": state_filter or "",
+            "q": words or "",
+            "states": STATES,
+            "prev_query": urlencode({**base, "offset": max(offset - PAGE_SIZE, 0)}) if offset else "",
+            "next_query": urlencode({**base, "offset": offset + PAGE_SIZE}) if offset + PAGE_SIZE < total else "",
+        },
+        visitor=visitor,
+    )
+
+
+@page
+async def tasks_bulk(request: Request, visitor: Visitor) -> Response:
+    """Pause or resume every ticked task; completed tasks are left as they are."""
+    form = posted(request)
+    action = first(form, "action")
+    ids = sorted({int(v) for v in form.get("task_id", []) if v.isdigit() and len(v) < 18})
+    if action not in ("pause", "resume"):
+        raise TaskRunnerError("Choose Pause or Resume.")
+    if not ids:
+        raise TaskRunnerError("Tick at least one task first.")
+    async with unit_of_work(request) as s:
+        service = task_service(request, s)
+        for task_id in ids:
+            try:
+                await (service.pause if action == "pause" else service.resume)(task_id)
+            except (Conflict, NotFound):
+                continue  # completed or already deleted: nothing to change
+    back = first(form, "back")
+    return see_other(
+        back if back.startswith("/ui/tasks") else "/ui/tasks", notice="paused" if action == "pause" else "resumed"
+    )
+
+
+def _why_at(raw: str, tz: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=ZoneInfo(tz)) if moment.tzinfo is None else moment
+
+
+@page
+async def task_detail(request: Request, visitor: Visitor) -> Response:
+    task_id = task_id_of(request)
+    clock = state_of(request).clock
+    why_raw = (request.query_params.get("why_at") or "").strip()
+    async with unit_of_work(request) as s:
+        service = OverviewService(s, clock)
+        task = await task_service(request, s).get(task_id, next_runs=10)
+        tz = ZoneInfo(task.timezone)
+        fires = [(at, dst_change_on(at.astimezone(tz).date(), tz)) for at in task.next_runs]
+        recent = await service.recent_runs(task.id, 60)
+        usage = await service.usage_by_day(task)
+        explanation = None
+        why_error = None
+        if why_raw:
+            at = _why_at(why_raw, task.timezone)
+            if at is None:
+                why_error = "Give a date and time, e.g. 2026-11-23T09:00."
+            else:
+                inputs = await service.why(task.id, at)
+                explanation = explain_task(
+                    inputs.task,
+                    inputs.records,
+                    since=inputs.since,
+                    until=inputs.until,
+                    unrecorded_fires=inputs.unrecorded,
+                )
+    return render(
+        request,
+        "task.html",
+        {
+            "task": task,
+            "schedule_words": describe_task(task),
+            "fires": fires,
+            "recent": list(reversed(recent)),
+            "usage": usage,
+            "max_cost": max((d.cost_usd for d in usage), default=0.0),
+            "max_runs": max((d.runs for d in usage), default=0),
+            "why_at": why_raw or clock.now().astimezone(tz).replace(second=0, microsecond=0, tzinfo=None).isoformat(),
+            "why_error": why_error,
+            "explanation": explanation,
+        },
+        visitor=visitor,
+    )
+
+
+@page
+async def task_action(request: Request, visitor: Visitor) -> Response:
+    """Run now, pause or resume one task."""
+    task_id = task_id_of(request)
+    action = request.path_params["action"]
+    async with unit_of_work(request) as s:
+        service = task_service(request, s)
+        if action == "run":
+            execution = await service.run_now(task_id)
+            execution_id = execution.id
+        elif action == "pause":
+            await service.pause(task_id)
+        elif action == "resume":
+            await service.resume(task_id)
+        else:
+            raise NotFound("action", action)
+    if action == "run":
+        return see_other(f"/ui/runs/{execution_id}", notice="queued")
+    return see_other(f"/ui/tasks/{task_id}", notice="paused" if action == "pause" else "resumed")
+
+
+@page
+async def task_delete(request: Request, visitor: Visitor) -> Response:
+    """GET asks for confirmation; POST deletes the task and its records."""
+    task_id = task_id_of(request)
+    async with unit_of_work(request) as s:
+        service = task_service(request, s)
+        task = await service.get(task_id)
+        if request.method == "GET":
+            return render(request, "task_delete.html", {"task": task}, visitor=visitor)
+        await service.delete(task_id)
+    return see_other("/ui/tasks", notice="deleted")

@@ -1,0 +1,190 @@
+"""The task form: from posted fields to the services' inputs, and every error back to its field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.errors import (
+    AmbiguousSchedule,
+    InvalidCron,
+    InvalidTimezone,
+    LLMUnavailable,
+    ScheduleInPast,
+    TaskRunnerError,
+)
+
+UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+FORM_ERROR = "_form"
+
+# Where a pydantic error location points in the form.
+_LOCATIONS = {
+    ("schedule", "cron"): "cron",
+    ("schedule", "at"): "at",
+    ("schedule", "every_seconds"): "every",
+    ("schedule", "timezone"): "timezone",
+    ("schedule",): "kind",
+    ("notify", "webhook_url"): "notify_webhook",
+    ("notify", "email"): "notify_email",
+    ("notify",): "notify_webhook",
+}
+
+
+@dataclass
+class TaskForm:
+    """The form's values as typed (strings), and errors by field name (``_form`` for the whole form)."""
+
+    values: dict[str, Any]
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def error(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
+
+
+DEFAULTS: dict[str, Any] = {
+    "mode": "words",
+    "description": "",
+    "timezone": "UTC",
+    "name": "",
+    "instructions": "",
+    "kind": "cron",
+    "cron": "",
+    "at": "",
+    "every": "",
+    "every_unit": "minutes",
+    "missed_run_policy": "skip",
+    "model": "",
+    "max_steps": "",
+    "timeout_seconds": "",
+    "max_retries": "",
+    "tools": None,  # None: all tools
+    "start_paused": False,
+    "notify_webhook": "",
+    "notify_email": "",
+    "notify_on": "failure",
+}
+
+
+def read_form(posted: dict[str, list[str]]) -> TaskForm:
+    values = dict(DEFAULTS)
+    for name in DEFAULTS:
+        if name in ("tools", "start_paused"):
+            continue
+        if name in posted:
+            values[name] = posted[name][0].strip()
+    values["tools"] = [t for t in posted.get("tools", []) if t] if "tools_shown" in posted else None
+    values["start_paused"] = "start_paused" in posted
+    return TaskForm(values=values)
+
+
+def _int(form: TaskForm, name: str) -> int | None:
+    raw = str(form.values.get(name) or "")
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        form.error(name, "Give a whole number.")
+        return None
+
+
+def schedule_payload(form: TaskForm) -> dict[str, Any] | None:
+    v = form.values
+    kind, tz = v["kind"], v["timezone"] or "UTC"
+    if kind == "cron":
+        if not v["cron"]:
+            form.error("cron", "Give a cron expression, e.g. 0 9 * * 1-5.")
+            return None
+        return {"kind": "cron", "cron": v["cron"], "timezone": tz}
+    if kind == "once":
+        if not v["at"]:
+            form.error("at", "Give the date and time to run at.")
+            return None
+        return {"kind": "once", "at": v["at"], "timezone": tz}
+    if kind == "interval":
+        every = _int(form, "every")
+        if every is None:
+            form.error("every", "Give how often, e.g. 15 (minutes).")
+            return None
+        return {"kind": "interval", "every_seconds": every * UNITS.get(v["every_unit"], 60), "timezone": tz}
+    form.error("kind", "Choose cron, once or interval.")
+    return None
+
+
+def options_payload(form: TaskForm) -> dict[str, Any]:
+    v = form.values
+    out: dict[str, Any] = {"missed_run_policy": v["missed_run_policy"] or "skip"}
+    out["model"] = v["model"] or None
+    for name in ("max_steps", "timeout_seconds", "max_retries"):
+        number = _int(form, name)
+        if number is not None:
+            out[name] = number
+    if v["tools"] is not None:
+        out["tools"] = v["tools"]
+    if v["notify_webhook"] or v["notify_email"]:
+        out["notify"] = {
+            "webhook_url": v["notify_webhook"] or None,
+            "email": v["notify_email"] or None,
+            "on": v["notify_on"] if v["notify_on"] in ("failure", "always") else "failure",
+        }
+    else:
+        out["notify"] = None
+    return out
+
+
+def create_payload(form: TaskForm) -> dict[str, Any]:
+    v = form.values
+    payload = options_payload(form)
+    if v["start_paused"]:
+        payload["enabled"] = False
+    if v["mode"] == "words":
+        if not v["description"]:
+            form.error("description", "Say what to do and when, e.g. “every weekday at 9am, summarise …”.")
+        payload["description"] = v["description"]
+        payload["timezone"] = v["timezone"] or None
+        if v["name"]:
+            payload["name"] = v["name"]
+        return payload
+    payload["name"] = v["name"] or None
+    payload["instructions"] = v["instructions"] or None
+    if not v["name"]:
+        form.error("name", "Give the task a name.")
+    if not v["instructions"]:
+        form.error("instructions", "Say what the agent should do each run.")
+    payload["schedule"] = schedule_payload(form)
+    return payload
+
+
+def pydantic_errors(form: TaskForm, exc: ValidationError, *, words: bool = False) -> None:
+    """Put each validation error beside its field."""
+    for err in exc.errors():
+        loc = tuple(str(p) for p in err["loc"] if not str(p).isdigit())
+        loc = tuple(p for p in loc if p not in ("cron", "once", "interval") or len(loc) == 1)
+        message = str(err["msg"]).removeprefix("Value error, ")
+        name = _LOCATIONS.get(loc[:2]) or _LOCATIONS.get(loc[:1]) or (loc[0] if loc else FORM_ERROR)
+        if name in ("schedule",):
+            name = "kind"
+        if words and name in ("name", "instructions", "schedule"):
+            name = "description"
+        form.error(name if name in DEFAULTS else FORM_ERROR, message)
+
+
+def domain_error(form: TaskForm, exc: TaskRunnerError, *, words: bool) -> None:
+    """Put a service's error beside the field it is about."""
+    if isinstance(exc, AmbiguousSchedule | LLMUnavailable):
+        name = "description" if words else FORM_ERROR
+    elif isinstance(exc, InvalidCron):
+        name = "description" if words else "cron"
+    elif isinstance(exc, InvalidTimezone):
+        name = "timezone"
+    elif isinstance(exc, ScheduleInPast):
+        name = "description" if words else "at"
+    elif "unknown" in exc.details:
+        name = "tools"
+    elif words:
+        name = "description"
+    else:
+        name = FORM_ERROR
+    form.error(name, exc.message)
