@@ -182,6 +182,5 @@ WORKER_HEARTBEAT_AGE = Gauge(
 )
 WORKER_RUNNING = Gauge("taskrunner_worker_running_runs", "Runs each live worker holds", ["worker", "kind"])
 QUEUE_DEPTH = Gauge("taskrunner_queue_depth", "Runs queued, waiting for a worker")
-RUNS_RUNNING = Gauge("taskrunner_runs_running", "Runs running now")
 OLDEST_QUEUED_AGE = Gauge("taskrunner_oldest_queued_age_seconds", "Age of the oldest queued run (0 when none)")
 WORKER_HERE = Gauge("taskrunner_worker_in_process", "1 if this instance runs runs itself")

@@ -42,6 +42,10 @@ DROP TYPE IF EXISTS procrastinate_job_to_defer_v1, procrastinate_job_event_type,
 """
 
 
+# SQLite: a table batch mode copies keeps AUTOINCREMENT (ids never reused; revision 0004).
+KEEP_IDS = {"sqlite_autoincrement": True}
+
+
 def _raw(sql: str) -> None:
     # The raw driver connection: procrastinate's SQL holds '%' and '::' that bind-parameter
     # parsing would misread; without parameters psycopg sends it as it is.
@@ -64,11 +68,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_workers")),
     )
     op.create_index("ix_workers_last_heartbeat", "workers", ["last_heartbeat"], unique=False)
-    with op.batch_alter_table("tasks", schema=None) as batch_op:
+    with op.batch_alter_table("tasks", schema=None, table_kwargs=KEEP_IDS) as batch_op:
         batch_op.add_column(
             sa.Column("retry_on_interrupt", sa.Boolean(), server_default=sa.text("false"), nullable=False)
         )
-    with op.batch_alter_table("executions", schema=None) as batch_op:
+    with op.batch_alter_table("executions", schema=None, table_kwargs=KEEP_IDS) as batch_op:
         batch_op.add_column(sa.Column("worker_id", sa.String(length=64), nullable=True))
         batch_op.add_column(
             sa.Column("cancel_requested_at", app.db.types.UTCDateTime(timezone=True), nullable=True)
@@ -85,13 +89,13 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         _raw(DROP_PROCRASTINATE)
-    with op.batch_alter_table("executions", schema=None) as batch_op:
+    with op.batch_alter_table("executions", schema=None, table_kwargs=KEEP_IDS) as batch_op:
         batch_op.drop_index("ix_executions_worker_id")
         batch_op.drop_constraint(batch_op.f("fk_executions_retry_of_executions"), type_="foreignkey")
         batch_op.drop_column("retry_of")
         batch_op.drop_column("cancel_requested_at")
         batch_op.drop_column("worker_id")
-    with op.batch_alter_table("tasks", schema=None) as batch_op:
+    with op.batch_alter_table("tasks", schema=None, table_kwargs=KEEP_IDS) as batch_op:
         batch_op.drop_column("retry_on_interrupt")
     op.drop_index("ix_workers_last_heartbeat", table_name="workers")
     op.drop_table("workers")

@@ -95,6 +95,6 @@ async def _refresh_role_gauges(state: AppState) -> None:
         m.WORKER_HEARTBEAT_AGE.labels(worker=w.id, kind=w.kind).set(max(0.0, (now - w.last_heartbeat).total_seconds()))
         m.WORKER_RUNNING.labels(worker=w.id, kind=w.kind).set(len(w.running))
     m.QUEUE_DEPTH.set(queue.queued)
-    m.RUNS_RUNNING.set(queue.running)
+    m.RUNS_RUNNING.set(queue.running)  # also set by observe_run_counts; the same figure
     m.OLDEST_QUEUED_AGE.set(queue.oldest_queued_age_seconds or 0.0)
     m.WORKER_HERE.set(1 if _worker_role(state) != "disabled" else 0)
