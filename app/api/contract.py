@@ -55,6 +55,7 @@ TAGS: list[dict[str, str]] = [
     {"name": "chat", "description": "Talk to the assistant that manages tasks and explains runs."},
     {"name": "keys", "description": "API keys for `Authorization: Bearer <key>`; the secret is shown once."},
     {"name": "health", "description": "Liveness, readiness and Prometheus metrics for operators."},
+    {"name": "workers", "description": "Who runs runs: workers, their heartbeats, the runs they hold, and the queue."},
 ]
 
 # Handler names whose camelCase would not read as an operation.
