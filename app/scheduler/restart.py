@@ -37,7 +37,9 @@ async def requeue_unstarted(
     async with sessionmaker() as session, session.begin():
         lost = await WorkerRepository(session).lost_runs(stale_before=now - stale_after, dead_ids=dead_ids)
         requeued = list(
-            await ExecutionRepository(session).requeue_unstarted([r.execution_id for r in lost], reason=RESTARTED_REASON)
+            await ExecutionRepository(session).requeue_unstarted(
+                [r.execution_id for r in lost], reason=RESTARTED_REASON
+            )
         )
     if requeued:
         log.warning("scheduler.runs_restarted", count=len(requeued))

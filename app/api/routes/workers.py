@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from app.api.deps import Session, State
-from app.services.workers import list_workers, queue_view
+from app.services import workers as worker_views
 
 router = APIRouter(tags=["workers"])
 
@@ -40,10 +40,10 @@ class WorkersOut(BaseModel):
 
 
 @router.get("/api/workers")
-async def get_workers(session: Session, state: State) -> WorkersOut:
+async def list_workers(session: Session, state: State) -> WorkersOut:
     now = state.clock.now()
-    workers = await list_workers(session, now=now, stale_seconds=state.settings.worker_stale_seconds)
-    queue = await queue_view(session, now=now)
+    workers = await worker_views.list_workers(session, now=now, stale_seconds=state.settings.worker_stale_seconds)
+    queue = await worker_views.queue_view(session, now=now)
     return WorkersOut(
         items=[WorkerOut(**asdict(w)) for w in workers], total=len(workers), queue=QueueOut(**asdict(queue))
     )
