@@ -27,8 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app import metrics
 from app.clock import Clock
 from app.db.models import Task
-from app.db.repositories.controls import ControlRepository
-from app.db.repositories.workers import ClaimedRun
+from app.db.repositories.workers import ClaimedRun, WorkerRepository
 from app.notify import Notifier, run_event_if_wanted
 from app.runner.base import Runner, RunOutcome, RunRequest, StepRecord
 from app.scheduler.context import ContextLoader, RunContext
@@ -68,6 +67,7 @@ class RunProcessor:
         self._notifier = notifier
         self._spawn = spawn or self._spawn_here
         self._contexts = ContextLoader(sessionmaker)
+        self._queued = _QueuedLoader(sessionmaker)
         self._background: set[asyncio.Task[Any]] = set()
         # Runs going on here (claimed, not finished), to cancel on request.
         self.running: dict[int, asyncio.Task[Any]] = {}
@@ -143,25 +143,19 @@ class RunProcessor:
     async def _admit(self, execution_id: int) -> tuple[ClaimedRun, tuple[RunRequest, Task, Admission]] | None:
         """The controls' claim: the gate moves the run to ``running`` for this worker when it may start."""
         assert self.gate is not None
-        async with self._sessionmaker() as session:
-            target = await ControlRepository(session).target(execution_id)
-        if target is None or target.status != "queued":
-            return None
-        queued = ClaimedRun(
-            execution_id=execution_id,
-            task_id=target.task_id,
-            scheduled_for=target.scheduled_for,
-            trigger=target.trigger,
-            attempt=1,
-        )
-        context = await self._contexts.load(target.task_id)
+        # Looked up in batches, so a burst reaches the gate in the order it was handed over
+        # (the claim keeps fire order within a concurrency key).
+        queued = await self._queued.load(execution_id)
+        if queued is None:
+            return None  # claimed elsewhere, cancelled or gone
+        context = await self._contexts.load(queued.task_id)
         if context is None:
             return None  # deleted: its records went with it
         request = self._build_request(queued, context)
         if request is None:
             return None
         admission = await self.gate.admit(
-            execution_id, context.task, target.scheduled_for, target.trigger, worker_id=self.worker_id
+            execution_id, context.task, queued.scheduled_for, queued.trigger, worker_id=self.worker_id
         )
         if admission is None:
             return None
@@ -319,6 +313,44 @@ def _step_row(execution_id: int, step: StepRecord) -> dict[str, Any]:
         "cost_usd": step.cost_usd,
         "attempt": step.attempt,
     }
+
+
+class _QueuedLoader:
+    """Queued runs looked up by id, every lookup of one loop tick in one query."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+        self._waiting: dict[int, list[asyncio.Future[ClaimedRun | None]]] = {}
+        self._scheduled = False
+
+    def load(self, execution_id: int) -> asyncio.Future[ClaimedRun | None]:
+        future: asyncio.Future[ClaimedRun | None] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(execution_id, []).append(future)
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().create_task(self._flush())
+        return future
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(0)  # let the rest of this tick's runs join
+        waiting, self._waiting, self._scheduled = self._waiting, {}, False
+        ids = list(waiting)
+        found: dict[int, ClaimedRun] = {}
+        try:
+            async with self._sessionmaker() as session:
+                repo = WorkerRepository(session)
+                for i in range(0, len(ids), 1000):
+                    found.update(await repo.queued_runs(ids[i : i + 1000]))
+        except Exception as exc:
+            for futures in waiting.values():
+                for f in futures:
+                    if not f.done():
+                        f.set_exception(exc)
+            return
+        for execution_id, futures in waiting.items():
+            for f in futures:
+                if not f.done():
+                    f.set_result(found.get(execution_id))
 
 
 def _with_budget(request: RunRequest, admission: Admission) -> RunRequest:

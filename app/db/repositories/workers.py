@@ -138,6 +138,18 @@ class WorkerRepository:
         )
         return [_lost(r) for r in (await self.session.execute(stmt)).all()]
 
+    async def queued_runs(self, execution_ids: Sequence[int]) -> dict[int, ClaimedRun]:
+        """Those of ``execution_ids`` still ``queued``, with what a claim needs to know of them."""
+        stmt = select(_EXEC.c.id, _EXEC.c.task_id, _EXEC.c.scheduled_for, _EXEC.c.trigger, _EXEC.c.attempt).where(
+            _EXEC.c.id.in_(list(execution_ids)), _EXEC.c.status == "queued"
+        )
+        return {
+            int(r[0]): ClaimedRun(
+                execution_id=int(r[0]), task_id=int(r[1]), scheduled_for=r[2], trigger=str(r[3]), attempt=int(r[4] or 1)
+            )
+            for r in (await self.session.execute(stmt)).all()
+        }
+
     async def runs_of(self, execution_ids: Sequence[int]) -> list[LostRun]:
         """The given runs if they are still ``running``."""
         if not execution_ids:
