@@ -12,7 +12,9 @@ setup(
     packages=[*find_namespace_packages(include=["app", "app.*"], exclude=["*.__pycache__"]), "app.migrations"],
     package_dir={"app.migrations": "alembic"},
     package_data={
-        "app.migrations": ["script.py.mako", "versions/*.py"],
+        "app.migrations": ["script.py.mako", "versions/*.py", "versions/sql/*.sql"],
+        # The vendored front-end libraries' licences and versions.
+        "app.web": ["static/vendor/*.md", "static/vendor/*/*"],
         # Templates and static assets anywhere under app/ (dashboard pages, local API docs assets).
         "": ["*.html", "*.jinja", "*.j2", "*.css", "*.js", "*.map", "*.json", "*.svg", "*.png", "*.ico", "*.woff2"],
     },
