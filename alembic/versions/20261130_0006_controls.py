@@ -19,10 +19,12 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 ACTIVE = sa.text("status IN ('queued', 'running')")
+# SQLite tables rebuilt in batch mode keep AUTOINCREMENT (ids are never reused; revision 0004).
+_KEEP_IDS = {"sqlite_autoincrement": True}
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("tasks", schema=None) as batch_op:
+    with op.batch_alter_table("tasks", schema=None, table_kwargs=_KEEP_IDS) as batch_op:
         batch_op.add_column(sa.Column("overlap_policy", sa.String(length=16), server_default="skip", nullable=False))
         batch_op.add_column(sa.Column("concurrency_key", sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column("jitter_seconds", sa.Integer(), server_default="0", nullable=False))
@@ -38,12 +40,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("max_duration_seconds", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_tasks_concurrency_key"), ["concurrency_key"], unique=False)
 
-    with op.batch_alter_table("executions", schema=None) as batch_op:
+    with op.batch_alter_table("executions", schema=None, table_kwargs=_KEEP_IDS) as batch_op:
         batch_op.add_column(sa.Column("due_at", app.db.types.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("slot", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("sla_breach", sa.Text(), nullable=True))
     op.execute("UPDATE executions SET due_at = scheduled_for, slot = 0")
-    with op.batch_alter_table("executions", schema=None) as batch_op:
+    with op.batch_alter_table("executions", schema=None, table_kwargs=_KEEP_IDS) as batch_op:
         batch_op.drop_index("uq_executions_one_active_per_task", postgresql_where=ACTIVE, sqlite_where=ACTIVE)
         batch_op.create_index(
             "uq_executions_one_active_per_task_slot",
@@ -79,7 +81,7 @@ def downgrade() -> None:
         "UPDATE executions SET status = 'cancelled', reason = 'downgrade: one active run per task' "
         "WHERE status IN ('queued', 'running') AND (slot IS NULL OR slot <> 0)"
     )
-    with op.batch_alter_table("executions", schema=None) as batch_op:
+    with op.batch_alter_table("executions", schema=None, table_kwargs=_KEEP_IDS) as batch_op:
         batch_op.drop_index("uq_executions_one_active_per_task_slot", postgresql_where=ACTIVE, sqlite_where=ACTIVE)
         batch_op.create_index(
             "uq_executions_one_active_per_task",
@@ -91,7 +93,7 @@ def downgrade() -> None:
         batch_op.drop_column("sla_breach")
         batch_op.drop_column("slot")
         batch_op.drop_column("due_at")
-    with op.batch_alter_table("tasks", schema=None) as batch_op:
+    with op.batch_alter_table("tasks", schema=None, table_kwargs=_KEEP_IDS) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tasks_concurrency_key"))
         for column in (
             "max_duration_seconds",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -25,7 +25,7 @@ def upcoming(
 ) -> None:
     """List fires due from now to --hours ahead, in time order (times in each task's zone); flag pile-ups."""
     with connect(url, api_key) as client:
-        data: dict[str, Any] = client.upcoming_fires(hours=hours, limit=limit)
+        data = client.list_upcoming_fires(hours=hours, limit=limit)
     if as_json:
         print_json(data)
         return

@@ -175,13 +175,7 @@ class TaskrunnerClient:
     def revoke_api_key(self, key_id: int) -> None:
         self._call("DELETE", f"/api/keys/{key_id}")
 
-    # -- health ---------------------------------------------------------------------------------------
-    def upcoming_fires(self, *, hours: float = 24, limit: int = 1000) -> dict[str, Any]:
-        """Every fire due from now to ``hours`` ahead across all tasks, in time order, with pile-ups."""
-        result: dict[str, Any] = self._call("GET", "/api/schedules/upcoming", params={"hours": hours, "limit": limit})
-        return result
-
-    # Controls (docs/controls.md): concurrency keys and model prices.
+    # -- controls (docs/controls.md): concurrency keys and model prices ------------------------------
 
     def list_concurrency_keys(self) -> dict[str, Any]:
         """Every concurrency key with its limit and what runs and waits under it."""
@@ -209,6 +203,7 @@ class TaskrunnerClient:
     def delete_model_price(self, model: str) -> None:
         self._call("DELETE", f"/api/model-prices/{model}")
 
+    # -- health ---------------------------------------------------------------------------------------
     def get_liveness(self) -> dict[str, str]:
         return cast(dict[str, str], self._call("GET", "/healthz"))
 

@@ -43,6 +43,7 @@ from app.runner.base import RunOutcome, RunRequest
 log = structlog.get_logger("taskrunner.scheduler.gate")
 
 PRICES_TTL_SECONDS = 5.0
+OFFER_BATCH = 16  # parked runs offered again per pass
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,6 +95,8 @@ class RunGate:
         # Claims queue here rather than on the connection pool, which runs and records share.
         self._claiming = asyncio.Semaphore(max_claims_at_once)
         self._price_cache: dict[str, ModelPrice] = {}
+        self._retry_pending = False
+        self._cursor = 0
         self._prices_at: datetime | None = None
 
     def bind(self, redispatch: Redispatch) -> None:
@@ -242,12 +245,32 @@ class RunGate:
             self._arm(min(upcoming))
 
     def retry(self) -> None:
-        """Offer parked runs again, oldest due first (a run ended, time passed, or a poll)."""
-        if self._redispatch is None or not self.parked:
+        """Offer parked runs again soon (a run ended, time passed, or a poll); many calls, one pass."""
+        if self._redispatch is None or not self.parked or self._retry_pending:
+            return
+        self._retry_pending = True
+        asyncio.get_running_loop().call_soon(self._retry_pass)
+
+    def _retry_pass(self) -> None:
+        """Offer the oldest parked runs (fire order is kept by the claim) and a rotating share of the
+        rest, so runs waiting on a busy task of their own do not starve those behind a freed key;
+        offering every parked run on every release would cost claims quadratic in the backlog."""
+        self._retry_pending = False
+        if self._redispatch is None:
             return
         now = self._clock.now()
-        ready = [p for p in self.parked.values() if p.due_at is None or p.due_at <= now]
-        for p in sorted(ready, key=lambda p: (p.due_at or p.scheduled_for, p.execution_id)):
+        ready = sorted(
+            (p for p in self.parked.values() if p.due_at is None or p.due_at <= now),
+            key=lambda p: (p.due_at or p.scheduled_for, p.execution_id),
+        )
+        half = OFFER_BATCH // 2
+        chosen = ready[:half]
+        rest = ready[half:]
+        if rest:
+            start = self._cursor % len(rest)
+            chosen += (rest[start:] + rest[:start])[:half]
+            self._cursor = start + half
+        for p in chosen:
             self._redispatch(p.execution_id, p.task_id, p.scheduled_for, p.trigger)
 
     # -- after a run -----------------------------------------------------------------------------
