@@ -12,7 +12,8 @@ setup(
     packages=[*find_namespace_packages(include=["app", "app.*"], exclude=["*.__pycache__"]), "app.migrations"],
     package_dir={"app.migrations": "alembic"},
     package_data={
-        "app.migrations": ["script.py.mako", "versions/*.py"],
+        "app.migrations": ["script.py.mako", "versions/*.py", "versions/sql/*.sql"],
+        "app.web": ["templates/*.html", "static/*.css", "static/vendor/*/*", "static/vendor/*.md"],
         # Templates and static assets anywhere under app/ (dashboard pages, local API docs assets).
         "": ["*.html", "*.jinja", "*.j2", "*.css", "*.js", "*.map", "*.json", "*.svg", "*.png", "*.ico", "*.woff2"],
     },

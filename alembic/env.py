@@ -7,6 +7,7 @@ from sqlalchemy import create_engine, pool
 from alembic import context
 from app.config import Settings
 from app.db.engine import sync_url
+from app.db.migrate import include_name
 from app.db.models import Base
 
 config = context.config
@@ -41,6 +42,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -59,6 +59,22 @@ class Settings(BaseSettings):
     session_secret: SecretStr | None = None
     session_max_age_seconds: int = Field(default=7 * 86400, ge=60)
 
+    # Controls (docs/controls.md): spread of round-hour fires, run defaults and service-wide budgets.
+    spread_round_hours: int = Field(default=0, ge=0, le=3600)
+    max_tokens_per_run: int = Field(default=100_000, ge=1)
+    max_cost_usd_per_run: float | None = Field(default=None, ge=0)
+    max_cost_usd_per_day: float | None = Field(default=None, ge=0)
+    max_cost_usd_per_month: float | None = Field(default=None, ge=0)
+
+    # Runs and workers (docs/operations.md, "Scaling out").
+    run_worker: bool = True  # serve also runs runs (false: API and scheduler only)
+    run_queue: str = Field(default="auto", pattern="^(auto|in-process|procrastinate)$")
+    worker_concurrency: int = Field(default=10, ge=1, le=1000)
+    worker_heartbeat_seconds: float = Field(default=5.0, gt=0)
+    worker_stale_seconds: float = Field(default=30.0, gt=0)
+    worker_sweep_seconds: float = Field(default=10.0, gt=0)
+    worker_stop_grace_seconds: float = Field(default=30.0, ge=0)
+
     @field_validator("llm_api_base", "llm_api_key", "api_keys", "http_tool_allow_hosts", "smtp_host", "smtp_username")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
@@ -76,6 +92,11 @@ class Settings(BaseSettings):
     @property
     def http_allow_host_list(self) -> list[str]:
         return [h.strip().lower() for h in (self.http_tool_allow_hosts or "").split(",") if h.strip()]
+
+    @property
+    def uses_queue(self) -> bool:
+        """Runs go through procrastinate jobs to worker processes (PostgreSQL), not the leader's own loop."""
+        return self.run_queue == "procrastinate" or (self.run_queue == "auto" and self.is_postgres)
 
     @property
     def is_postgres(self) -> bool:

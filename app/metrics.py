@@ -35,6 +35,11 @@ LLM_CALLS = Counter("taskrunner_llm_calls_total", "LLM calls", ["model", "outcom
 LLM_TOKENS = Counter("taskrunner_llm_tokens_total", "LLM tokens", ["model", "kind"])
 LLM_COST = Counter("taskrunner_llm_cost_usd_total", "LLM cost in US dollars (when known)", ["model"])
 TOOL_CALLS = Counter("taskrunner_tool_calls_total", "Tool calls", ["tool", "outcome"])
+TASK_SLA_BREACHES = Counter(
+    "taskrunner_task_sla_breaches_total",
+    "Breaches of a task's own SLA (max_delay_seconds, max_duration_seconds) seen by this process",
+    ["task_id", "kind"],
+)
 SCHEDULER_LEADER = Gauge("taskrunner_scheduler_leader", "1 if this instance runs the scheduler")
 LLM_RETRIES = Counter("taskrunner_llm_retries_total", "LLM calls retried after a transient failure", ["model"])
 SLA_BREACHES = Counter(
@@ -163,3 +168,19 @@ def step_recorded(
             LLM_COST.labels(model=name).inc(cost_usd)
     else:
         TOOL_CALLS.labels(tool=tool_label(name), outcome=outcome).inc()
+
+
+def sla_breached(task_id: int, kind: str) -> None:
+    """A task's own SLA (max_delay_seconds / max_duration_seconds) was breached."""
+    TASK_SLA_BREACHES.labels(task_id=str(task_id), kind=kind).inc()
+
+
+# Roles and the queue, refreshed from the database at each scrape (any instance can answer).
+WORKERS_ALIVE = Gauge("taskrunner_workers_alive", "Workers with a fresh heartbeat")
+WORKER_HEARTBEAT_AGE = Gauge(
+    "taskrunner_worker_heartbeat_age_seconds", "Seconds since each live worker's last heartbeat", ["worker", "kind"]
+)
+WORKER_RUNNING = Gauge("taskrunner_worker_running_runs", "Runs each live worker holds", ["worker", "kind"])
+QUEUE_DEPTH = Gauge("taskrunner_queue_depth", "Runs queued, waiting for a worker")
+OLDEST_QUEUED_AGE = Gauge("taskrunner_oldest_queued_age_seconds", "Age of the oldest queued run (0 when none)")
+WORKER_HERE = Gauge("taskrunner_worker_in_process", "1 if this instance runs runs itself")

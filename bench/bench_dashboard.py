@@ -101,15 +101,18 @@ def seed(url: str, records: int, tasks: int = 100) -> None:
         conn.commit()
 
 
-async def measure(client: httpx.AsyncClient, path: str, n: int) -> list[float]:
-    for _ in range(5):  # warm up caches and the connection pool
-        assert (await client.get(path)).status_code == 200, path
-    out: list[float] = []
+async def measure(client: httpx.AsyncClient, cases: dict[str, str], n: int) -> dict[str, list[float]]:
+    """``n`` timings per case, taken round-robin so that machine noise hits every case alike."""
+    for path in cases.values():
+        for _ in range(5):  # warm up caches and the connection pool
+            assert (await client.get(path)).status_code == 200, path
+    out: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(n):
-        t0 = time.perf_counter()
-        response = await client.get(path)
-        out.append((time.perf_counter() - t0) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
+        for name, path in cases.items():
+            t0 = time.perf_counter()
+            response = await client.get(path)
+            out[name].append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == 200, (path, response.status_code)
     return out
 
 
@@ -139,9 +142,7 @@ async def main(records: int, requests: int) -> None:
                     "baseline api first page": "/api/executions?limit=50",
                     f"baseline api depth {depth:,} (offset)": f"/api/executions?limit=50&offset={depth}",
                 }
-                results: dict[str, list[float]] = {}
-                for name, path in cases.items():
-                    results[name] = await measure(c, path, requests)
+                results = await measure(c, cases, requests)
         base = statistics.median(results["baseline api first page"])
         print(f"{'case':42} {'median ms':>10} {'p99 ms':>8} {'x api':>7}")
         for name, values in results.items():

@@ -134,7 +134,7 @@ def bulk_tasks(url: str, n: int, *, due: datetime | None, kinds: str) -> None:
 def wipe(url: str) -> None:
     engine = create_engine(sync_url(url))
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE tasks, executions, execution_steps RESTART IDENTITY CASCADE"))
+        conn.execute(text("TRUNCATE tasks, executions, execution_steps, workers RESTART IDENTITY CASCADE"))
         conn.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
     engine.dispose()
 
@@ -169,7 +169,10 @@ def burst_ours(url: str, n: int) -> dict[str, Any]:
     due = (datetime.now(UTC) + timedelta(seconds=12)).replace(microsecond=0)
     bulk_tasks(url, n, due=due, kinds="once")
     port = free_port()
-    settings = Settings(database_url=url, max_concurrent_runs=200, log_level="WARNING", log_format="json")
+    # Today's one-process path: the leader runs runs in its own loop (bench_workers.py: worker processes).
+    settings = Settings(
+        database_url=url, max_concurrent_runs=200, log_level="WARNING", log_format="json", run_queue="in-process"
+    )
     app = create_app(settings, runner_factory=lambda _previous_runs: InstantRunner())
     with Server(app, port):
         probe = start_probe(port, due.timestamp() - 2, due.timestamp() + 8)

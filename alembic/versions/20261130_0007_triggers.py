@@ -1,7 +1,7 @@
 """Triggers: run inputs and idempotency keys, backfill periods, inbound event hooks and their deliveries.
 
 Revision ID: 0007
-Revises: 0004_key_scope
+Revises: 0005
 Create Date: 2026-11-30
 """
 
@@ -15,11 +15,11 @@ from alembic import op
 import app.db.types
 
 revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0004_key_scope"
+down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-PARTIAL_INDEX = "uq_executions_one_active_per_task"
+PARTIAL_INDEX = "uq_executions_one_active_per_task_slot"
 ACTIVE = sa.text("status IN ('queued', 'running')")
 UNIQUE_KEY = "uq_executions_task_id_idempotency_key"
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -35,7 +35,7 @@ def _executions() -> Iterator[Any]:
     op.drop_index(PARTIAL_INDEX, table_name="executions")
     with op.batch_alter_table("executions", recreate="always", table_kwargs={"sqlite_autoincrement": True}) as batch:
         yield batch
-    op.create_index(PARTIAL_INDEX, "executions", ["task_id"], unique=True, sqlite_where=ACTIVE)
+    op.create_index(PARTIAL_INDEX, "executions", ["task_id", "slot"], unique=True, sqlite_where=ACTIVE)
 
 
 def upgrade() -> None:

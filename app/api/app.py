@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from starlette.routing import Route
@@ -15,9 +16,23 @@ from app.api.auth import ApiKeyAuth
 from app.api.deps import AppState
 from app.api.errors import error_body
 from app.api.observe import RequestContext
-from app.api.routes import chat, executions, health, hooks, keys, schedules, task_bundles, tasks, triggers, upcoming
+from app.api.routes import (
+    chat,
+    controls,
+    executions,
+    health,
+    hooks,
+    keys,
+    schedules,
+    task_bundles,
+    tasks,
+    triggers,
+    upcoming,
+    workers,
+)
 from app.clock import Clock, SystemClock
 from app.config import Settings
+from app.controls.settings import ControlSettings
 from app.llm.base import LLMClient
 from app.mcp import Backend
 from app.mcp.http import McpEndpoint
@@ -28,6 +43,10 @@ from app.services.database import install_audit, open_engine, sessions_for
 from app.services.events import EventBroker, RunFinished
 from app.services.notifier import ChangeListener, NullListener, scheduler_subscriber
 from app.services.session import committed
+from app.workers.base import WorkerTiming
+
+if TYPE_CHECKING:
+    from app.workers.service import WorkerThread
 
 
 def create_app(
@@ -57,8 +76,10 @@ def create_app(
         if warm_up is not None:
             warm_up()  # litellm takes seconds to import: off the event loop, before the first call
         scheduler = None
+        worker = None
         events = broker or EventBroker()
         chosen: ChangeListener = listener or NullListener()
+        timing = _worker_timing(settings)
         if listener is None and settings.scheduler_enabled:
             from app.notify import build_notifier
             from app.scheduler.core import RetentionPolicy
@@ -74,12 +95,17 @@ def create_app(
                 retention=RetentionPolicy(
                     keep_days=settings.retention_days, keep_failed_days=settings.retention_failed_days
                 ),
+                use_queue=settings.uses_queue,
+                timing=timing,
                 on_run_finished=lambda execution_id, task_id, status: events.publish(
                     [RunFinished(execution_id=execution_id, task_id=task_id, status=status)]
                 ),
+                controls=ControlSettings.from_settings(settings),
             )
             scheduler.start()
             chosen = scheduler
+        if listener is None and settings.uses_queue and settings.run_worker:
+            worker = _start_worker(settings, clock, runner_factory, timing, events)
         unsubscribe = events.subscribe(scheduler_subscriber(chosen))
         app.state.taskrunner = AppState(
             settings=settings,
@@ -89,6 +115,7 @@ def create_app(
             broker=events,
             llm=llm_client,
             scheduler=scheduler,
+            worker=worker,
         )
         backend = Backend(
             services=lambda: committed(
@@ -105,6 +132,8 @@ def create_app(
             unsubscribe()
             if scheduler is not None:
                 scheduler.stop()
+            if worker is not None:
+                worker.stop()
             # litellm caches HTTP clients per event loop; close them with the app's loop.
             close = getattr(llm_client, "aclose", None)
             if close is not None:
@@ -125,7 +154,7 @@ def create_app(
     contract.install(app)
     mcp_endpoint = McpEndpoint()
     app.router.routes.append(Route("/mcp", endpoint=mcp_endpoint, methods=["GET", "POST", "DELETE"]))
-    for module in (task_bundles, tasks, triggers, hooks, executions, schedules, chat, health, keys):
+    for module in (task_bundles, tasks, triggers, hooks, executions, schedules, chat, health, keys, controls, workers):
         app.include_router(module.router)
     app.include_router(upcoming.router)
     docs.install(app)
@@ -140,6 +169,55 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContext)  # outermost: request id and metrics on every answer
     return app
+
+
+def _worker_timing(settings: Settings) -> WorkerTiming:
+    return WorkerTiming(
+        heartbeat_seconds=settings.worker_heartbeat_seconds,
+        stale_seconds=settings.worker_stale_seconds,
+        sweep_seconds=settings.worker_sweep_seconds,
+    )
+
+
+def _start_worker(
+    settings: Settings,
+    clock: Clock,
+    runner_factory: Callable[[PreviousRuns], Runner] | None,
+    timing: WorkerTiming,
+    events: EventBroker,
+) -> WorkerThread:
+    """The worker that ``serve`` runs beside the API when runs go through the queue."""
+    from app.notify import build_notifier
+    from app.workers.service import WorkerThread
+    from app.workers.worker import WorkerProcess
+
+    thread = WorkerThread(
+        WorkerProcess(
+            settings.database_url,
+            runner_factory or _default_runner_factory(settings, clock),
+            clock,
+            concurrency=settings.worker_concurrency,
+            default_model=settings.llm_model,
+            stop_grace_seconds=settings.worker_stop_grace_seconds,
+            timing=timing,
+            notifier_factory=lambda sessions: build_notifier(settings, clock=clock, sessionmaker=sessions),
+            install_signal_handlers=False,
+            kind="serve",
+            preload=None if runner_factory is not None else _preload_llm,
+            controls=ControlSettings.from_settings(settings),
+            on_run_finished=lambda execution_id, task_id, status: events.publish(
+                [RunFinished(execution_id=execution_id, task_id=task_id, status=status)]
+            ),
+        )
+    )
+    thread.start()
+    return thread
+
+
+def _preload_llm() -> None:
+    from app.llm.litellm_client import preload
+
+    preload()
 
 
 def _default_llm(settings: Settings) -> LLMClient:

@@ -45,12 +45,17 @@ class ErrorResponse(BaseModel):
 
 
 TAGS: list[dict[str, str]] = [
+    {
+        "name": "controls",
+        "description": "Limits shared across workers: concurrency keys, and prices for models litellm does not know.",
+    },
     {"name": "tasks", "description": "Scheduled LLM-agent tasks: create, change, pause, resume, run now, delete."},
     {"name": "executions", "description": "Records of every due fire: runs with their steps, skips and misses."},
     {"name": "schedules", "description": "Preview schedules and read them from plain words; nothing is saved."},
     {"name": "chat", "description": "Talk to the assistant that manages tasks and explains runs."},
     {"name": "keys", "description": "API keys for `Authorization: Bearer <key>`; the secret is shown once."},
     {"name": "health", "description": "Liveness, readiness and Prometheus metrics for operators."},
+    {"name": "workers", "description": "Who runs runs: workers, their heartbeats, the runs they hold, and the queue."},
 ]
 
 # Handler names whose camelCase would not read as an operation.
@@ -65,6 +70,7 @@ _RENAMED = {
     "create_key": "createApiKey",
     "list_keys": "listApiKeys",
     "revoke_key": "revokeApiKey",
+    "upcoming": "listUpcomingFires",
 }
 
 
@@ -77,7 +83,11 @@ def operation_id(route: APIRoute) -> str:
 
 
 _ERROR_TEXT: dict[int, tuple[str, str, str]] = {
-    400: ("bad_request", "The request cannot be carried out.", "The request cannot be carried out."),
+    400: (
+        "http_error",
+        "There was an error parsing the body",
+        "The body cannot be parsed (e.g. malformed JSON).",
+    ),
     401: (
         "unauthorized",
         "Missing API key: send 'Authorization: Bearer <key>'.",
@@ -363,7 +373,8 @@ OPERATIONS: dict[str, OperationDoc] = {
     "listExecutions": OperationDoc(
         "List execution records",
         "Every due fire's record, newest first; filter by task, `status` and scheduled time (`since`, `until`, "
-        "with a UTC offset).",
+        "with a UTC offset). 404 when `task_id` names no task.",
+        errors=(404,),
         response_example=_page(_SUCCEEDED),
     ),
     "getExecution": OperationDoc(
@@ -380,6 +391,11 @@ OPERATIONS: dict[str, OperationDoc] = {
             "next_runs": ["2026-12-01T09:00:00+01:00", "2026-12-02T09:00:00+01:00"],
         },
     ),
+    "listUpcomingFires": OperationDoc(
+        "List upcoming fires",
+        "Every fire of the active tasks due from now to `hours` ahead (at most 168), soonest first, in each "
+        "task's timezone, with `busiest`: the minutes where two or more fires fall together.",
+    ),
     "parseSchedule": OperationDoc(
         "Read a schedule from plain words",
         "Deterministic rules first, the LLM for the rest; shows what was understood and assumed. Nothing is "
@@ -395,7 +411,8 @@ OPERATIONS: dict[str, OperationDoc] = {
     "sendChatMessage": OperationDoc(
         "Talk to the assistant",
         "Ask in words: create, pause or explain tasks and runs. Give `conversation_id` to continue a "
-        "conversation. Needs the LLM (503 `llm_unavailable` when it is down).",
+        "conversation (404 if it does not exist). Needs the LLM (503 `llm_unavailable` when it is down).",
+        errors=(404,),
         uses_llm=True,
         request_examples={
             "why": {"summary": "Why did a run not happen", "value": {"message": "why didn't my 9am digest run?"}}
@@ -489,7 +506,7 @@ def _shape_operation(path: str, op: dict[str, Any], docs: dict[str, OperationDoc
     if "{" in path:
         statuses.add(404)
     if "requestBody" in op:
-        statuses.update((413, 422))
+        statuses.update((400, 413, 422))
     if op.get("parameters"):
         statuses.add(422)
     if path not in _NO_DATABASE:

@@ -34,6 +34,7 @@ class AppState:
     broker: EventBroker
     llm: LLMClient | None
     scheduler: object | None = None
+    worker: object | None = None  # the worker thread of serve, when runs go to workers
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work on this app's database and event broker (for writers outside a request)."""

@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.controls.jitter import due_at
 from app.services.views import RunView, StepView, TaskView
 from app.vocabulary import ExecutionStatus, MissedRunPolicy, TaskState, Trigger
 
@@ -19,6 +20,13 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+class FireOut(BaseModel):
+    """An upcoming fire: its nominal time and when it is due (after jitter or spread)."""
+
+    scheduled_for: datetime
+    due_at: datetime
 
 
 class TaskOut(BaseModel):
@@ -36,9 +44,23 @@ class TaskOut(BaseModel):
     max_steps: int
     timeout_seconds: int
     max_retries: int
+    retry_on_interrupt: bool = False
     notify: dict[str, Any] | None
+    overlap_policy: str = "skip"
+    concurrency_key: str | None = None
+    jitter_seconds: int = 0
+    max_cost_usd_per_run: float | None = None
+    max_tokens_per_run: int | None = None
+    max_cost_usd_per_day: float | None = None
+    max_cost_usd_per_month: float | None = None
+    pause_on_budget: bool = False
+    pause_after_failures: int | None = None
+    max_delay_seconds: int | None = None
+    max_duration_seconds: int | None = None
+    pause_note: str | None = None
     next_run_at: datetime | None
     next_runs: list[datetime]
+    next_fires: list[FireOut] = []
     last_fire_at: datetime | None
     parser: str | None = None
     assumptions: list[str] = []
@@ -46,7 +68,7 @@ class TaskOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, task: TaskView) -> TaskOut:
+    def of(cls, task: TaskView, *, spread_seconds: int = 0) -> TaskOut:
         return cls(
             id=task.id,
             name=task.name,
@@ -62,9 +84,35 @@ class TaskOut(BaseModel):
             max_steps=task.max_steps,
             timeout_seconds=task.timeout_seconds,
             max_retries=task.max_retries,
+            retry_on_interrupt=task.retry_on_interrupt,
             notify=task.notify,
             next_run_at=task.next_run_at,
             next_runs=list(task.next_runs),
+            next_fires=[
+                FireOut(
+                    scheduled_for=t,
+                    due_at=due_at(
+                        task.id,
+                        t,
+                        jitter_seconds=task.jitter_seconds,
+                        timezone=task.timezone,
+                        spread_seconds=spread_seconds,
+                    ).astimezone(t.tzinfo),
+                )
+                for t in task.next_runs
+            ],
+            overlap_policy=task.overlap_policy,
+            concurrency_key=task.concurrency_key,
+            jitter_seconds=task.jitter_seconds,
+            max_cost_usd_per_run=task.max_cost_usd_per_run,
+            max_tokens_per_run=task.max_tokens_per_run,
+            max_cost_usd_per_day=task.max_cost_usd_per_day,
+            max_cost_usd_per_month=task.max_cost_usd_per_month,
+            pause_on_budget=task.pause_on_budget,
+            pause_after_failures=task.pause_after_failures,
+            max_delay_seconds=task.max_delay_seconds,
+            max_duration_seconds=task.max_duration_seconds,
+            pause_note=task.pause_note,
             last_fire_at=task.last_fire_at,
             parser=task.parser,
             assumptions=list(task.assumptions),
@@ -110,12 +158,17 @@ class ExecutionOut(BaseModel):
     completion_tokens: int | None
     cost_usd: float | None
     attempt: int
+    retry_of: int | None = None  # a retry attempt: the first attempt's record
+    worker_id: str | None = None  # the worker that ran (or runs) it
+    cancel_requested_at: datetime | None = None
+    due_at: datetime | None = None
+    sla_breach: str | None = None
     inputs: dict[str, Any] | None = None
 
     @classmethod
     def of(cls, run: RunView) -> ExecutionOut:
         fields = {name: getattr(run, name) for name in cls.model_fields}
-        for name in ("scheduled_for", "started_at", "finished_at"):
+        for name in ("scheduled_for", "started_at", "finished_at", "cancel_requested_at"):
             if fields[name] is not None:
                 fields[name] = fields[name].astimezone(UTC)  # records answer in UTC, as before
         return cls.model_validate(fields)

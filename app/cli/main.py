@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 
 import typer
 
 from app.cli import chat as chat_command
+from app.cli import controls as control_commands
 from app.cli import doctor as doctor_command
 from app.cli import keys as key_commands
 from app.cli import mcp as mcp_command
@@ -26,6 +28,10 @@ app.add_typer(task_commands.app, name="task")
 app.add_typer(runs_commands.app, name="runs")
 app.add_typer(key_commands.app, name="keys")
 app.add_typer(schedule_commands.app, name="schedules")
+# Controls: per-task controls, concurrency keys and model prices (app/cli/controls.py).
+task_commands.app.command("controls")(control_commands.task_controls)
+app.add_typer(control_commands.keys_app, name="concurrency-keys")
+app.add_typer(control_commands.prices_app, name="prices")
 app.command("chat")(chat_command.chat)
 app.command("doctor")(doctor_command.doctor)
 app.command("mcp")(mcp_command.mcp)
@@ -57,6 +63,11 @@ def serve(
     host: str | None = typer.Option(None, help="Address to listen on (default: HOST or 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port to listen on (default: PORT or 8000)."),
     no_scheduler: bool = typer.Option(False, "--no-scheduler", help="Serve the API only; do not schedule."),
+    no_worker: bool = typer.Option(
+        False,
+        "--no-worker",
+        help="Do not run runs here (same as RUN_WORKER=false): `taskrunner worker` processes run them (PostgreSQL).",
+    ),
     migrate_first: bool = typer.Option(
         True,
         "--migrate/--no-migrate",
@@ -84,8 +95,17 @@ def serve(
         overrides["port"] = port
     if no_scheduler:
         overrides["scheduler_enabled"] = False
+    if no_worker:
+        overrides["run_worker"] = False
     settings = settings.model_copy(update=overrides)
     configure(settings.log_level, settings.log_format)
+    if not settings.run_worker and not settings.uses_queue:
+        typer.echo(
+            "error: --no-worker (RUN_WORKER=false) needs PostgreSQL: workers take runs from its queue; "
+            "on SQLite the scheduler runs them itself.",
+            err=True,
+        )
+        raise typer.Exit(2)
     if migrate_first:
         upgrade(settings.database_url)
     from app.security import InsecureBind, check_bind, has_stored_keys
@@ -103,6 +123,12 @@ def serve(
     mode = "required" if has_keys else "off (loopback only)" if not allow_insecure_public else "off (public!)"
     text, fields = banner(settings, key_mode=mode)
     say("service.starting", text, **fields)
+    if settings.scheduler_enabled and settings.run_worker:
+        # Runs happen in this process: import litellm now rather than inside the first run,
+        # where its seconds of CPU would stall every run (and heartbeat) on the loop.
+        from app.llm.litellm_client import preload
+
+        preload()
     # uvicorn stops gracefully on SIGTERM (the lifespan lets runs finish and releases the
     # scheduler lock), then re-raises the signal under the handler that was there before it
     # started; a no-op handler makes that a clean exit 0 instead of death by signal.
@@ -114,6 +140,64 @@ def serve(
         log_config=None,
         timeout_graceful_shutdown=30,
     )
+
+
+@app.command()
+def worker(
+    concurrency: int | None = typer.Option(
+        None, "--concurrency", min=1, max=1000, help="Runs at a time (default: WORKER_CONCURRENCY or 10)."
+    ),
+) -> None:
+    """Run runs from the queue (PostgreSQL); start as many as you need, on any machine."""
+    import asyncio
+
+    from app.clock import SystemClock
+    from app.controls.settings import ControlSettings
+    from app.llm.litellm_client import preload
+    from app.logging import configure
+    from app.notify import build_notifier
+    from app.runner.factory import build_runner
+    from app.workers.base import WorkerTiming
+    from app.workers.worker import WorkerProcess
+
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    settings = Settings()
+    if concurrency:
+        settings = settings.model_copy(update={"worker_concurrency": concurrency})
+    configure(settings.log_level, settings.log_format)
+    if not settings.is_postgres:
+        typer.echo("error: workers need PostgreSQL (DATABASE_URL=postgresql+asyncpg://...).", err=True)
+        raise typer.Exit(2)
+    clock = SystemClock()
+    process = WorkerProcess(
+        settings.database_url,
+        lambda previous_runs: build_runner(settings, clock, previous_runs=previous_runs),
+        clock,
+        concurrency=settings.worker_concurrency,
+        default_model=settings.llm_model,
+        stop_grace_seconds=settings.worker_stop_grace_seconds,
+        timing=WorkerTiming(
+            heartbeat_seconds=settings.worker_heartbeat_seconds,
+            stale_seconds=settings.worker_stale_seconds,
+            sweep_seconds=settings.worker_sweep_seconds,
+        ),
+        notifier_factory=lambda sessions: build_notifier(settings, clock=clock, sessionmaker=sessions),
+        preload=preload,
+        controls=ControlSettings.from_settings(settings),
+    )
+    # SIGTERM/SIGINT: no new runs, the grace period, then the rest cut off and recorded.
+    asyncio.run(process.run())
+    # Everything is recorded and closed; skip tearing down litellm's module graph (seconds of
+    # CPU at exit) so an orchestrator's stop timeout is spent on runs, not on interpreter shutdown.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def main() -> None:

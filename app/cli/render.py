@@ -128,6 +128,11 @@ def task_panel(task: Mapping[str, Any]) -> Table:
         ),
         ("Instructions", task["instructions"]),
     ]
+    if task.get("pause_note"):  # controls: why the task is paused
+        rows.insert(2, ("Paused because", task["pause_note"]))
+    controls = _controls_line(task)
+    if controls:
+        rows.append(("Controls", controls))
     if task.get("description"):
         rows.append(("From words", task["description"]))
     if task.get("assumptions"):
@@ -177,6 +182,10 @@ def run_panel(run: Mapping[str, Any], timezone: str | None) -> Table:
         ),
         ("Cost", cost(run.get("cost_usd"))),
     ]
+    if run.get("due_at") and run["due_at"] != run["scheduled_for"]:
+        rows.insert(3, ("Due at", when(run["due_at"], timezone)))  # controls: after jitter/spread
+    if run.get("sla_breach"):
+        rows.append(("SLA breach", Text(run["sla_breach"], style="red")))
     if run.get("reason"):
         rows.append(("Why", run["reason"]))
     if run.get("inputs") is not None:
@@ -219,3 +228,30 @@ def _text(value: Any) -> str:
     import json
 
     return json.dumps(value, ensure_ascii=False)
+
+
+def _controls_line(task: Mapping[str, Any]) -> str:
+    """The controls a task sets beyond the defaults, in one line (docs/controls.md)."""
+    parts = []
+    if task.get("overlap_policy", "skip") != "skip":
+        parts.append(f"overlap {task['overlap_policy']}")
+    if task.get("concurrency_key"):
+        parts.append(f"key {task['concurrency_key']}")
+    if task.get("jitter_seconds"):
+        parts.append(f"jitter {task['jitter_seconds']} s")
+    for field, label in (
+        ("max_cost_usd_per_run", "per run"),
+        ("max_cost_usd_per_day", "per day"),
+        ("max_cost_usd_per_month", "per month"),
+    ):
+        if task.get(field) is not None:
+            parts.append(f"${task[field]:g} {label}")
+    if task.get("max_tokens_per_run"):
+        parts.append(f"{task['max_tokens_per_run']} tokens per run")
+    if task.get("pause_after_failures"):
+        parts.append(f"pause after {task['pause_after_failures']} failures")
+    if task.get("max_delay_seconds") is not None:
+        parts.append(f"SLA start within {task['max_delay_seconds']} s")
+    if task.get("max_duration_seconds") is not None:
+        parts.append(f"SLA run within {task['max_duration_seconds']} s")
+    return ", ".join(parts)

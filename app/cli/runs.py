@@ -11,6 +11,7 @@ from app.cli import render
 from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json
 from app.cli.parsing import parse_when
 from app.client import APIError, TaskrunnerClient
+from app.client import models as m
 from app.vocabulary import ExecutionStatus
 
 app = typer.Typer(name="runs", help="Look at what ran, when, and why not.", no_args_is_help=True)
@@ -94,3 +95,29 @@ def show(
     out.print(render.run_panel(run, zone))
     if run.get("steps"):
         out.print(render.steps_table(run["steps"]))
+
+
+@app.command("cancel")
+def cancel(
+    execution_id: Annotated[int, typer.Argument(help="The run's id (see `taskrunner runs list`).", min=1)],
+    wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for a running run to stop.")] = 10.0,
+    url: UrlOpt = DEFAULT_URL,
+    api_key: ApiKeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Cancel a queued or running run; a running agent is stopped at once, its steps so far kept."""
+    import time
+
+    with connect(url, api_key) as client:
+        run: m.Execution = client.cancel_execution(execution_id)
+        deadline = time.monotonic() + wait
+        while run["status"] == "running" and time.monotonic() < deadline:
+            time.sleep(0.2)
+            run = client.get_execution(execution_id)
+    if as_json:
+        print_json(run)
+        return
+    if run["status"] == "running":
+        typer.echo(f"Run {execution_id}: cancel requested; it is still stopping.")
+    else:
+        typer.echo(f"Run {execution_id}: {run['status']}.")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from app.cli import render
 from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, print_json
@@ -23,7 +25,7 @@ def upcoming(
 ) -> None:
     """List fires due from now to --hours ahead, in time order (times in each task's zone); flag pile-ups."""
     with connect(url, api_key) as client:
-        data: dict[str, Any] = client.upcoming_fires(hours=hours, limit=limit)
+        data = client.list_upcoming_fires(hours=hours, limit=limit)
     if as_json:
         print_json(data)
         return
@@ -35,12 +37,10 @@ def upcoming(
     table = Table(title=f"Fires in the next {hours:g} h ({data['total']}{', cut short' if data['truncated'] else ''})")
     for column in ("when (task's zone)", "task", "together with"):
         table.add_column(column)
-    from datetime import UTC, datetime
-
     for item in data["items"]:
         minute = datetime.fromisoformat(item["at"]).astimezone(UTC).isoformat()[:16]
         others = busy.get(minute, 1) - 1
         table.add_row(item["at"], f"{item['task_name']} (#{item['task_id']})", f"{others} other(s)" if others else "")
     out.print(table)
     for b in data["busiest"][:5]:
-        out.print(f"[yellow]pile-up:[/yellow] {b['count']} tasks at {b['at']}")
+        out.print(Text.assemble(("pile-up:", "yellow"), f" {b['count']} tasks at {b['at']}"))

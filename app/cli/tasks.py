@@ -249,9 +249,14 @@ def update(
     out.print(render.task_panel(task))
 
 
-def _state_change(task_id: int, action: str, url: str, api_key: str | None, as_json: bool) -> None:
+NoteOpt = Annotated[str | None, typer.Option("--note", help="Why (shown with the task while it is paused).")]
+
+
+def _state_change(
+    task_id: int, action: str, url: str, api_key: str | None, as_json: bool, note: str | None = None
+) -> None:
     with connect(url, api_key) as client:
-        task = client.pause_task(task_id) if action == "pause" else client.resume_task(task_id)
+        task = client.pause_task(task_id, note=note) if action == "pause" else client.resume_task(task_id, note=note)
     if as_json:
         print_json(task)
         return
@@ -259,20 +264,34 @@ def _state_change(task_id: int, action: str, url: str, api_key: str | None, as_j
     line.append_text(render.styled(task["state"]))
     if task.get("next_run_at"):
         line.append(f"; next run {render.when(task['next_run_at'], render.task_timezone(task))}")
+    if task.get("pause_note"):
+        line.append(f" Note: {task['pause_note']}")
     line.append(".")
     render.console().print(line)
 
 
 @app.command("pause")
-def pause(task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None, as_json: JsonOpt = False) -> None:
+def pause(
+    task_id: TaskId,
+    note: NoteOpt = None,
+    url: UrlOpt = DEFAULT_URL,
+    api_key: ApiKeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Stop a task from firing until it is resumed."""
-    _state_change(task_id, "pause", url, api_key, as_json)
+    _state_change(task_id, "pause", url, api_key, as_json, note)
 
 
 @app.command("resume")
-def resume(task_id: TaskId, url: UrlOpt = DEFAULT_URL, api_key: ApiKeyOpt = None, as_json: JsonOpt = False) -> None:
-    """Let a paused task fire again (fires missed while paused are not run)."""
-    _state_change(task_id, "resume", url, api_key, as_json)
+def resume(
+    task_id: TaskId,
+    note: NoteOpt = None,
+    url: UrlOpt = DEFAULT_URL,
+    api_key: ApiKeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Let a paused task fire again (fires missed while paused are not run); clears the pause note."""
+    _state_change(task_id, "resume", url, api_key, as_json, note)
 
 
 @app.command("delete")

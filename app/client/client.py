@@ -73,11 +73,15 @@ class TaskrunnerClient:
     def delete_task(self, task_id: int) -> None:
         self._call("DELETE", f"/api/tasks/{task_id}")
 
-    def pause_task(self, task_id: int) -> m.Task:
-        return cast(m.Task, self._call("POST", f"/api/tasks/{task_id}/pause"))
+    def pause_task(self, task_id: int, *, note: str | None = None) -> m.Task:
+        """Stop firing; ``note`` says why (shown with the task while it is paused)."""
+        body = {"note": note} if note else None
+        return cast(m.Task, self._call("POST", f"/api/tasks/{task_id}/pause", json=body))
 
-    def resume_task(self, task_id: int) -> m.Task:
-        return cast(m.Task, self._call("POST", f"/api/tasks/{task_id}/resume"))
+    def resume_task(self, task_id: int, *, note: str | None = None) -> m.Task:
+        """Fire again from now on (clears the pause note)."""
+        body = {"note": note} if note else None
+        return cast(m.Task, self._call("POST", f"/api/tasks/{task_id}/resume", json=body))
 
     def run_task(
         self, task_id: int, *, inputs: dict[str, Any] | None = None, idempotency_key: str | None = None
@@ -166,10 +170,24 @@ class TaskrunnerClient:
     def get_execution(self, execution_id: int) -> m.ExecutionDetail:
         return cast(m.ExecutionDetail, self._call("GET", f"/api/executions/{execution_id}"))
 
+    def cancel_execution(self, execution_id: int) -> m.Execution:
+        """Cancel a queued or running run; a running one answers with ``cancel_requested_at`` set."""
+        return cast(m.Execution, self._call("POST", f"/api/executions/{execution_id}/cancel"))
+
+    # -- workers --------------------------------------------------------------------------------
+    def list_workers(self) -> m.Workers:
+        """Every registered worker (alive or not), the runs each holds, and the queue."""
+        return cast(m.Workers, self._call("GET", "/api/workers"))
+
     # -- schedules ------------------------------------------------------------------------------
     def preview_schedule(self, schedule: m.Schedule, *, count: int = 5, after: str | None = None) -> m.Preview:
         params = {**schedule, "count": count, "after": after}
         return cast(m.Preview, self._call("GET", "/api/schedules/preview", params=params))
+
+    def list_upcoming_fires(self, *, hours: float = 24, limit: int = 1000) -> m.Upcoming:
+        """Fires of the active tasks due in the next ``hours``, soonest first."""
+        params = {"hours": hours, "limit": limit}
+        return cast(m.Upcoming, self._call("GET", "/api/schedules/upcoming", params=params))
 
     def parse_schedule(self, text: str, *, timezone: str | None = None) -> m.ParsedSchedule:
         body = {"text": text, **({"timezone": timezone} if timezone else {})}
@@ -204,12 +222,35 @@ class TaskrunnerClient:
     def revoke_api_key(self, key_id: int) -> None:
         self._call("DELETE", f"/api/keys/{key_id}")
 
-    # -- health ---------------------------------------------------------------------------------------
-    def upcoming_fires(self, *, hours: float = 24, limit: int = 1000) -> dict[str, Any]:
-        """Every fire due from now to ``hours`` ahead across all tasks, in time order, with pile-ups."""
-        result: dict[str, Any] = self._call("GET", "/api/schedules/upcoming", params={"hours": hours, "limit": limit})
+    # -- controls (docs/controls.md): concurrency keys and model prices ------------------------------
+
+    def list_concurrency_keys(self) -> dict[str, Any]:
+        """Every concurrency key with its limit and what runs and waits under it."""
+        result: dict[str, Any] = self._call("GET", "/api/concurrency-keys")
         return result
 
+    def set_concurrency_key(self, key: str, *, max_running: int) -> dict[str, Any]:
+        """Create or change a key's limit."""
+        result: dict[str, Any] = self._call("PUT", f"/api/concurrency-keys/{key}", json={"max_running": max_running})
+        return result
+
+    def delete_concurrency_key(self, key: str) -> None:
+        self._call("DELETE", f"/api/concurrency-keys/{key}")
+
+    def list_model_prices(self) -> dict[str, Any]:
+        """Prices per million tokens set for models litellm does not know (or to override it)."""
+        result: dict[str, Any] = self._call("GET", "/api/model-prices")
+        return result
+
+    def set_model_price(self, model: str, *, input_per_million: float, output_per_million: float) -> dict[str, Any]:
+        body = {"input_per_million": input_per_million, "output_per_million": output_per_million}
+        result: dict[str, Any] = self._call("PUT", f"/api/model-prices/{model}", json=body)
+        return result
+
+    def delete_model_price(self, model: str) -> None:
+        self._call("DELETE", f"/api/model-prices/{model}")
+
+    # -- health ---------------------------------------------------------------------------------------
     def get_liveness(self) -> dict[str, str]:
         return cast(dict[str, str], self._call("GET", "/healthz"))
 

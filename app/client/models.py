@@ -43,11 +43,41 @@ class TaskFields(TypedDict, total=False):
     max_steps: int
     timeout_seconds: int
     max_retries: int
+    retry_on_interrupt: bool
     enabled: bool
     notify: dict[str, Any] | None
+    overlap_policy: Literal["skip", "buffer_one", "cancel_other", "allow"]
+    concurrency_key: str | None
+    jitter_seconds: int
+    max_cost_usd_per_run: float | None
+    max_tokens_per_run: int | None
+    max_cost_usd_per_day: float | None
+    max_cost_usd_per_month: float | None
+    pause_on_budget: bool
+    pause_after_failures: int | None
+    max_delay_seconds: int | None
+    max_duration_seconds: int | None
 
 
-class Task(TypedDict):
+class TaskControls(TypedDict, total=False):
+    """Controls a task answers with (docs/controls.md)."""
+
+    overlap_policy: Literal["skip", "buffer_one", "cancel_other", "allow"]
+    concurrency_key: str | None
+    jitter_seconds: int
+    max_cost_usd_per_run: float | None
+    max_tokens_per_run: int | None
+    max_cost_usd_per_day: float | None
+    max_cost_usd_per_month: float | None
+    pause_on_budget: bool
+    pause_after_failures: int | None
+    max_delay_seconds: int | None
+    max_duration_seconds: int | None
+    pause_note: str | None
+    next_fires: list[dict[str, str]]
+
+
+class Task(TaskControls):
     id: int
     name: str
     instructions: str
@@ -62,6 +92,7 @@ class Task(TypedDict):
     max_steps: int
     timeout_seconds: int
     max_retries: int
+    retry_on_interrupt: NotRequired[bool]
     notify: dict[str, Any] | None
     next_run_at: str | None
     next_runs: list[str]
@@ -90,6 +121,11 @@ class Execution(TypedDict):
     completion_tokens: int | None
     cost_usd: float | None
     attempt: int
+    due_at: NotRequired[str | None]
+    sla_breach: NotRequired[str | None]
+    retry_of: NotRequired[int | None]  # a retry attempt: the first attempt's record
+    worker_id: NotRequired[str | None]  # the worker that ran (or runs) it
+    cancel_requested_at: NotRequired[str | None]
     inputs: NotRequired[dict[str, Any] | None]
 
 
@@ -136,6 +172,28 @@ class Preview(TypedDict):
     description: str
     timezone: str
     next_runs: list[str]
+
+
+class UpcomingFire(TypedDict):
+    task_id: int
+    task_name: str
+    timezone: str
+    at: str
+
+
+class BusyMinute(TypedDict):
+    at: str
+    count: int
+
+
+class Upcoming(TypedDict):
+    hours: float
+    start: str
+    until: str
+    items: list[UpcomingFire]
+    total: int
+    truncated: bool
+    busiest: list[BusyMinute]
 
 
 class ParsedSchedule(TypedDict):
@@ -213,3 +271,28 @@ class ImportReport(TypedDict):
     updated: int
     unchanged: int
     items: list[ImportChange]
+
+
+class Worker(TypedDict):
+    id: str
+    kind: str  # worker | serve | in-process
+    hostname: str
+    pid: int
+    concurrency: int
+    started_at: str
+    last_heartbeat: str
+    stopped_at: str | None
+    alive: bool
+    running: list[int]
+
+
+class QueueState(TypedDict):
+    queued: int
+    running: int
+    oldest_queued_age_seconds: float | None
+
+
+class Workers(TypedDict):
+    items: list[Worker]
+    total: int
+    queue: QueueState

@@ -27,7 +27,9 @@ from app.db.models import Task
 
 log = structlog.get_logger("taskrunner.audit")
 
-_BOOKKEEPING = frozenset({"next_run_at", "last_fire_at", "revision", "updated_at", "created_at", "interval_anchor"})
+_BOOKKEEPING = frozenset(
+    {"next_run_at", "last_fire_at", "revision", "updated_at", "created_at", "interval_anchor", "resumed_at"}
+)
 _REDACTED = frozenset({"instructions", "description", "notify", "parse_info"})
 _KEY = "audit_events"
 _installed = {"done": False}

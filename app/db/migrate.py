@@ -29,6 +29,11 @@ def alembic_config(database_url: str) -> Config:
     return cfg
 
 
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Leave procrastinate's own tables (applied from its SQL in revision 0005) out of autogenerate."""
+    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database schema up to ``revision`` (idempotent)."""
     ensure_sqlite_directory(database_url)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Float,
     ForeignKey,
     Index,
@@ -68,8 +69,25 @@ class Task(Base):
     max_steps: Mapped[int] = mapped_column(Integer)
     timeout_seconds: Mapped[int] = mapped_column(Integer)
     max_retries: Mapped[int] = mapped_column(Integer)
+    # A run lost with its worker starts again as a new attempt (trigger "retry").
+    retry_on_interrupt: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # Where to report runs: {"webhook_url": ..., "email": ..., "on": "failure" | "always"}.
     notify: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    # Controls (docs/controls.md): overlap, concurrency, jitter, budgets, failures, SLA.
+    overlap_policy: Mapped[str] = mapped_column(String(16), default="skip", server_default="skip")
+    concurrency_key: Mapped[str | None] = mapped_column(String(100))
+    jitter_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    max_cost_usd_per_run: Mapped[float | None] = mapped_column(Float)
+    max_tokens_per_run: Mapped[int | None] = mapped_column(Integer)
+    max_cost_usd_per_day: Mapped[float | None] = mapped_column(Float)
+    max_cost_usd_per_month: Mapped[float | None] = mapped_column(Float)
+    pause_on_budget: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    pause_after_failures: Mapped[int | None] = mapped_column(Integer)
+    pause_note: Mapped[str | None] = mapped_column(Text)  # why the task is paused, shown everywhere
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # failure streaks count from here
+    max_delay_seconds: Mapped[int | None] = mapped_column(Integer)
+    max_duration_seconds: Mapped[int | None] = mapped_column(Integer)
 
     state: Mapped[TaskState] = mapped_column(StrEnumText(TaskState), default=TaskState.ACTIVE)
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -82,6 +100,7 @@ class Task(Base):
     __table_args__ = (
         Index("ix_tasks_state_next_run_at", "state", "next_run_at"),
         Index("ix_tasks_updated_at", "updated_at"),
+        Index("ix_tasks_concurrency_key", "concurrency_key"),
         # SQLite: never hand a deleted task's id to a new task (the leader may still hold the old one).
         {"sqlite_autoincrement": True},
     )
@@ -123,15 +142,26 @@ class Execution(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     # Where the period this run covers starts, when fixed as it was queued (a backfilled fire's own window).
     window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The worker holding a running run (see app.db.worker_models.Worker), a cancel asked
+    # for while it ran, and for a retry attempt the first attempt's record.
+    worker_id: Mapped[str | None] = mapped_column(String(64))
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retry_of: Mapped[int | None] = mapped_column(BigId, ForeignKey("executions.id", ondelete="SET NULL"))
+    # Controls: when the fire may start (scheduled_for plus jitter), the overlap slot it
+    # holds while queued or running (app.controls.overlap), and any SLA breach, in words.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    slot: Mapped[int | None] = mapped_column(Integer, default=0)
+    sla_breach: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         # No fire is recorded (and so run) twice.
         UniqueConstraint("task_id", "scheduled_for"),
         UniqueConstraint("task_id", "idempotency_key"),
-        # A task never runs twice at once: at most one queued-or-running row per task.
+        # Overlap: at most one queued-or-running row per (task, slot); NULL (policy allow) never conflicts.
         Index(
-            "uq_executions_one_active_per_task",
+            "uq_executions_one_active_per_task_slot",
             "task_id",
+            "slot",
             unique=True,
             postgresql_where=text("status IN ('queued', 'running')"),
             sqlite_where=text("status IN ('queued', 'running')"),
@@ -139,6 +169,7 @@ class Execution(Base):
         Index("ix_executions_task_id_status", "task_id", "status"),
         Index("ix_executions_status_scheduled_for", "status", "scheduled_for"),
         Index("ix_executions_scheduled_for", "scheduled_for"),
+        Index("ix_executions_worker_id", "worker_id"),
         {"sqlite_autoincrement": True},
     )
 
@@ -164,5 +195,27 @@ class ExecutionStep(Base):
     __table_args__ = (UniqueConstraint("execution_id", "index"), {"sqlite_autoincrement": True})
 
 
+class ConcurrencyKey(Base):
+    """A named limit on how many runs of the tasks naming it may run at once, across all workers."""
+
+    __tablename__ = "concurrency_keys"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    max_running: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ModelPrice(Base):
+    """A model's price per million tokens, for models litellm has no price for (or to override it)."""
+
+    __tablename__ = "model_prices"
+
+    model: Mapped[str] = mapped_column(String(200), primary_key=True)
+    input_per_million: Mapped[float] = mapped_column(Float)
+    output_per_million: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 # Chat tables live in their own module; import them so the metadata (and Alembic) sees them.
-from app.db import chat_models, hook_models, ops_models  # noqa: E402, F401
+from app.db import chat_models, hook_models, ops_models, worker_models  # noqa: E402, F401

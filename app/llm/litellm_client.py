@@ -98,6 +98,11 @@ def warm_up() -> threading.Thread | None:
     return thread
 
 
+def preload() -> None:
+    """Import litellm now (seconds of CPU), e.g. before a worker starts beating, not inside its first run."""
+    _import_litellm()
+
+
 class LiteLLMClient:
     """Calls any litellm provider with the service's settings (model, api base, api key)."""
 

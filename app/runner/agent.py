@@ -22,6 +22,7 @@ import structlog
 
 from app.clock import Clock
 from app.config import Settings
+from app.controls.budgets import price_call
 from app.llm.base import LLMClient, LLMError, LLMNotConfigured, LLMResponse, LLMTransientError, ToolCall
 from app.netguard import NetGuard, Resolver, system_resolver
 from app.runner.base import PreviousRuns, RunOutcome, RunRequest, RunStatus, StepRecord, StepSink
@@ -120,6 +121,7 @@ class _Run:
                 max_total_tokens=request.max_total_tokens,
                 run_timeout=request.timeout_seconds,
                 call_timeout=runner.config.call_timeout_seconds,
+                max_cost_usd=request.max_cost_usd,
             ),
             started=time.monotonic(),
         )
@@ -237,10 +239,18 @@ class _Run:
             except LLMError as exc:
                 error = exc
             else:
+                # Controls: a configured per-model price wins over litellm's (or its unknown) cost.
+                cost = price_call(
+                    response.model or self.model,
+                    response.prompt_tokens,
+                    response.completion_tokens,
+                    response.cost_usd,
+                    self.request.prices,
+                )
                 self.budget.charge(
                     prompt_tokens=response.prompt_tokens,
                     completion_tokens=response.completion_tokens,
-                    cost_usd=response.cost_usd,
+                    cost_usd=cost,
                 )
                 await self._record(
                     kind="llm",
@@ -251,7 +261,7 @@ class _Run:
                     latency_ms=response.latency_ms or (time.perf_counter() - t0) * 1000,
                     prompt_tokens=response.prompt_tokens,
                     completion_tokens=response.completion_tokens,
-                    cost_usd=response.cost_usd,
+                    cost_usd=cost,
                     attempt=attempt,
                 )
                 return response

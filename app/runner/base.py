@@ -6,10 +6,12 @@ The scheduler and services depend only on this module; the agent loop in
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
+
+from app.controls.budgets import ModelPrice
 
 RunStatus = Literal["succeeded", "failed", "timed_out", "cancelled"]
 
@@ -33,6 +35,8 @@ class RunRequest:
     recent_outputs: tuple[dict[str, Any], ...] = ()  # newest first: status, finished_at, output excerpt
     notify: dict[str, Any] | None = None  # the task's notify spec, for the scheduler after the run
     max_total_tokens: int = 100_000  # prompt + completion tokens over the whole run
+    max_cost_usd: float | None = None  # the run's cost budget (app.controls.budgets); None: none
+    prices: Mapping[str, ModelPrice] = field(default_factory=dict)  # per-model price overrides
     inputs: dict[str, Any] | None = None  # what the run was started with: data, never instructions
 
 

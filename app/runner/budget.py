@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.controls.budgets import run_budget_stop
 from app.runner.base import RunStatus
 
 
@@ -25,6 +26,7 @@ class Limits:
     max_total_tokens: int
     run_timeout: float
     call_timeout: float
+    max_cost_usd: float | None = None  # controls: the run's cost budget; unknown costs never count as 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,4 +86,7 @@ class Budget:
                 reason=f"token budget exhausted: {self.total_tokens} tokens used "
                 f"(max_total_tokens={lim.max_total_tokens})",
             )
+        over = run_budget_stop(total_tokens=0, cost_usd=self.cost_usd, max_tokens=None, max_cost_usd=lim.max_cost_usd)
+        if over is not None:
+            return Stop(status="failed", reason=over)
         return None

@@ -1,13 +1,16 @@
 """The scheduler leader's work, in one event loop: recover, fire, record, run.
 
 One :class:`SchedulerCore` runs per database (see :mod:`app.scheduler.leader`).
-Start-up marks runs left ``running`` as ``interrupted``, accounts for fires missed
-while no scheduler ran (per task policy), and loads every active task into
-APScheduler. Then each due fire is recorded through the batched
-:class:`~app.scheduler.writer.RecordWriter` and, if it is to run, handed to the
-runner under a concurrency limit. Changes made by other processes are picked up by
-polling ``tasks.updated_at``, the ``task_tombstones`` of deleted tasks, and queued
-executions.
+Start-up settles runs whose worker is gone (one that had recorded no step yet is
+queued again as its next attempt, see :mod:`app.scheduler.restart`), accounts for
+fires missed while no scheduler ran (per task policy), and loads every active task
+into APScheduler. Then each due fire is recorded through the batched
+:class:`~app.scheduler.writer.RecordWriter` and, once committed, handed to the
+run executor (:mod:`app.workers`: in process, or jobs for worker processes), whose
+runs pass the controls' :class:`~app.scheduler.gate.RunGate` before they start.
+Changes made by other processes are picked up by polling ``tasks.updated_at``, the
+``task_tombstones`` of deleted tasks, and queued executions; a periodic sweep
+settles runs of dead workers and hands over queued runs nobody carries.
 """
 
 from __future__ import annotations
@@ -25,18 +28,23 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import metrics
 from app.clock import Clock
+from app.controls.jitter import due_at
+from app.controls.settings import ControlSettings
 from app.db.models import Task
 from app.db.repositories import ExecutionRepository, TaskRepository
+from app.db.repositories.workers import WorkerRepository
 from app.notify import Notifier
 from app.retention import prune
 from app.runner.base import Runner
 from app.scheduler.aps import FireExecutor, ScheduleTrigger, TaskJobStore, never_called
-from app.scheduler.dispatch import INTERRUPTED_REASON, RunDispatcher, RunFinishedHook
+from app.scheduler.gate import RunGate
 from app.scheduler.recovery import StoredTask, plan_all
-from app.scheduler.restart import settle_unfinished
+from app.scheduler.restart import requeue_unstarted, settle_left_queued_runs
 from app.scheduler.writer import Fire, Recorded, RecordWriter
 from app.schedules.of_task import compile_task
-from app.vocabulary import ON_DEMAND_TRIGGERS
+from app.workers.base import RunExecutor, RunFinishedHook, WorkerTiming
+from app.workers.in_process import InProcessExecutor
+from app.workers.settle import settle_lost_runs
 
 log = structlog.get_logger("taskrunner.scheduler")
 
@@ -66,7 +74,10 @@ class SchedulerCore:
         due_chunk: int = 500,
         notifier: Notifier | None = None,
         retention: RetentionPolicy | None = None,
+        executor: RunExecutor | None = None,
+        timing: WorkerTiming | None = None,
         on_run_finished: RunFinishedHook | None = None,
+        controls: ControlSettings | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._runner = runner
@@ -78,7 +89,19 @@ class SchedulerCore:
         self._notifier = notifier
         self._retention = retention
         self.writer = RecordWriter(sessionmaker, clock)
-        self.runs = RunDispatcher(
+        self._timing = timing or WorkerTiming()
+        # Controls: the claim step (overlap, concurrency keys, due time, budgets, SLA).
+        self.controls = controls or ControlSettings()
+        self.gate = RunGate(
+            sessionmaker,
+            clock,
+            settings=self.controls,
+            notifier=notifier,
+            spawn=self._spawn,
+            on_paused=lambda task_id: self.tasks_changed({task_id}),
+        )
+        self._fire_controls: dict[int, tuple[str, int, str]] = {}  # task id -> (overlap, jitter, timezone)
+        self.executor: RunExecutor = executor or InProcessExecutor(
             sessionmaker,
             runner,
             self.writer,
@@ -87,8 +110,11 @@ class SchedulerCore:
             default_model=default_model,
             max_concurrent_runs=max_concurrent_runs,
             notifier=notifier,
+            timing=self._timing,
             on_finished=self._run_finished(on_run_finished),
+            gate=self.gate,
         )
+        self._last_sweep: datetime | None = None
         self._aps: AsyncIOScheduler | None = None
         self._revisions: dict[int, int] = {}
         self._background: set[asyncio.Task[Any]] = set()
@@ -114,14 +140,16 @@ class SchedulerCore:
     async def _pickup_after_runs(self) -> None:
         await asyncio.sleep(0)  # let the runs ending in this turn of the loop join
         self._pickup_pending = False
-        await self._pickup_queued(manual_only=True)
+        await self._promote_waiting()
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> None:
         """Recover from downtime, load every active task, and start firing."""
         self.writer.start()
         now = self._clock.now()
-        await settle_unfinished(self._sessionmaker, now=now, grace=self._grace, interrupted_reason=INTERRUPTED_REASON)
+        await self.executor.start()
+        await self._settle_lost(first=True)
+        await settle_left_queued_runs(self._sessionmaker, now=now, grace=self._grace)
         self._store = TaskJobStore(self._due_chunk)
         self._aps = AsyncIOScheduler(
             timezone=UTC,
@@ -133,7 +161,7 @@ class SchedulerCore:
         self._last_poll = now
         loaded = await self._load_all(now)
         self._aps.start()
-        await self._pickup_queued()
+        await self.executor.recover_queued(manual_only=False)
         self._poller = asyncio.create_task(self._poll_loop(), name="scheduler-poll")
         if self._retention is not None:
             self._spawn(self._prune_loop(self._retention))
@@ -150,7 +178,7 @@ class SchedulerCore:
                 await self._poller
         for task in list(self._background):
             task.cancel()
-        await self.runs.stop(grace_seconds)
+        await self.executor.stop(grace_seconds)
         await self.writer.close()
         log.info("scheduler.stopped")
 
@@ -159,7 +187,7 @@ class SchedulerCore:
         idle_rounds = 0
         while idle_rounds < 3:
             await asyncio.sleep(0)
-            busy = [t for t in (*self.runs.inflight.values(), *self._background) if not t.done()]
+            busy = [t for t in (*self.executor.busy(), *self._background) if not t.done()]
             if busy:
                 idle_rounds = 0
                 await asyncio.gather(*busy, return_exceptions=True)
@@ -180,13 +208,18 @@ class SchedulerCore:
         """Make APScheduler look for due jobs now (tests move the clock, then call this)."""
         if self._aps is not None:
             self._aps.wakeup()
+        self.gate.retry()  # controls: runs waiting for their due time or a free slot
 
     # -- notifications from services (same loop) ------------------------------------------------
     def tasks_changed(self, task_ids: set[int]) -> None:
         self._spawn(self._reload(set(task_ids)))
 
     def runs_queued(self) -> None:
-        self._spawn(self._pickup_queued(manual_only=True))
+        self._spawn(self.executor.recover_queued(manual_only=True))
+
+    def runs_cancel_requested(self, execution_ids: set[int]) -> None:
+        for execution_id in execution_ids:
+            self.executor.cancel(execution_id)
 
     def _spawn(self, coro: Any) -> None:
         if not self._accepting:
@@ -233,6 +266,7 @@ class SchedulerCore:
                 future.add_done_callback(self._on_recorded)
                 fires.append(future)
             self._revisions[task.id] = task.revision
+            self._fire_controls[task.id] = (task.overlap_policy, task.jitter_seconds, task.timezone)
             if next_run is None:
                 self._remove_job(task.id)
             else:
@@ -309,7 +343,44 @@ class SchedulerCore:
         stale |= {tid for tid in deleted if tid in self._revisions}
         if stale:
             await self._reload(stale)
-        await self._pickup_queued(manual_only=True)
+        if self._last_sweep is None or (now - self._last_sweep).total_seconds() >= self._timing.sweep_seconds:
+            await self.sweep()
+        else:
+            await self._promote_waiting()  # runs that ended in other processes free the next waiting record
+            await self.executor.recover_queued(manual_only=True)
+        self.gate.retry()  # controls: slots freed by runs that ended in other processes
+
+    async def sweep(self) -> None:
+        """Settle runs of dead workers and hand over queued runs nobody carries."""
+        self._last_sweep = self._clock.now()
+        await self._settle_lost(first=False)
+        await self._promote_waiting()
+        await self.executor.recover_queued(manual_only=False)
+
+    async def _settle_lost(self, *, first: bool) -> None:
+        dead: list[str] = []
+        if first and self.executor.exclusive and self.executor.worker_id is not None:
+            # Only a leader runs an in-process executor: any other one belonged to a leader now gone.
+            async with self._sessionmaker() as session:
+                dead = await WorkerRepository(session).others_of_kind("in-process", except_id=self.executor.worker_id)
+        stale_after = timedelta(seconds=self._timing.stale_seconds)
+        if first:
+            # A new leader restarts lost runs that had done nothing yet (no step recorded):
+            # back to queued as their next attempt; their old jobs (if any) are let go.
+            requeued = await requeue_unstarted(
+                self._sessionmaker, now=self._clock.now(), stale_after=stale_after, dead_ids=dead
+            )
+            if requeued:
+                await self.executor.release(requeued)
+        settled = await settle_lost_runs(
+            self._sessionmaker, now=self._clock.now(), stale_after=stale_after, dead_ids=dead
+        )
+        if settled.interrupted:
+            log.warning("scheduler.runs_settled", interrupted=len(settled.interrupted), retried=len(settled.retries))
+        if settled.interrupted:
+            await self.executor.release(settled.interrupted)
+        if settled.retries:
+            self.executor.submit(settled.retries)
 
     # -- fires ----------------------------------------------------------------------------------
     def _on_fire(self, task_id: int, run_times: list[datetime], trigger: ScheduleTrigger) -> None:
@@ -324,8 +395,20 @@ class SchedulerCore:
                 Fire(task_id=task_id, scheduled_for=at, status="missed", reason=behind, advance=False)
             )
             missed.add_done_callback(self._on_recorded)
+        policy, jitter, timezone = self._fire_controls.get(task_id, ("skip", 0, "UTC"))
+        due = due_at(
+            task_id, last, jitter_seconds=jitter, timezone=timezone, spread_seconds=self.controls.spread_seconds
+        )
         future = self.writer.fire(
-            Fire(task_id=task_id, scheduled_for=last, next_run_at=next_run, complete=once, revision=revision)
+            Fire(
+                task_id=task_id,
+                scheduled_for=last,
+                next_run_at=next_run,
+                complete=once,
+                revision=revision,
+                due_at=due,
+                overlap_policy=policy,
+            )
         )
         future.add_done_callback(self._on_recorded)
 
@@ -333,31 +416,26 @@ class SchedulerCore:
         if future.cancelled() or future.exception() is not None:
             return
         recorded = future.result()
+        if recorded.cancelled:
+            self.executor.supersede(recorded.cancelled)  # controls: overlap policy cancel_other
         metrics.fire_recorded(recorded.status)
         log.debug("scheduler.fire_recorded", task_id=recorded.fire.task_id, status=recorded.status)
         if recorded.status == "queued" and recorded.execution_id is not None:
-            self._dispatch(
-                recorded.execution_id,
-                recorded.fire.task_id,
-                recorded.fire.scheduled_for,
-                recorded.fire.trigger,
-            )
+            self._dispatch(recorded.execution_id)
 
-    async def _pickup_queued(self, *, manual_only: bool = False) -> None:
-        """Run queued executions not yet running here.
-
-        At start-up that is everything queued (a previous leader may have died before
-        running its fires); afterwards only manual runs queued by other processes can
-        appear, since this leader dispatches its own fires as they are recorded.
-        """
+    async def _promote_waiting(self) -> None:
+        """Queue each task's next ``waiting`` record (a backfill's) once its run before has ended."""
         async with self._sessionmaker() as session:
-            repo = ExecutionRepository(session)
-            if await repo.promote_waiting():  # records waiting their turn behind a finished run
+            promoted = await ExecutionRepository(session).promote_waiting()
+            if promoted:
                 await session.commit()
-            queued = await repo.queued(trigger=ON_DEMAND_TRIGGERS if manual_only else None)
-        for execution in queued:
-            self._dispatch(execution.id, execution.task_id, execution.scheduled_for, execution.trigger)
+        if promoted:
+            self._dispatch_all(list(promoted))
 
-    def _dispatch(self, execution_id: int, task_id: int, scheduled_for: datetime, trigger: str) -> None:
+    def _dispatch_all(self, execution_ids: list[int]) -> None:
         if self._accepting:
-            self.runs.dispatch(execution_id, task_id, scheduled_for, trigger)
+            self.executor.submit(execution_ids)
+
+    def _dispatch(self, execution_id: int) -> None:
+        if self._accepting:
+            self.executor.submit([execution_id])

@@ -12,44 +12,23 @@ import contextlib
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import metrics
 from app.clock import Clock
+from app.controls.settings import ControlSettings
 from app.db.engine import create_engine, create_sessionmaker
-from app.db.repositories import ExecutionRepository
 from app.notify import Notifier
 from app.runner.base import PreviousRuns, Runner
 from app.scheduler.core import RetentionPolicy, SchedulerCore
-from app.scheduler.dispatch import RunFinishedHook
 from app.scheduler.leader import LeaderLock, leader_lock_for
+from app.workers.base import RunFinishedHook, WorkerTiming
+from app.workers.previous import previous_runs_reader
+from app.workers.queue import ProcrastinateExecutor
 
 log = structlog.get_logger("taskrunner.scheduler")
-
-
-def previous_runs_reader(sessions: async_sessionmaker[AsyncSession]) -> PreviousRuns:
-    """What the agent's ``previous_runs`` tool reads: a task's latest finished records."""
-
-    async def read(task_id: int, limit: int) -> list[dict[str, Any]]:
-        async with sessions() as session:
-            rows = await ExecutionRepository(session).recent_for_task(task_id, min(max(limit, 1), 50))
-        return [
-            {
-                "execution_id": e.id,
-                "status": e.status,
-                "scheduled_for": e.scheduled_for.isoformat(),
-                "finished_at": e.finished_at.isoformat() if e.finished_at else None,
-                "reason": e.reason,
-                "output": (e.output or "")[:2000],
-                "error": e.error,
-            }
-            for e in rows
-        ]
-
-    return read
 
 
 class SchedulerService:
@@ -69,7 +48,10 @@ class SchedulerService:
         lock: LeaderLock | None = None,
         notifier_factory: Callable[[async_sessionmaker[AsyncSession]], Notifier] | None = None,
         retention: RetentionPolicy | None = None,
+        use_queue: bool = False,
+        timing: WorkerTiming | None = None,
         on_run_finished: RunFinishedHook | None = None,
+        controls: ControlSettings | None = None,
     ) -> None:
         self._url = database_url
         self._on_run_finished = on_run_finished
@@ -83,6 +65,9 @@ class SchedulerService:
         self._lock = lock or leader_lock_for(database_url)
         self._notifier_factory = notifier_factory
         self._retention = retention
+        self._use_queue = use_queue
+        self._timing = timing or WorkerTiming()
+        self._controls = controls
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stopping: asyncio.Event | None = None
@@ -114,6 +99,11 @@ class SchedulerService:
         if core is not None and loop is not None:
             loop.call_soon_threadsafe(core.runs_queued)
 
+    def runs_cancel_requested(self, execution_ids: set[int]) -> None:
+        core, loop = self._core, self._loop
+        if core is not None and loop is not None:
+            loop.call_soon_threadsafe(core.runs_cancel_requested, set(execution_ids))
+
     # -- the thread -----------------------------------------------------------------------------
     def _thread_main(self, ready: threading.Event) -> None:
         loop = asyncio.new_event_loop()
@@ -139,6 +129,14 @@ class SchedulerService:
                 self.healthy = True
                 log.info("scheduler.leader_acquired")
                 sessions = create_sessionmaker(engine)
+                executor = None
+                if self._use_queue:
+                    executor = ProcrastinateExecutor(
+                        self._url,
+                        sessions,
+                        self._clock,
+                        redefer_after=timedelta(seconds=self._timing.redefer_after_seconds),
+                    )
                 core = SchedulerCore(
                     sessions,
                     self._runner_factory(previous_runs_reader(sessions)),
@@ -148,7 +146,10 @@ class SchedulerService:
                     misfire_grace=self._grace,
                     notifier=self._notifier_factory(sessions) if self._notifier_factory else None,
                     retention=self._retention,
+                    executor=executor,
+                    timing=self._timing,
                     on_run_finished=self._on_run_finished,
+                    controls=self._controls,
                 )
                 try:
                     await core.start()

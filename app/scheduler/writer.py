@@ -21,11 +21,15 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clock import Clock
+from app.controls.overlap import SKIP_REASON, first_slot
 from app.db.repositories import ExecutionRepository, FireRow, TaskRepository
+from app.db.repositories.workers import ClaimedRun
+from app.scheduler.overlap import resolve_overlaps
+from app.workers.claim import claim_runs
 
 log = structlog.get_logger("taskrunner.scheduler.writer")
 
-OVERLAP_REASON = "skipped: the previous run of this task was still going"
+OVERLAP_REASON = SKIP_REASON
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +45,8 @@ class Fire:
     advance: bool = True  # move the task's next_run_at/last_fire_at/state
     revision: int | None = None  # only advance the task if it is still at this revision
     complete: bool = False  # a one-time task: now completed
+    due_at: datetime | None = None  # controls: scheduled_for plus jitter (None: scheduled_for)
+    overlap_policy: str = "skip"  # controls: what to do when a run of the task is still active
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,11 +56,12 @@ class Recorded:
     fire: Fire
     execution_id: int | None  # None: nothing new was recorded (a duplicate)
     status: str
+    cancelled: tuple[int, ...] = ()  # runs this fire cancelled (overlap policy cancel_other)
 
 
 @dataclass
 class _Op:
-    kind: str  # fire | update | step
+    kind: str  # fire | claim | update | finish | step
     payload: Any
     future: asyncio.Future[Any]
 
@@ -92,8 +99,16 @@ class RecordWriter:
     def fire(self, fire: Fire) -> asyncio.Future[Recorded]:
         return self._submit("fire", fire)
 
+    def claim(self, execution_id: int, worker_id: str) -> asyncio.Future[ClaimedRun | None]:
+        """Claim a queued run for ``worker_id`` (see :func:`app.workers.claim.claim_runs`); None: not claimed."""
+        return self._submit("claim", (execution_id, worker_id))
+
     def update(self, execution_id: int, **values: Any) -> asyncio.Future[None]:
         return self._submit("update", {"id": execution_id, **values})
+
+    def finish(self, execution_id: int, **values: Any) -> asyncio.Future[None]:
+        """Like :meth:`update`, but only while the record is still ``running``."""
+        return self._submit("finish", {"id": execution_id, **values})
 
     def step(self, row: dict[str, Any]) -> asyncio.Future[None]:
         return self._submit("step", row)
@@ -165,13 +180,33 @@ class RecordWriter:
             fires = [(i, op.payload) for i, op in enumerate(batch) if op.kind == "fire"]
             if fires:
                 results.update(await _record_fires(session, executions, fires, now))
+            claims = [(i, op.payload) for i, op in enumerate(batch) if op.kind == "claim"]
+            if claims:
+                results.update(await _claim(session, claims, now))
             updates = [op.payload for op in batch if op.kind == "update"]
             if updates:
                 await executions.update_many(updates)
+            finishes = [op.payload for op in batch if op.kind == "finish"]
+            if finishes:
+                await executions.update_many(finishes, only_status="running")
             steps = [op.payload for op in batch if op.kind == "step"]
             if steps:
                 await executions.add_steps(steps)
         return [results.get(i) for i in range(len(batch))]
+
+
+async def _claim(session: AsyncSession, claims: list[tuple[int, tuple[int, str]]], now: datetime) -> dict[int, Any]:
+    by_worker: dict[str, list[int]] = defaultdict(list)
+    for _, (execution_id, worker_id) in claims:
+        by_worker[worker_id].append(execution_id)
+    claimed: dict[int, ClaimedRun] = {}
+    for worker_id, ids in by_worker.items():
+        claimed.update(await claim_runs(session, ids, worker_id=worker_id, now=now))
+    # A run delivered twice in one batch is claimed once: only its first op gets the claim.
+    out: dict[int, Any] = {}
+    for i, (execution_id, _worker) in claims:
+        out[i] = claimed.pop(execution_id, None)
+    return out
 
 
 async def _record_fires(
@@ -185,39 +220,30 @@ async def _record_fires(
             trigger=f.trigger,
             status=f.status,
             reason=f.reason,
+            slot=first_slot(f.overlap_policy),
+            due_at=f.due_at,
         )
         for _, f in fires
     ]
     inserted = {(t, s): i for i, t, s in await executions.insert_fires(rows, now=now)}
     missing = [(f.task_id, f.scheduled_for) for _, f in fires if (f.task_id, f.scheduled_for) not in inserted]
     duplicates = await executions.existing_keys(missing) if missing else set()
-    # What is neither inserted nor already recorded met a queued-or-running row: an overlap.
+    # What is neither inserted nor already recorded met a queued-or-running row: an overlap,
+    # settled by the task's overlap policy (app.scheduler.overlap).
     overlaps = [
-        (i, f)
-        for i, f in fires
+        f
+        for _, f in fires
         if (f.task_id, f.scheduled_for) not in inserted and ((f.task_id, f.scheduled_for) not in duplicates)
     ]
-    if overlaps:
-        skipped = await executions.insert_fires(
-            [
-                FireRow(
-                    task_id=f.task_id,
-                    scheduled_for=f.scheduled_for,
-                    trigger=f.trigger,
-                    status="skipped",
-                    reason=OVERLAP_REASON,
-                )
-                for _, f in overlaps
-            ],
-            now=now,
-        )
-        inserted.update({(t, s): i for i, t, s in skipped})
-    overlap_keys = {(f.task_id, f.scheduled_for) for _, f in overlaps}
+    settled = await resolve_overlaps(session, overlaps, now=now) if overlaps else {}
     for i, f in fires:
         key = (f.task_id, f.scheduled_for)
+        if key in settled:
+            execution_id, status, cancelled = settled[key]
+            out[i] = Recorded(fire=f, execution_id=execution_id, status=status, cancelled=cancelled)
+            continue
         execution_id = inserted.get(key)
-        status = "skipped" if key in overlap_keys else f.status
-        out[i] = Recorded(fire=f, execution_id=execution_id, status=status if execution_id else "duplicate")
+        out[i] = Recorded(fire=f, execution_id=execution_id, status=f.status if execution_id else "duplicate")
 
     progress: dict[int, dict[str, Any]] = defaultdict(dict)
     for _, f in sorted(fires, key=lambda item: item[1].scheduled_for):

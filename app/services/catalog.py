@@ -17,6 +17,7 @@ from app.services.conversations import ConversationService
 from app.services.executions import ExecutionService
 from app.services.schedules import ScheduleService
 from app.services.tasks import TaskDeps, TaskService
+from app.services.views import RunView
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +35,12 @@ class Services:
         self.runs = ExecutionService(session, deps.clock)
         self.schedules = ScheduleService(deps.clock, deps.llm, deps.llm_model)
         self.conversations = ConversationService(session, deps.clock)
+
+    async def cancel_run(self, execution_id: int) -> RunView:
+        """Cancel a queued or running run (the run-cancel use case every client shares)."""
+        from app.services.cancel import cancel_execution
+
+        return await cancel_execution(self._session, execution_id, now=self.deps.clock.now())
 
     async def flush(self) -> None:
         """Send this step's changes to the database (still uncommitted)."""

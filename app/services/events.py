@@ -57,7 +57,14 @@ class RunFinished:
     status: str
 
 
-Event = TaskChanged | TaskDeleted | RunQueued | RunFinished
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CancelRequested:
+    """A cancel was asked for a running run (the process running it stops it)."""
+
+    execution_id: int
+
+
+Event = TaskChanged | TaskDeleted | RunQueued | RunFinished | CancelRequested
 Subscriber = Callable[[Sequence[Event]], None]
 """Receives the events of one committed transaction, in the order they were recorded."""
 

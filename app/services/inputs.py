@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -18,10 +18,30 @@ __all__ = [
     "IntervalSpec",
     "MissedRunPolicy",
     "OnceSpec",
+    "OverlapPolicy",
     "ScheduleSpec",
     "TaskCreate",
     "TaskUpdate",
 ]
+
+OverlapPolicy = Literal["skip", "buffer_one", "cancel_other", "allow"]
+CONCURRENCY_KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$"
+
+# Controls (docs/controls.md); in an update, null clears the nullable ones.
+CONTROL_FIELDS = (
+    "overlap_policy",
+    "concurrency_key",
+    "jitter_seconds",
+    "max_cost_usd_per_run",
+    "max_tokens_per_run",
+    "max_cost_usd_per_day",
+    "max_cost_usd_per_month",
+    "pause_on_budget",
+    "pause_after_failures",
+    "max_delay_seconds",
+    "max_duration_seconds",
+)
+CONTROL_DEFAULTS = {"overlap_policy": "skip", "jitter_seconds": 0, "pause_on_budget": False}
 
 DEFAULT_MAX_STEPS = 20
 DEFAULT_TIMEOUT_SECONDS = 300
@@ -71,8 +91,24 @@ class _Options(TextInput):
     max_steps: int | None = Field(default=None, ge=1, le=200, strict=True)
     timeout_seconds: int | None = Field(default=None, ge=1, le=86_400, strict=True)
     max_retries: int | None = Field(default=None, ge=0, le=10, strict=True)
+    retry_on_interrupt: bool | None = Field(
+        default=None,
+        strict=True,
+        description="start a run lost with its worker again, as a new attempt (trigger `retry`)",
+    )
     enabled: bool | None = Field(default=None, strict=True)
     notify: NotifySpec | None = Field(default=None, description="where to report runs: webhook and/or e-mail")
+    overlap_policy: OverlapPolicy | None = Field(default=None, description="a fire while a run is still going")
+    concurrency_key: str | None = Field(default=None, pattern=CONCURRENCY_KEY_PATTERN)
+    jitter_seconds: int | None = Field(default=None, ge=0, le=86_400)
+    max_cost_usd_per_run: float | None = Field(default=None, ge=0)
+    max_tokens_per_run: int | None = Field(default=None, ge=1, le=100_000_000)
+    max_cost_usd_per_day: float | None = Field(default=None, ge=0)
+    max_cost_usd_per_month: float | None = Field(default=None, ge=0)
+    pause_on_budget: bool | None = None
+    pause_after_failures: int | None = Field(default=None, ge=1, le=1000)
+    max_delay_seconds: int | None = Field(default=None, ge=0, le=7 * 86_400)
+    max_duration_seconds: int | None = Field(default=None, ge=1, le=7 * 86_400)
 
 
 class TaskCreate(_Options):
@@ -107,3 +143,24 @@ class TaskUpdate(_Options):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     instructions: str | None = Field(default=None, min_length=1, max_length=20_000)
     schedule: ScheduleSpec | None = None
+
+
+class PauseNote(BaseModel):
+    """An optional note saying why a task is paused (or resumed); shown wherever the task is."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    note: str | None = Field(default=None, max_length=500)
+
+
+class ConcurrencyKeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_running: int = Field(ge=0, le=100_000, description="runs of this key at once, across all workers")
+
+
+class ModelPriceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    input_per_million: float = Field(ge=0, description="US dollars per million prompt tokens")
+    output_per_million: float = Field(ge=0, description="US dollars per million completion tokens")

@@ -9,15 +9,26 @@ process learns the same from the database (see ``app.scheduler.core``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from app.services.events import Event, RunQueued, Subscriber, TaskChanged, TaskDeleted
+from app.services.events import CancelRequested, Event, RunQueued, Subscriber, TaskChanged, TaskDeleted
 
 
 class ChangeListener(Protocol):
     def tasks_changed(self, task_ids: set[int]) -> None: ...
 
     def runs_queued(self) -> None: ...
+
+
+class CancelListener(ChangeListener, Protocol):
+    """A listener that also runs runs here, and so stops them when a cancel is asked for."""
+
+    def runs_cancel_requested(self, execution_ids: set[int]) -> None: ...
+
+
+@runtime_checkable
+class _CancelCapable(Protocol):
+    def runs_cancel_requested(self, execution_ids: set[int]) -> None: ...
 
 
 class NullListener:
@@ -27,6 +38,9 @@ class NullListener:
         return None
 
     def runs_queued(self) -> None:
+        return None
+
+    def runs_cancel_requested(self, execution_ids: set[int]) -> None:
         return None
 
 
@@ -39,5 +53,8 @@ def scheduler_subscriber(listener: ChangeListener) -> Subscriber:
             listener.tasks_changed(changed)
         if any(isinstance(e, RunQueued) for e in events):
             listener.runs_queued()
+        cancelled = {e.execution_id for e in events if isinstance(e, CancelRequested)}
+        if cancelled and isinstance(listener, _CancelCapable):
+            listener.runs_cancel_requested(cancelled)
 
     return deliver

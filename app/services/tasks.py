@@ -5,7 +5,7 @@ Every method answers with read models (:mod:`app.services.views`), never rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import Clock
+from app.controls.overlap import BUFFER_SLOT, first_slot
 from app.db.models import Task
 from app.db.repositories import ExecutionRepository, FireRow, TaskFilter, TaskRepository
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -113,8 +114,10 @@ class TaskService:
             max_steps=data.max_steps or inputs.DEFAULT_MAX_STEPS,
             timeout_seconds=data.timeout_seconds or inputs.DEFAULT_TIMEOUT_SECONDS,
             max_retries=data.max_retries if data.max_retries is not None else inputs.DEFAULT_MAX_RETRIES,
+            retry_on_interrupt=bool(data.retry_on_interrupt),
             state=TaskState.ACTIVE if data.enabled is not False else TaskState.PAUSED,
             notify=data.notify.model_dump(mode="json") if data.notify else None,
+            **_controls_of(data),
             revision=1,
             created_at=now,
             updated_at=now,
@@ -155,7 +158,15 @@ class TaskService:
         task = await self._get_for_update(task_id)
         now = self.deps.clock.now()
         fields = data.model_fields_set
-        for name in ("name", "instructions", "model", "max_steps", "timeout_seconds", "max_retries"):
+        for name in (
+            "name",
+            "instructions",
+            "model",
+            "max_steps",
+            "timeout_seconds",
+            "max_retries",
+            "retry_on_interrupt",
+        ):
             if name in fields:
                 value = getattr(data, name)
                 if value is None and name not in ("model",):
@@ -169,6 +180,12 @@ class TaskService:
             task.notify = data.notify.model_dump(mode="json") if data.notify else None
         if "tools" in fields:
             task.tools = _check_tools(data.tools or [])
+        for name in inputs.CONTROL_FIELDS:  # controls: null clears, except where a default applies
+            if name in fields:
+                value = getattr(data, name)
+                if value is None and name in inputs.CONTROL_DEFAULTS:
+                    raise ValidationFailed(f"`{name}` cannot be null")
+                setattr(task, name, value)
         if "schedule" in fields:
             if data.schedule is None:
                 raise ValidationFailed("`schedule` cannot be null")
@@ -181,19 +198,26 @@ class TaskService:
                 self._resume(task, now)
             elif not data.enabled and task.state == TaskState.ACTIVE:
                 task.state = TaskState.PAUSED
+                task.pause_note = None
         self._touch(task, now)
         return TaskView.of(task)
 
-    async def pause(self, task_id: int) -> TaskView:
+    async def pause(self, task_id: int, note: str | None = None) -> TaskView:
+        """Stop firing; ``note`` says why (shown with the task until it resumes)."""
         task = await self._get_for_update(task_id)
         if task.state == TaskState.COMPLETED:
             raise Conflict(f"Task {task_id} has completed; there is nothing to pause.")
         if task.state == TaskState.ACTIVE:
             task.state = TaskState.PAUSED
+            task.pause_note = note or None
+            self._touch(task, self.deps.clock.now())
+        elif note:
+            task.pause_note = note
             self._touch(task, self.deps.clock.now())
         return TaskView.of(task)
 
-    async def resume(self, task_id: int) -> TaskView:
+    async def resume(self, task_id: int, note: str | None = None) -> TaskView:
+        """Fire again from now on; clears the pause note (``note``, if given, is only logged by callers)."""
         task = await self._get_for_update(task_id)
         if task.state == TaskState.COMPLETED:
             raise Conflict(f"Task {task_id} was a one-time task and has run; give it a new schedule to run it again.")
@@ -241,9 +265,12 @@ class TaskService:
             status=ExecutionStatus.QUEUED,
             inputs=inputs,
             idempotency_key=idempotency_key,
+            slot=first_slot(task.overlap_policy),
         )
         try:
             inserted = await self.executions.insert_fires([fire], now=now)
+            if not inserted and task.overlap_policy == "buffer_one":  # controls: wait behind the running one
+                inserted = await self.executions.insert_fires([replace(fire, slot=BUFFER_SLOT)], now=now)
         except IntegrityError:
             raise NotFound("task", task_id) from None
         if not inserted:
@@ -287,6 +314,8 @@ class TaskService:
 
     def _resume(self, task: Task, now: datetime) -> None:
         task.state = TaskState.ACTIVE
+        task.pause_note = None
+        task.resumed_at = now
         if task.schedule_kind == ScheduleKind.INTERVAL:
             task.interval_anchor = now
         # Fires that fell while paused are not "missed": the user stopped them.
@@ -325,3 +354,12 @@ def _check_tools(tools: list[str]) -> list[str]:
             details={"unknown": unknown, "available": sorted(known)},
         )
     return sorted(set(tools))
+
+
+def _controls_of(data: inputs.TaskCreate) -> dict[str, object]:
+    """The control columns of a new task: what the body sets, else the defaults."""
+    out: dict[str, object] = {}
+    for name in inputs.CONTROL_FIELDS:
+        value = getattr(data, name)
+        out[name] = value if value is not None else inputs.CONTROL_DEFAULTS.get(name)
+    return out

@@ -55,6 +55,20 @@ class TaskView:
     revision: int
     created_at: datetime
     updated_at: datetime
+    # Controls (docs/controls.md)
+    overlap_policy: str = "skip"
+    concurrency_key: str | None = None
+    jitter_seconds: int = 0
+    max_cost_usd_per_run: float | None = None
+    max_tokens_per_run: int | None = None
+    max_cost_usd_per_day: float | None = None
+    max_cost_usd_per_month: float | None = None
+    pause_on_budget: bool = False
+    pause_after_failures: int | None = None
+    max_delay_seconds: int | None = None
+    max_duration_seconds: int | None = None
+    pause_note: str | None = None
+    retry_on_interrupt: bool = False  # a run lost with its worker starts again (docs/operations.md)
 
     @property
     def enabled(self) -> bool:
@@ -97,6 +111,19 @@ class TaskView:
             revision=task.revision,
             created_at=task.created_at.astimezone(tz),
             updated_at=task.updated_at.astimezone(tz),
+            overlap_policy=task.overlap_policy,
+            concurrency_key=task.concurrency_key,
+            jitter_seconds=task.jitter_seconds,
+            max_cost_usd_per_run=task.max_cost_usd_per_run,
+            max_tokens_per_run=task.max_tokens_per_run,
+            max_cost_usd_per_day=task.max_cost_usd_per_day,
+            max_cost_usd_per_month=task.max_cost_usd_per_month,
+            pause_on_budget=task.pause_on_budget,
+            pause_after_failures=task.pause_after_failures,
+            max_delay_seconds=task.max_delay_seconds,
+            max_duration_seconds=task.max_duration_seconds,
+            pause_note=task.pause_note,
+            retry_on_interrupt=bool(task.retry_on_interrupt),
         )
 
 
@@ -157,6 +184,11 @@ class RunView:
     completion_tokens: int | None
     cost_usd: float | None
     attempt: int
+    due_at: datetime | None = None  # the nominal time moved by jitter/spread (docs/controls.md)
+    sla_breach: str | None = None
+    retry_of: int | None = None  # a retry attempt: the first attempt's record
+    worker_id: str | None = None  # the worker that ran (or runs) it
+    cancel_requested_at: datetime | None = None
     steps: tuple[StepView, ...] | None = None
     inputs: dict[str, Any] | None = None  # what the run was started with (a JSON object)
 
@@ -182,6 +214,11 @@ class RunView:
             completion_tokens=execution.completion_tokens,
             cost_usd=execution.cost_usd,
             attempt=execution.attempt,
+            due_at=_local(execution.due_at, tz),
+            sla_breach=execution.sla_breach,
+            retry_of=execution.retry_of,
+            worker_id=execution.worker_id,
+            cancel_requested_at=_local(execution.cancel_requested_at, tz),
             steps=tuple(StepView.of(s, tz) for s in steps) if steps is not None else None,
             inputs=execution.inputs,
         )

@@ -183,6 +183,10 @@ async def show_run(ctx: ToolContext, a: A.RunRef) -> dict[str, Any]:
     return run_with_steps(await ctx.services.runs.get(a.execution_id))
 
 
+async def cancel_run(ctx: ToolContext, a: A.RunRef) -> dict[str, Any]:
+    return run_dict(await ctx.services.cancel_run(a.execution_id))
+
+
 async def explain_task(ctx: ToolContext, a: A.Explain) -> dict[str, Any]:
     task = await ctx.services.tasks.get(a.task_id)
     since = _when(ctx, a.since, task.timezone)
@@ -387,6 +391,20 @@ TOOLS: tuple[ToolDef, ...] = (
         handler=show_run,
         read_only=True,
         destructive=False,
+        idempotent=True,
+    ),
+    ToolDef(
+        name="CancelRun",
+        chat_name="cancel_run",
+        title="Cancel a run",
+        description=(
+            "Stop one run (execution) that is queued or running: a queued run never starts, a running one is "
+            "stopped at once and keeps the steps it did. A run that has already ended cannot be cancelled."
+        ),
+        args=A.RunRef,
+        handler=cancel_run,
+        read_only=False,
+        destructive=True,
         idempotent=True,
     ),
     ToolDef(

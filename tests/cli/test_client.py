@@ -14,7 +14,7 @@ from tests.cli.conftest import Live
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 # Tags whose operations the client must offer (new areas add theirs when they want a client).
-COVERED_TAGS = {"tasks", "executions", "schedules", "chat", "keys", "health"}
+COVERED_TAGS = {"tasks", "executions", "schedules", "chat", "keys", "health", "workers"}
 
 
 def _snake(operation_id: str) -> str:

@@ -11,12 +11,17 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect
 
 from app.db.engine import sync_url
-from app.db.migrate import downgrade, upgrade
+from app.db.migrate import downgrade, include_name, upgrade
 from app.db.models import Base
 from tests.support import database
 
 # (revision to go down to, tables that must then be gone, task columns that must then be gone)
 STEPS_DOWN = [
+    (
+        "0006",
+        {"workers", "procrastinate_jobs", "procrastinate_workers", "procrastinate_events"},
+        {"retry_on_interrupt"},
+    ),
     ("0003", {"task_tombstones"}, set()),
     ("0002", {"api_keys", "notification_deliveries"}, {"notify"}),
     ("0001", {"chat_conversations", "chat_messages"}, set()),
@@ -36,7 +41,7 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 def assert_no_drift(engine: Engine) -> None:
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
         assert compare_metadata(context, Base.metadata) == []
 
 

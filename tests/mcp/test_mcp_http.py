@@ -24,7 +24,7 @@ from tests.support.live_server import serve_in_thread
 from tests.support.openai_stub import OpenAIStub
 from tests.support.records import insert_runs
 
-WRITE_TOOLS = {"ScheduleTask", "UpdateTask", "ResumeTask", "CancelSchedule", "RunTaskNow"}
+WRITE_TOOLS = {"ScheduleTask", "UpdateTask", "ResumeTask", "CancelSchedule", "RunTaskNow", "CancelRun"}
 READ_TOOLS = {"ListSchedules", "GetTask", "ListRuns", "GetRun", "ExplainRun", "RunTotals", "PreviewSchedule"}
 
 
@@ -221,3 +221,21 @@ async def test_explain_why_it_did_not_run_at_a_time(server: str, db_url: str) ->
         elsewhere = (missed_at - timedelta(hours=5)).isoformat()
         quiet = data(await mcp.call_tool("ExplainRun", {"task_id": task["task_id"], "at": elsewhere}))
         assert quiet["execution_ids"] == [] and quiet["verdict"] == "nothing_due"
+
+
+async def test_cancel_run_stops_a_queued_run_and_refuses_a_finished_one(server: str) -> None:
+    async with client(server, "full-secret") as mcp:
+        created = data(
+            await mcp.call_tool(
+                "ScheduleTask",
+                {"instructions": "summarise the digest", "schedule": {"kind": "cron", "cron": "0 9 * * *"}},
+            )
+        )
+        queued = data(await mcp.call_tool("RunTaskNow", {"task_id": created["task"]["task_id"]}))
+        run_id = queued["execution"]["execution_id"]
+        cancelled = await mcp.call_tool("CancelRun", {"execution_id": run_id})
+        assert not cancelled.is_error and data(cancelled)["status"] == "cancelled"
+        again = await mcp.call_tool("CancelRun", {"execution_id": run_id})
+        assert again.is_error and data(again)["error"]["code"] == "conflict"
+        missing = await mcp.call_tool("CancelRun", {"execution_id": 999_999})
+        assert missing.is_error and data(missing)["error"]["code"] == "not_found"

@@ -9,6 +9,7 @@ from sqlalchemy import update
 
 from app.db.models import Execution, Task
 from app.db.repositories import ExecutionRepository, FireRow
+from app.db.worker_models import Worker
 from tests.scheduler.conftest import START, Harness
 from tests.scheduler.test_firing import executions, task_row, utc
 
@@ -217,3 +218,44 @@ async def test_every_due_fire_is_accounted_for(harness: Harness) -> None:
         assert all(r.reason for r in runs if r.status != "succeeded")
     async with harness.sessions() as s:
         assert (await s.get(Execution, 1)) is not None
+
+
+async def _held_by(harness: Harness, execution_id: int, worker_id: str, *, last_heartbeat: datetime) -> None:
+    async with harness.sessions() as s:
+        s.add(
+            Worker(
+                id=worker_id,
+                kind="worker",
+                hostname="elsewhere",
+                pid=1,
+                concurrency=1,
+                started_at=last_heartbeat,
+                last_heartbeat=last_heartbeat,
+            )
+        )
+        await s.execute(update(Execution).where(Execution.id == execution_id).values(worker_id=worker_id))
+        await s.commit()
+
+
+async def test_a_new_leader_leaves_runs_of_live_workers_alone_and_restarts_those_of_dead_ones(
+    harness: Harness,
+) -> None:
+    await harness.start()
+    at = START + timedelta(minutes=1)
+    live_task = await harness.create(schedule={"kind": "cron", "cron": "0 0 1 1 *", "timezone": "UTC"})
+    dead_task = await harness.create(schedule={"kind": "cron", "cron": "0 0 1 1 *", "timezone": "UTC"})
+    await harness.stop()
+    harness.traveller.move_to(at + timedelta(seconds=20))
+    now = at + timedelta(seconds=20)
+    # Neither run has recorded a step; one worker still beats, the other went silent long ago.
+    live = await _left_running(harness, live_task, at, steps=0)
+    dead = await _left_running(harness, dead_task, at, steps=0)
+    await _held_by(harness, live, "w-live-1", last_heartbeat=now)
+    await _held_by(harness, dead, "w-dead-1", last_heartbeat=now - timedelta(hours=1))
+    await harness.start()
+    (still,) = await executions(harness, live_task)
+    assert (still.status, still.attempt, still.worker_id) == ("running", 1, "w-live-1")
+    (again,) = await executions(harness, dead_task)
+    assert (again.id, again.status, again.attempt) == (dead, "succeeded", 2)
+    assert again.reason and again.reason.startswith("restarted")
+    assert [r.execution_id for r in harness.runner.requests] == [dead]

@@ -14,6 +14,8 @@ from app.db.migrate import upgrade
 from app.db.models import Base
 
 PG_ADMIN_DSN = os.environ.get("TEST_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+# procrastinate's tables (revision 0005, PostgreSQL only) are emptied with ours.
+PROCRASTINATE_TABLES = ("procrastinate_jobs", "procrastinate_workers", "procrastinate_events")
 PG_HOST = os.environ.get("TEST_PG_HOST", "127.0.0.1:5432")
 
 
@@ -49,7 +51,7 @@ def wipe(url: str) -> None:
     engine = create_engine(sync_url(url))
     with engine.begin() as conn:
         if url.startswith("postgresql"):
-            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            names = ", ".join([t.name for t in Base.metadata.sorted_tables] + list(PROCRASTINATE_TABLES))
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
             for table in reversed(Base.metadata.sorted_tables):

@@ -255,6 +255,7 @@ async def test_new_task_from_plain_words_previews_then_creates(web: httpx.AsyncC
     assert task["schedule"]["cron"] == "0 9 * * *" and task["schedule"]["timezone"] == "Europe/Berlin"
     detail = await web.get(created.headers["location"])
     assert "Task created." in detail.text and detail.text.count("<li><time") >= 10
+    assert "<code>0 9 * * *</code>" in detail.text and "Assumptions" in detail.text
 
 
 async def test_new_task_errors_are_shown_beside_their_fields(web: httpx.AsyncClient) -> None:

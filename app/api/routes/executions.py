@@ -12,6 +12,7 @@ from app.api.deps import Session, State
 from app.api.params import ExecutionId, Offset, TaskId, TaskIdFilter
 from app.api.schemas import ExecutionDetailOut, ExecutionOut, Page
 from app.errors import ValidationFailed
+from app.services import cancel
 from app.services.executions import ExecutionFilter, ExecutionService
 from app.services.inputs import EARLIEST, LATEST
 from app.vocabulary import ExecutionStatus
@@ -74,3 +75,13 @@ async def task_executions(task_id: TaskId, session: Session, state: State, q: Re
 @router.get("/api/executions/{execution_id}")
 async def get_execution(execution_id: ExecutionId, session: Session, state: State) -> ExecutionDetailOut:
     return ExecutionDetailOut.of_run(await ExecutionService(session, state.clock).get(execution_id))
+
+
+@router.post("/api/executions/{execution_id}/cancel")
+async def cancel_execution(execution_id: ExecutionId, session: Session, state: State) -> ExecutionOut:
+    """Cancel a queued run (now ``cancelled``) or a running one (stopped at once; then ``cancelled``).
+
+    A running run answers with ``cancel_requested_at`` set; its record turns ``cancelled``
+    as soon as its worker has stopped the agent. A run that has ended is a 409.
+    """
+    return ExecutionOut.of(await cancel.cancel_execution(session, execution_id, now=state.clock.now()))

@@ -42,7 +42,7 @@ class ImportReportOut(BaseModel):
 @router.get(
     "/export",
     response_model=TaskBundleOut,
-    responses={200: {"content": {"application/yaml": {"schema": {"type": "string"}}}}},
+    responses={200: {"content": {"application/yaml": {"schema": {"$ref": "#/components/schemas/TaskBundleOut"}}}}},
 )
 async def export_tasks(
     tasks: Tasks,

@@ -32,6 +32,8 @@ class FireRow:
     inputs: dict[str, Any] | None = None
     idempotency_key: str | None = None
     window_start: datetime | None = None
+    slot: int | None = 0  # overlap slot held while queued/running (app.controls.overlap)
+    due_at: datetime | None = None  # when it may start; None: at scheduled_for
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,6 +86,8 @@ class ExecutionRepository:
                 "attempt": 1,
                 "created_at": now,
                 "finished_at": None if r.status in UNFINISHED_STATUSES else now,
+                "slot": r.slot,
+                "due_at": r.due_at or r.scheduled_for,
             }
             for r in rows
         ]
@@ -101,14 +105,20 @@ class ExecutionRepository:
             found.update((int(r[0]), r[1]) for r in (await self.session.execute(stmt)).all())
         return found
 
-    async def update_many(self, updates: Sequence[dict[str, Any]]) -> None:
-        """Apply ``{"id": ..., column: value, ...}`` updates, grouped into executemany calls."""
+    async def update_many(self, updates: Sequence[dict[str, Any]], *, only_status: str | None = None) -> None:
+        """Apply ``{"id": ..., column: value, ...}`` updates, grouped into executemany calls.
+
+        With ``only_status``, rows in another status are left alone (a run's outcome does
+        not overwrite a record the leader already settled as lost).
+        """
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for u in updates:
             groups.setdefault(tuple(sorted(k for k in u if k != "id")), []).append(u)
         for columns, items in groups.items():
             values = {c: bindparam(f"v_{c}", type_=_EXEC.c[c].type) for c in columns}
             stmt = update(_EXEC).where(_EXEC.c.id == bindparam("v_id")).values(**values)
+            if only_status is not None:
+                stmt = stmt.where(_EXEC.c.status == only_status)
             await self.session.execute(stmt, [{"v_id": u["id"], **{f"v_{c}": u[c] for c in columns}} for u in items])
 
     async def add_steps(self, rows: Sequence[dict[str, Any]]) -> None:
@@ -205,25 +215,47 @@ class ExecutionRepository:
             stmt = stmt.where(Execution.trigger.in_(list(trigger)))
         return list((await self.session.execute(stmt.order_by(Execution.id).limit(limit))).scalars())
 
-    async def requeue_unstarted(self, *, reason: str) -> int:
-        """``running`` rows without a single recorded step go back to ``queued`` as their next attempt.
+    async def cancel_queued(self, execution_id: int, *, reason: str, now: datetime) -> bool:
+        """``queued`` -> ``cancelled``; False if it is no longer queued."""
+        result = await self.session.execute(
+            update(_EXEC)
+            .where(_EXEC.c.id == execution_id, _EXEC.c.status == "queued")
+            .values(status="cancelled", reason=reason, finished_at=bindparam("now", now, type_=UTCDateTime()))
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def request_cancel(self, execution_id: int, *, now: datetime) -> None:
+        await self.session.execute(
+            update(_EXEC)
+            .where(_EXEC.c.id == execution_id, _EXEC.c.status == "running")
+            .values(cancel_requested_at=bindparam("now", now, type_=UTCDateTime()))
+        )
+
+    async def requeue_unstarted(self, execution_ids: Sequence[int], *, reason: str) -> Sequence[int]:
+        """Those of ``execution_ids`` still ``running`` without a single recorded step go back to ``queued``.
 
         Such a run was stopped before its first model call answered: it has done nothing,
         so it starts again (same record, ``attempt`` + 1) instead of ending interrupted.
+        Returns the ids re-queued.
         """
+        if not execution_ids:
+            return []
         has_steps = select(_STEPS.c.id).where(_STEPS.c.execution_id == _EXEC.c.id).exists()
         result = await self.session.execute(
             update(_EXEC)
-            .where(_EXEC.c.status == "running", ~has_steps)
+            .where(_EXEC.c.id.in_(list(execution_ids)), _EXEC.c.status == "running", ~has_steps)
             .values(
                 status="queued",
                 attempt=_EXEC.c.attempt + 1,
                 reason=reason,
                 started_at=None,
                 trigger_delay_ms=None,
+                worker_id=None,
+                cancel_requested_at=None,
             )
+            .returning(_EXEC.c.id)
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        return sorted(int(r[0]) for r in result.all())
 
     async def queued_with_policy(self, *, limit: int = 100_000) -> Sequence[tuple[int, str, datetime, str, int]]:
         """Queued runs with their task's missed-run policy: (id, trigger, scheduled_for, policy, attempt)."""

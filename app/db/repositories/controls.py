@@ -1,0 +1,393 @@
+"""Queries behind the controls: claiming a queued run, spend, pauses, keys and prices.
+
+The claim is the cross-process rule: a queued execution becomes ``running`` only
+through :meth:`ControlRepository.claim`, one conditional UPDATE whose conditions
+count what already runs (per task for the overlap policy, per concurrency key for
+its limit) and keep fire order within a key. On PostgreSQL the task row and the
+key row are locked first (``FOR UPDATE``) so concurrent claimers of one task or
+one key take turns; SQLite has a single writer, which serialises the UPDATE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, cast
+
+from sqlalchemy import Table, and_, case, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.controls.sla import start_delay_ms
+from app.db.models import ConcurrencyKey, Execution, ModelPrice, Task
+from app.db.types import UTCDateTime
+
+_E = cast(Table, Execution.__table__)
+_T = cast(Table, Task.__table__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClaimTarget:
+    """What the claim needs to know of a queued execution and its task."""
+
+    execution_id: int
+    task_id: int
+    status: str
+    trigger: str
+    scheduled_for: datetime
+    due_at: datetime
+    overlap_policy: str
+    concurrency_key: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClaimResult:
+    """``claimed``: now running; ``wait``: stays queued (``reason``); ``gone``: no longer queued."""
+
+    state: Literal["claimed", "wait", "gone"]
+    reason: str | None = None
+    until: datetime | None = None  # for a run not yet due: when it is
+
+
+class ControlRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def _postgres(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    # -- claiming --------------------------------------------------------------------------------
+    async def target(self, execution_id: int) -> ClaimTarget | None:
+        stmt = (
+            select(
+                _E.c.id,
+                _E.c.task_id,
+                _E.c.status,
+                _E.c.trigger,
+                _E.c.scheduled_for,
+                _E.c.due_at,
+                _T.c.overlap_policy,
+                _T.c.concurrency_key,
+            )
+            .select_from(_E.join(_T, _T.c.id == _E.c.task_id))
+            .where(_E.c.id == execution_id)
+        )
+        row = (await self.session.execute(stmt)).first()
+        if row is None:
+            return None
+        return ClaimTarget(
+            execution_id=row.id,
+            task_id=row.task_id,
+            status=row.status,
+            trigger=row.trigger,
+            scheduled_for=row.scheduled_for,
+            due_at=row.due_at or row.scheduled_for,
+            overlap_policy=row.overlap_policy,
+            concurrency_key=row.concurrency_key,
+        )
+
+    async def claim(
+        self, target: ClaimTarget, *, now: datetime, waited_reason: str | None = None, worker_id: str | None = None
+    ) -> ClaimResult:
+        """Move ``target`` from queued to running if its task's policy and its key's limit allow it now."""
+        if target.due_at > now:
+            return ClaimResult(state="wait", reason=f"due at {target.due_at.isoformat()}", until=target.due_at)
+        key = target.concurrency_key
+        limit: int | None = None
+        if self._postgres and (target.overlap_policy in ("buffer_one", "allow") or key is not None):
+            # Lock order everywhere: task row, then key row. Under skip and cancel_other the
+            # unique (task, slot) index already allows one active row, so there is nothing to race.
+            await self.session.execute(select(_T.c.id).where(_T.c.id == target.task_id).with_for_update())
+        if key is not None:
+            stmt = select(ConcurrencyKey.max_running).where(ConcurrencyKey.key == key)
+            if self._postgres:
+                stmt = stmt.with_for_update()
+            limit = (await self.session.execute(stmt)).scalar_one_or_none()
+
+        conditions: list[ColumnElement[bool]] = [_E.c.id == target.execution_id, _E.c.status == "queued"]
+        if target.overlap_policy != "allow":
+            conditions.append(~_task_running(_E.c.task_id))
+        if key is not None and limit is not None:
+            conditions.append(_running_with_key(key) < limit)
+            conditions.append(~_earlier_ready(key, target, now))
+        values: dict[str, Any] = {
+            "status": "running",
+            "started_at": now,
+            "trigger_delay_ms": start_delay_ms(target.trigger, target.scheduled_for, now),
+        }
+        if waited_reason is not None:
+            values["reason"] = waited_reason
+        if worker_id is not None:
+            values["worker_id"] = worker_id  # the worker holding the run (app.workers)
+        result = await self.session.execute(update(_E).where(*conditions).values(**values))
+        if int(getattr(result, "rowcount", 0) or 0) == 1:
+            return ClaimResult(state="claimed")
+        return await self._why_not(target, key, limit)
+
+    async def _why_not(self, target: ClaimTarget, key: str | None, limit: int | None) -> ClaimResult:
+        status = (
+            await self.session.execute(select(_E.c.status).where(_E.c.id == target.execution_id))
+        ).scalar_one_or_none()
+        if status != "queued":
+            return ClaimResult(state="gone")
+        if target.overlap_policy != "allow":
+            busy = (await self.session.execute(select(_task_running(target.task_id)))).scalar()
+            if busy:
+                return ClaimResult(state="wait", reason="waiting for the task's running run to finish")
+        if key is not None and limit is not None:
+            running = (await self.session.execute(select(_running_with_key(key)))).scalar_one()
+            if running >= limit:
+                return ClaimResult(
+                    state="wait", reason=f"waiting for concurrency key {key!r} ({running}/{limit} running)"
+                )
+            return ClaimResult(state="wait", reason=f"waiting behind earlier runs of concurrency key {key!r}")
+        return ClaimResult(state="wait", reason="waiting")
+
+    async def close_queued(self, execution_id: int, *, status: str, reason: str, now: datetime) -> bool:
+        """End a still-queued execution without running it (a spent budget, say)."""
+        result = await self.session.execute(
+            update(_E)
+            .where(_E.c.id == execution_id, _E.c.status == "queued")
+            .values(status=status, reason=reason, finished_at=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0) == 1
+
+    async def note_waiting(self, execution_id: int, reason: str) -> None:
+        await self.session.execute(
+            update(_E).where(_E.c.id == execution_id, _E.c.status == "queued").values(reason=reason)
+        )
+
+    async def cancel_active(self, task_id: int, *, reason: str, now: datetime) -> list[int]:
+        """Cancel every queued or running execution of a task (overlap policy ``cancel_other``)."""
+        ids = [
+            int(r[0])
+            for r in (
+                await self.session.execute(
+                    select(_E.c.id).where(_E.c.task_id == task_id, _E.c.status.in_(("queued", "running")))
+                )
+            ).all()
+        ]
+        if ids:
+            await self.session.execute(
+                update(_E)
+                .where(_E.c.id.in_(ids), _E.c.status.in_(("queued", "running")))
+                .values(status="cancelled", reason=reason, finished_at=now)
+            )
+        return ids
+
+    async def buffered(self, task_ids: Sequence[int]) -> set[int]:
+        """Tasks among ``task_ids`` with a run waiting in the buffer slot."""
+        stmt = select(_E.c.task_id).where(
+            _E.c.task_id.in_(task_ids), _E.c.slot == 1, _E.c.status.in_(("queued", "running"))
+        )
+        return {int(r[0]) for r in (await self.session.execute(stmt)).all()}
+
+    # -- spend -----------------------------------------------------------------------------------
+    async def spent_since(self, since: datetime, *, task_id: int | None = None) -> float:
+        """Known cost of runs started at or after ``since`` (one task, or all)."""
+        stmt = select(func.coalesce(func.sum(_E.c.cost_usd), 0.0)).where(_E.c.started_at >= since)
+        if task_id is not None:
+            stmt = stmt.where(_E.c.task_id == task_id)
+        return float((await self.session.execute(stmt)).scalar_one())
+
+    async def recent_statuses(
+        self, task_id: int, limit: int, *, exclude: int | None = None, since: datetime | None = None
+    ) -> list[str]:
+        """Statuses of the task's latest finished records scheduled from ``since``, newest first."""
+        stmt = (
+            select(_E.c.status)
+            .where(
+                _E.c.task_id == task_id,
+                _E.c.scheduled_for >= since if since is not None else _E.c.id.is_not(None),
+                _E.c.status.not_in(("queued", "running")),
+                _E.c.id != (exclude if exclude is not None else -1),
+            )
+            .order_by(_E.c.scheduled_for.desc(), _E.c.id.desc())
+            .limit(limit)
+        )
+        return [r[0] for r in (await self.session.execute(stmt)).all()]
+
+    async def pause_task(self, task_id: int, *, note: str, now: datetime) -> bool:
+        """Pause an active task with ``note`` (automatic pauses); True when it was active."""
+        result = await self.session.execute(
+            update(_T)
+            .where(_T.c.id == task_id, _T.c.state == "active")
+            .values(state="paused", pause_note=note, next_run_at=None, revision=_T.c.revision + 1, updated_at=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0) == 1
+
+    # -- concurrency keys and prices ---------------------------------------------------------------
+    async def keys(self) -> list[tuple[ConcurrencyKey, int, int]]:
+        """Every key with how many of its runs are running and queued now."""
+        rows = list((await self.session.execute(select(ConcurrencyKey).order_by(ConcurrencyKey.key))).scalars())
+        counts = await self._key_counts([k.key for k in rows])
+        return [(k, *counts.get(k.key, (0, 0))) for k in rows]
+
+    async def key_counts(self, key: str) -> tuple[int, int]:
+        return (await self._key_counts([key])).get(key, (0, 0))
+
+    async def _key_counts(self, keys: Sequence[str]) -> dict[str, tuple[int, int]]:
+        if not keys:
+            return {}
+        stmt = (
+            select(
+                _T.c.concurrency_key,
+                func.sum(case((_E.c.status == "running", 1), else_=0)),
+                func.sum(case((_E.c.status == "queued", 1), else_=0)),
+            )
+            .select_from(_E.join(_T, _T.c.id == _E.c.task_id))
+            .where(_T.c.concurrency_key.in_(keys), _E.c.status.in_(("queued", "running")))
+            .group_by(_T.c.concurrency_key)
+        )
+        return {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in (await self.session.execute(stmt)).all()}
+
+    async def get_key(self, key: str) -> ConcurrencyKey | None:
+        return await self.session.get(ConcurrencyKey, key)
+
+    async def put_key(self, key: str, max_running: int, *, now: datetime) -> ConcurrencyKey:
+        row = await self.session.get(ConcurrencyKey, key, with_for_update=True)
+        if row is None:
+            row = ConcurrencyKey(key=key, max_running=max_running, created_at=now, updated_at=now)
+            self.session.add(row)
+        else:
+            row.max_running = max_running
+            row.updated_at = now
+        await self.session.flush()
+        return row
+
+    async def delete_key(self, key: str) -> bool:
+        row = await self.session.get(ConcurrencyKey, key)
+        if row is None:
+            return False
+        await self.session.delete(row)
+        await self.session.flush()
+        return True
+
+    async def tasks_with_key(self, key: str) -> int:
+        stmt = select(func.count()).select_from(_T).where(_T.c.concurrency_key == key)
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def prices(self) -> list[ModelPrice]:
+        return list((await self.session.execute(select(ModelPrice).order_by(ModelPrice.model))).scalars())
+
+    async def put_price(
+        self, model: str, input_per_million: float, output_per_million: float, *, now: datetime
+    ) -> ModelPrice:
+        row = await self.session.get(ModelPrice, model, with_for_update=True)
+        if row is None:
+            row = ModelPrice(
+                model=model, input_per_million=input_per_million, output_per_million=output_per_million, updated_at=now
+            )
+            self.session.add(row)
+        else:
+            row.input_per_million = input_per_million
+            row.output_per_million = output_per_million
+            row.updated_at = now
+        await self.session.flush()
+        return row
+
+    async def delete_price(self, model: str) -> bool:
+        row = await self.session.get(ModelPrice, model)
+        if row is None:
+            return False
+        await self.session.delete(row)
+        await self.session.flush()
+        return True
+
+
+def _task_running(task_id: Any) -> Any:
+    running = _E.alias("running_of_task")
+    return exists(select(running.c.id).where(running.c.task_id == task_id, running.c.status == "running"))
+
+
+def _running_with_key(key: str) -> Any:
+    running = _E.alias("running_of_key")
+    tasks = _T.alias("tasks_of_key")
+    return (
+        select(func.count())
+        .select_from(running.join(tasks, tasks.c.id == running.c.task_id))
+        .where(tasks.c.concurrency_key == key, running.c.status == "running")
+        .scalar_subquery()
+    )
+
+
+def _earlier_ready(key: str, target: ClaimTarget, now: datetime) -> Any:
+    """An earlier queued run of the same key that could start now: it goes first (fire order)."""
+    queued = _E.alias("queued_of_key")
+    tasks = _T.alias("queued_tasks")
+    busy = _E.alias("busy_of_task")
+    order = func.coalesce(queued.c.due_at, queued.c.scheduled_for, type_=UTCDateTime())
+    return exists(
+        select(queued.c.id)
+        .select_from(queued.join(tasks, tasks.c.id == queued.c.task_id))
+        .where(
+            tasks.c.concurrency_key == key,
+            queued.c.status == "queued",
+            queued.c.id != target.execution_id,
+            order <= now,
+            or_(order < target.due_at, and_(order == target.due_at, queued.c.id < target.execution_id)),
+            or_(tasks.c.state != "paused", queued.c.trigger.in_(["manual", "retry", "backfill"])),
+            or_(
+                tasks.c.overlap_policy == "allow",
+                ~exists(select(busy.c.id).where(busy.c.task_id == queued.c.task_id, busy.c.status == "running")),
+            ),
+        )
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskRecordStats:
+    task_id: int
+    task_name: str
+    due: int  # runs started plus fires missed
+    on_time: int
+    sla_breaches: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordTotals:
+    missed: int
+    succeeded: int
+    retried: int
+    sla_breaches: int
+    tasks: list[TaskRecordStats]
+
+
+async def record_stats(session: AsyncSession, *, since: datetime, default_on_time_ms: int) -> RecordTotals:
+    """Operations figures from execution records scheduled at or after ``since`` (all processes)."""
+    allowance = func.coalesce(_T.c.max_delay_seconds * 1000, default_on_time_ms) + _T.c.jitter_seconds * 1000
+    started = _E.c.started_at.is_not(None)
+    stmt = (
+        select(
+            _E.c.task_id,
+            _T.c.name,
+            func.sum(case((or_(started, _E.c.status == "missed"), 1), else_=0)),
+            func.sum(case((and_(started, _E.c.trigger_delay_ms <= allowance), 1), else_=0)),
+            func.sum(case((_E.c.sla_breach.is_not(None), 1), else_=0)),
+            func.sum(case((_E.c.status == "missed", 1), else_=0)),
+            func.sum(case((_E.c.status == "succeeded", 1), else_=0)),
+            func.sum(case((or_(_E.c.trigger == "retry", _E.c.attempt > 1), 1), else_=0)),
+        )
+        .select_from(_E.join(_T, _T.c.id == _E.c.task_id))
+        .where(_E.c.scheduled_for >= since)
+        .group_by(_E.c.task_id, _T.c.name)
+    )
+    tasks: list[TaskRecordStats] = []
+    missed = succeeded = retried = breaches = 0
+    for row in (await session.execute(stmt)).all():
+        tasks.append(
+            TaskRecordStats(
+                task_id=int(row[0]),
+                task_name=row[1],
+                due=int(row[2] or 0),
+                on_time=int(row[3] or 0),
+                sla_breaches=int(row[4] or 0),
+            )
+        )
+        breaches += int(row[4] or 0)
+        missed += int(row[5] or 0)
+        succeeded += int(row[6] or 0)
+        retried += int(row[7] or 0)
+    return RecordTotals(missed=missed, succeeded=succeeded, retried=retried, sla_breaches=breaches, tasks=tasks)

@@ -1,0 +1,351 @@
+"""The claim step: a queued execution starts only when the controls allow it, in every process.
+
+:class:`RunGate` sits between the run executor (:mod:`app.workers`) and the runner. Before a run starts it
+
+- leaves a fire that is not yet due (jitter, spread) queued until its due time;
+- records the fire ``skipped`` when its task's (or the service's) day or month
+  budget is spent, pausing the task when it asks for that;
+- claims the record queued -> running through
+  :meth:`~app.db.repositories.controls.ControlRepository.claim`, the database rule
+  that enforces the overlap policy and concurrency-key limits across processes.
+
+A run that may not start yet is *parked*: only its id is kept here, and it is
+offered again when a local run ends, when its due time comes, and on every
+scheduler poll (which sees runs ended by other processes). After a run the gate
+checks the SLA, records and reports breaches, and pauses the task after too many
+failures in a row or a budget hit (``pause_on_budget``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app import metrics
+from app.clock import Clock
+from app.controls import budgets, failures, sla
+from app.controls.budgets import BudgetLimits, ModelPrice, PeriodSpend
+from app.controls.periods import period_starts
+from app.controls.settings import ControlSettings
+from app.db.models import Execution, Task
+from app.db.repositories.controls import ControlRepository
+from app.notify import Notifier, RunEvent, parse_spec
+from app.runner.base import RunOutcome, RunRequest
+
+log = structlog.get_logger("taskrunner.scheduler.gate")
+
+PRICES_TTL_SECONDS = 5.0
+OFFER_BATCH = 16  # parked runs offered again per pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Parked:
+    execution_id: int
+    task_id: int
+    scheduled_for: datetime
+    trigger: str
+    due_at: datetime | None = None
+    reason: str | None = None  # why it waits (None: only for its due time)
+    since: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Admission:
+    """A claimed run: when it started and the limits it runs under."""
+
+    started_at: datetime
+    delay_ms: int  # start minus nominal scheduled time (the record's trigger_delay_ms)
+    late_ms: int  # start minus due time (what the SLA judges)
+    limits: BudgetLimits
+    prices: dict[str, ModelPrice] = field(default_factory=dict)
+
+
+Redispatch = Callable[[int, int, datetime, str], None]
+
+
+class RunGate:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        *,
+        settings: ControlSettings | None = None,
+        notifier: Notifier | None = None,
+        spawn: Callable[[Coroutine[Any, Any, Any]], None] | None = None,
+        on_paused: Callable[[int], None] | None = None,
+        max_claims_at_once: int = 4,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._clock = clock
+        self.settings = settings or ControlSettings()
+        self._notifier = notifier
+        self._spawn = spawn
+        self._on_paused = on_paused
+        self._redispatch: Redispatch | None = None
+        self.parked: dict[int, Parked] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        # Claims queue here rather than on the connection pool, which runs and records share.
+        self._claiming = asyncio.Semaphore(max_claims_at_once)
+        self._price_cache: dict[str, ModelPrice] = {}
+        self._retry_pending = False
+        self._cursor = 0
+        self._prices_at: datetime | None = None
+
+    def bind(self, redispatch: Redispatch) -> None:
+        """Where parked runs are offered again (the executor running runs in this process)."""
+        self._redispatch = redispatch
+
+    # -- before a run ----------------------------------------------------------------------------
+    async def admit(
+        self, execution_id: int, task: Task, scheduled_for: datetime, trigger: str, *, worker_id: str | None = None
+    ) -> Admission | None:
+        """Claim the execution for running now (held by ``worker_id``), or park it / close it and return None."""
+        try:
+            async with self._claiming:
+                return await self._admit(execution_id, task, scheduled_for, trigger, worker_id)
+        except (SQLAlchemyError, OSError) as exc:
+            # The record stays queued: offer it again on the next poll or run end.
+            log.warning("run.claim_failed", execution_id=execution_id, error=str(exc).splitlines()[0])
+            self.parked.setdefault(
+                execution_id,
+                Parked(execution_id=execution_id, task_id=task.id, scheduled_for=scheduled_for, trigger=trigger),
+            )
+            return None
+
+    async def _admit(
+        self, execution_id: int, task: Task, scheduled_for: datetime, trigger: str, worker_id: str | None
+    ) -> Admission | None:
+        now = self._clock.now()
+        parked = self.parked.get(execution_id)
+        paused_note: str | None = None
+        async with self._sessionmaker() as session, session.begin():
+            repo = ControlRepository(session)
+            target = await repo.target(execution_id)
+            if target is None or target.status != "queued":
+                self.parked.pop(execution_id, None)
+                return None
+            if target.due_at > now:
+                self._park(
+                    Parked(
+                        execution_id=execution_id,
+                        task_id=task.id,
+                        scheduled_for=scheduled_for,
+                        trigger=trigger,
+                        due_at=target.due_at,
+                    )
+                )
+                return None
+            stop = await self._period_stop(repo, task, now)
+            if stop is not None:
+                await repo.close_queued(execution_id, status="skipped", reason=stop.reason, now=now)
+                if stop.pause and await repo.pause_task(task.id, note=failures.budget_note(stop.reason), now=now):
+                    paused_note = stop.reason
+                self.parked.pop(execution_id, None)
+                result_state = "skipped"
+            else:
+                waited = None
+                if parked is not None and parked.reason and parked.since is not None:
+                    seconds = (now - parked.since).total_seconds()
+                    waited = f"waited {seconds:g}s in the queue ({parked.reason})"
+                result = await repo.claim(target, now=now, waited_reason=waited, worker_id=worker_id)
+                result_state = result.state
+                if result.state == "wait":
+                    first = parked is None or parked.reason is None
+                    if first and result.reason:
+                        await repo.note_waiting(execution_id, result.reason)
+                    self._park(
+                        Parked(
+                            execution_id=execution_id,
+                            task_id=task.id,
+                            scheduled_for=scheduled_for,
+                            trigger=trigger,
+                            reason=result.reason if first else parked.reason if parked else result.reason,
+                            since=now if first else parked.since if parked else now,
+                        )
+                    )
+                    return None
+                if result.state == "gone":
+                    self.parked.pop(execution_id, None)
+                    return None
+                prices = await self._prices(repo, now)
+        if result_state == "skipped":
+            metrics.fire_recorded("skipped")
+            log.info("run.budget_skipped", task_id=task.id, execution_id=execution_id)
+            if paused_note is not None:
+                self._paused(task.id)
+            return None
+        self.parked.pop(execution_id, None)
+        return Admission(
+            started_at=now,
+            delay_ms=sla.start_delay_ms(trigger, scheduled_for, now),
+            late_ms=sla.start_delay_ms(trigger, target.due_at, now),
+            limits=BudgetLimits.combine(task_budget(task), self.settings.run_defaults),
+            prices=prices,
+        )
+
+    async def _prices(self, repo: ControlRepository, now: datetime) -> dict[str, ModelPrice]:
+        """Model prices, read at most every few seconds (a change applies to runs starting after it)."""
+        if self._prices_at is None or (now - self._prices_at).total_seconds() >= PRICES_TTL_SECONDS:
+            self._price_cache = {
+                p.model: ModelPrice(input_per_million=p.input_per_million, output_per_million=p.output_per_million)
+                for p in await repo.prices()
+            }
+            self._prices_at = now
+        return self._price_cache
+
+    async def _period_stop(self, repo: ControlRepository, task: Task, now: datetime) -> budgets.PeriodDecision | None:
+        own = task_budget(task)
+        if own.max_cost_usd_per_day is not None or own.max_cost_usd_per_month is not None:
+            day, month = period_starts(now, task.timezone)
+            spend = PeriodSpend(
+                day_usd=await repo.spent_since(day, task_id=task.id),
+                month_usd=await repo.spent_since(month, task_id=task.id),
+            )
+            decision = budgets.period_budget_stop(spend, own)
+            if decision is not None:
+                return decision
+        service = self.settings.service
+        if service.max_cost_usd_per_day is not None or service.max_cost_usd_per_month is not None:
+            day, month = period_starts(now)
+            spend = PeriodSpend(day_usd=await repo.spent_since(day), month_usd=await repo.spent_since(month))
+            decision = budgets.period_budget_stop(spend, service, scope="service")
+            if decision is not None:
+                return budgets.PeriodDecision(reason=decision.reason, pause=own.pause_on_budget)
+        return None
+
+    # -- parking ---------------------------------------------------------------------------------
+    def _park(self, parked: Parked) -> None:
+        self.parked[parked.execution_id] = parked
+        if parked.due_at is not None:
+            self._arm(parked.due_at)
+
+    def _arm(self, when: datetime) -> None:
+        delay = max(0.0, (when - self._clock.now()).total_seconds())
+        loop = asyncio.get_running_loop()
+        if self._timer is not None and self._timer.when() <= loop.time() + delay:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        # A timer, not a sleeping task: waiting runs hold no task, so draining never waits on them.
+        self._timer = loop.call_later(delay + 0.01, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self.retry()
+        upcoming = [p.due_at for p in self.parked.values() if p.due_at is not None]
+        if upcoming:
+            self._arm(min(upcoming))
+
+    def retry(self) -> None:
+        """Offer parked runs again soon (a run ended, time passed, or a poll); many calls, one pass."""
+        if self._redispatch is None or not self.parked or self._retry_pending:
+            return
+        self._retry_pending = True
+        asyncio.get_running_loop().call_soon(self._retry_pass)
+
+    def _retry_pass(self) -> None:
+        """Offer the oldest parked runs (fire order is kept by the claim) and a rotating share of the
+        rest, so runs waiting on a busy task of their own do not starve those behind a freed key;
+        offering every parked run on every release would cost claims quadratic in the backlog."""
+        self._retry_pending = False
+        if self._redispatch is None:
+            return
+        now = self._clock.now()
+        ready = sorted(
+            (p for p in self.parked.values() if p.due_at is None or p.due_at <= now),
+            key=lambda p: (p.due_at or p.scheduled_for, p.execution_id),
+        )
+        half = OFFER_BATCH // 2
+        chosen = ready[:half]
+        rest = ready[half:]
+        if rest:
+            start = self._cursor % len(rest)
+            chosen += (rest[start:] + rest[:start])[:half]
+            self._cursor = start + half
+        for p in chosen:
+            self._redispatch(p.execution_id, p.task_id, p.scheduled_for, p.trigger)
+
+    # -- after a run -----------------------------------------------------------------------------
+    async def finished(
+        self, request: RunRequest, outcome: RunOutcome, task: Task, admission: Admission, duration_ms: int
+    ) -> None:
+        """SLA check, failure streak and budget pauses for a run that just ended; never raises."""
+        try:
+            await self._finished(request, outcome, task, admission, duration_ms)
+        except Exception as exc:  # controls after a run must not fail the run's own record
+            log.warning("controls.after_run_failed", task_id=task.id, error=str(exc).splitlines()[0])
+
+    async def _finished(
+        self, request: RunRequest, outcome: RunOutcome, task: Task, admission: Admission, duration_ms: int
+    ) -> None:
+        now = self._clock.now()
+        limits = sla.SlaLimits(max_delay_seconds=task.max_delay_seconds, max_duration_seconds=task.max_duration_seconds)
+        found = sla.breaches(limits, delay_ms=admission.late_ms, duration_ms=duration_ms)
+        note: str | None = None
+        async with self._sessionmaker() as session, session.begin():
+            repo = ControlRepository(session)
+            if found:
+                await session.execute(
+                    update(Execution).where(Execution.id == request.execution_id).values(sla_breach="; ".join(found))
+                )
+            if admission.limits.pause_on_budget and budgets.is_budget_stop(outcome.reason):
+                note = failures.budget_note(outcome.reason or "budget")
+            elif outcome.status in failures.FAILED and task.pause_after_failures:
+                earlier = await repo.recent_statuses(
+                    task.id, task.pause_after_failures + 50, exclude=request.execution_id, since=task.resumed_at
+                )
+                streak = failures.failure_streak([outcome.status, *earlier])
+                if failures.should_pause(task.pause_after_failures, streak):
+                    note = failures.failures_note(streak)
+            paused = note is not None and await repo.pause_task(task.id, note=note, now=now)
+        for text in found:
+            kind = "late_start" if text.startswith("started") else "duration"
+            metrics.sla_breached(task.id, kind)
+            log.warning("run.sla_breach", task_id=task.id, execution_id=request.execution_id, breach=text)
+        if found:
+            self._report(request, outcome, "SLA breach: " + "; ".join(found), now)
+        if paused:
+            log.warning("task.auto_paused", task_id=task.id, note=note)
+            self._paused(task.id)
+
+    def _report(self, request: RunRequest, outcome: RunOutcome, text: str, now: datetime) -> None:
+        spec = parse_spec(request.notify)
+        if self._notifier is None or self._spawn is None or spec is None:
+            return
+        if spec.webhook_url is None and spec.email is None:
+            return
+        event = RunEvent.of_run(
+            task_id=request.task_id,
+            task_name=request.task_name,
+            execution_id=request.execution_id,
+            status=outcome.status,
+            output=outcome.output,
+            error=text if outcome.error is None else f"{text}; {outcome.error}",
+            cost_usd=outcome.cost_usd,
+            scheduled_for=request.scheduled_for,
+            finished_at=now,
+            notify=spec,
+        )
+        self._spawn(self._notifier.deliver(event))
+
+    def _paused(self, task_id: int) -> None:
+        if self._on_paused is not None:
+            self._on_paused(task_id)
+
+
+def task_budget(task: Task) -> BudgetLimits:
+    return BudgetLimits(
+        max_cost_usd_per_run=task.max_cost_usd_per_run,
+        max_tokens_per_run=task.max_tokens_per_run,
+        max_cost_usd_per_day=task.max_cost_usd_per_day,
+        max_cost_usd_per_month=task.max_cost_usd_per_month,
+        pause_on_budget=bool(task.pause_on_budget),
+    )

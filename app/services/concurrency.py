@@ -1,0 +1,95 @@
+"""Control use cases beside tasks: concurrency keys and per-model prices."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.clock import Clock
+from app.db.models import ModelPrice
+from app.db.repositories.controls import ControlRepository
+from app.errors import NotFound, ValidationFailed
+from app.services.inputs import CONCURRENCY_KEY_PATTERN
+
+_KEY = re.compile(CONCURRENCY_KEY_PATTERN)
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyView:
+    key: str
+    max_running: int
+    running: int
+    queued: int
+    tasks: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ControlService:
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
+        self.repo = ControlRepository(session)
+        self.clock = clock
+
+    async def keys(self) -> list[KeyView]:
+        """Every concurrency key with its limit and what runs and waits under it now."""
+        views = []
+        for row, running, queued in await self.repo.keys():
+            tasks = await self.repo.tasks_with_key(row.key)
+            views.append(
+                KeyView(
+                    key=row.key,
+                    max_running=row.max_running,
+                    running=running,
+                    queued=queued,
+                    tasks=tasks,
+                    created_at=row.created_at,
+                    updated_at=row.updated_at,
+                )
+            )
+        return views
+
+    async def key(self, key: str) -> KeyView:
+        row = await self.repo.get_key(key)
+        if row is None:
+            raise NotFound("concurrency key", key)
+        running, queued = await self.repo.key_counts(key)
+        return KeyView(
+            key=row.key,
+            max_running=row.max_running,
+            running=running,
+            queued=queued,
+            tasks=await self.repo.tasks_with_key(key),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    async def put_key(self, key: str, max_running: int) -> KeyView:
+        """Create or change a key's limit; it holds from the next claim on, in every worker."""
+        if not _KEY.match(key):
+            raise ValidationFailed(
+                "A concurrency key is 1-100 letters, digits, '_', '.', ':' or '-', starting with a letter or digit.",
+                details={"key": key},
+            )
+        await self.repo.put_key(key, max_running, now=self.clock.now())
+        return await self.key(key)
+
+    async def delete_key(self, key: str) -> None:
+        """Remove a key's limit (tasks naming it then run without one)."""
+        if not await self.repo.delete_key(key):
+            raise NotFound("concurrency key", key)
+
+    async def prices(self) -> list[ModelPrice]:
+        return await self.repo.prices()
+
+    async def put_price(self, model: str, input_per_million: float, output_per_million: float) -> ModelPrice:
+        model = model.strip()
+        if not model or len(model) > 200:
+            raise ValidationFailed("A model name is 1-200 characters, as litellm spells it (e.g. `ollama/llama3`).")
+        return await self.repo.put_price(model, input_per_million, output_per_million, now=self.clock.now())
+
+    async def delete_price(self, model: str) -> None:
+        if not await self.repo.delete_price(model):
+            raise NotFound("model price", model)

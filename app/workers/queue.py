@@ -1,0 +1,212 @@
+"""Runs on worker processes: procrastinate on PostgreSQL is the transport.
+
+Our ``executions`` table stays the source of truth; a job carries only the
+execution id. The scheduler defers jobs after the fire's record commits
+(:class:`ProcrastinateExecutor`); workers fetch them (``FOR UPDATE SKIP LOCKED``,
+woken by LISTEN/NOTIFY) and claim the run before running it, so a job delivered
+twice never runs a fire twice. Cancelling a running run asks procrastinate to
+abort its job, which cancels the run's asyncio task on whichever worker has it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+import procrastinate
+import structlog
+from procrastinate.types import JSONDict
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.clock import Clock
+from app.vocabulary import ON_DEMAND_TRIGGERS
+
+log = structlog.get_logger("taskrunner.workers")
+
+RUN_TASK = "taskrunner.run"
+RUN_QUEUE = "runs"
+DEFER_BATCH = 1000
+
+
+def conninfo(database_url: str) -> str:
+    """The libpq connection string procrastinate's psycopg connector wants, from our SQLAlchemy URL."""
+    url = make_url(database_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def build_app(database_url: str, *, pool_size: int = 4) -> procrastinate.App:
+    """A procrastinate app on our database (not opened)."""
+    connector = procrastinate.PsycopgConnector(
+        conninfo=conninfo(database_url), min_size=1, max_size=pool_size, kwargs={"application_name": "taskrunner"}
+    )
+    return procrastinate.App(connector=connector)
+
+
+def register_run_task(app: procrastinate.App, run: Callable[[int, Callable[[], bool]], Awaitable[None]]) -> None:
+    """Declare the one job type: run an execution by id. ``run`` gets the id and "was it aborted by a user"."""
+
+    async def run_execution(context: procrastinate.JobContext, execution_id: int) -> None:
+        def by_user() -> bool:
+            return context.abort_reason() == procrastinate.job_context.AbortReason.USER_REQUEST
+
+        await run(int(execution_id), by_user)
+
+    app.task(name=RUN_TASK, queue=RUN_QUEUE, pass_context=True)(run_execution)
+
+
+class ProcrastinateExecutor:
+    """The scheduler's side: defer a job per queued execution; re-defer those whose job went missing."""
+
+    exclusive = False
+    worker_id: str | None = None
+
+    def __init__(
+        self,
+        database_url: str,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        *,
+        redefer_after: timedelta = timedelta(seconds=5),
+    ) -> None:
+        self._app = build_app(database_url)
+        self._sessionmaker = sessionmaker
+        self._clock = clock
+        self._redefer_after = redefer_after
+        self._pending: list[int] = []
+        self._wake = asyncio.Event()
+        self._flusher: asyncio.Task[None] | None = None
+        self._flushing = 0
+        self.deferred = 0
+
+    async def start(self) -> None:
+        await self._app.open_async()
+        self._flusher = asyncio.create_task(self._flush_loop(), name="job-deferrer")
+
+    def submit(self, execution_ids: Sequence[int]) -> None:
+        self._pending.extend(execution_ids)
+        self._wake.set()
+
+    async def recover_queued(self, *, manual_only: bool) -> int:
+        async with self._sessionmaker() as session:
+            stranded = await queued_without_job(
+                session, created_before=self._clock.now() - self._redefer_after, manual_only=manual_only
+            )
+        if stranded:
+            log.info("queue.redefer", count=len(stranded))
+            self.submit(stranded)
+        return len(stranded)
+
+    def cancel(self, execution_id: int) -> bool:
+        return False  # runs are on workers; the cancel service asks procrastinate to abort the job
+
+    def supersede(self, execution_ids: Iterable[int]) -> None:
+        # Their records already say ``cancelled``; a worker's late outcome only closes a running record.
+        return None
+
+    async def release(self, execution_ids: Sequence[int]) -> None:
+        if execution_ids:
+            async with self._sessionmaker() as session, session.begin():
+                n = await fail_orphaned_jobs(session, execution_ids)
+            if n:
+                log.info("queue.orphaned_jobs_failed", count=n)
+
+    def busy(self) -> list[asyncio.Task[Any]]:
+        return []
+
+    @property
+    def backlog(self) -> int:
+        return len(self._pending) + self._flushing
+
+    async def stop(self, grace_seconds: float) -> None:
+        if self._flusher is not None:
+            self._wake.set()
+            deadline = asyncio.get_running_loop().time() + grace_seconds
+            while self.backlog and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+        await self._app.close_async()
+
+    async def _flush_loop(self) -> None:
+        delay = 0.2
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            await asyncio.sleep(0)  # let this tick's fires join the batch
+            while self._pending:
+                batch, self._pending = self._pending[:DEFER_BATCH], self._pending[DEFER_BATCH:]
+                self._flushing = len(batch)
+                try:
+                    await self._app.configure_task(RUN_TASK, queue=RUN_QUEUE).batch_defer_async(
+                        *(cast(JSONDict, {"execution_id": i}) for i in batch)
+                    )
+                    self.deferred += len(batch)
+                    delay = 0.2
+                except Exception as exc:  # the sweep re-defers whatever is still stranded later
+                    log.warning("queue.defer_failed", count=len(batch), error=str(exc).splitlines()[0])
+                    self._pending = batch + self._pending
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)
+                finally:
+                    self._flushing = 0
+
+
+async def queued_without_job(session: AsyncSession, *, created_before: datetime, manual_only: bool) -> list[int]:
+    """Queued executions with no job waiting or running for them (recorded, then the process died)."""
+    # Runs queued by a request (see ON_DEMAND_TRIGGERS) at once; the leader's own fires once stranded.
+    listed = ", ".join(f"'{t}'" for t in ON_DEMAND_TRIGGERS)
+    on_demand = f"e.trigger IN ({listed})"
+    manual = f"AND {on_demand}" if manual_only else f"AND ({on_demand} OR e.created_at < :before)"
+    params: dict[str, Any] = {"task": RUN_TASK}
+    if not manual_only:
+        params["before"] = created_before
+    rows = await session.execute(
+        text(
+            f"""
+            SELECT e.id FROM executions e
+            WHERE e.status = 'queued' {manual}
+              AND NOT EXISTS (
+                SELECT 1 FROM procrastinate_jobs j
+                WHERE j.status IN ('todo', 'doing') AND j.task_name = :task
+                  AND (j.args ->> 'execution_id')::bigint = e.id)
+            ORDER BY e.id LIMIT 10000
+            """
+        ),
+        params,
+    )
+    return [int(r[0]) for r in rows.all()]
+
+
+async def fail_orphaned_jobs(session: AsyncSession, execution_ids: Sequence[int]) -> int:
+    """Mark jobs of runs lost with their worker ``failed`` (through procrastinate's own function)."""
+    result = await session.execute(
+        text(
+            """
+            SELECT procrastinate_finish_job_v1(j.id, 'failed', false) FROM procrastinate_jobs j
+            WHERE j.status = 'doing' AND j.task_name = :task
+              AND (j.args ->> 'execution_id')::bigint = ANY(:ids)
+            """
+        ),
+        {"task": RUN_TASK, "ids": list(execution_ids)},
+    )
+    return len(result.all())
+
+
+async def request_abort(session: AsyncSession, execution_id: int) -> int:
+    """Ask procrastinate to abort the job running this execution (its worker is told by NOTIFY)."""
+    result = await session.execute(
+        text(
+            """
+            UPDATE procrastinate_jobs SET abort_requested = true
+            WHERE status = 'doing' AND task_name = :task AND (args ->> 'execution_id')::bigint = :id
+            """
+        ),
+        {"task": RUN_TASK, "id": execution_id},
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
