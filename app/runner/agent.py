@@ -323,7 +323,7 @@ class _Run:
             name=storable(call.name[:200]),
             input={"call_id": call.id, "arguments": self._for_record(args)},
             output=output,
-            error=clip_text(error, limit, redactor=self.r.redact) if error else None,
+            error=output["error"] if error else None,  # already redacted and cut by _for_record
             started_at=started_at,
             latency_ms=(time.perf_counter() - t0) * 1000,
         )
