@@ -15,11 +15,11 @@ import structlog
 from app.chat.agent import Action, AgentLimits, run_turn
 from app.chat.prompt import system_prompt
 from app.chat.tools import ChatTools
+from app.clip import clip_text, clip_value
 from app.clock import Clock
 from app.errors import LLMUnavailable
 from app.llm.base import LLMClient
-from app.runner.clip import clip_text, clip_value
-from app.runner.redact import Redactor
+from app.redact import Redactor
 from app.services.catalog import Services
 from app.services.conversations import ConversationView, MessageView
 from app.services.views import Page

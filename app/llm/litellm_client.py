@@ -89,15 +89,6 @@ async def _litellm_module() -> Any:
     return await asyncio.to_thread(_import_litellm)
 
 
-def warm_up() -> threading.Thread | None:
-    """Start importing litellm in a background thread, so the first model call finds it loaded."""
-    if _litellm is not None:
-        return None
-    thread = threading.Thread(target=_import_litellm, name="litellm-import", daemon=True)
-    thread.start()
-    return thread
-
-
 def preload() -> None:
     """Import litellm now (seconds of CPU), e.g. before a worker starts beating, not inside its first run."""
     _import_litellm()
@@ -109,8 +100,10 @@ class LiteLLMClient:
     _warming: threading.Thread | None = None
 
     def warm_up(self) -> None:
-        """Import litellm in the background now rather than on the first call's event loop."""
-        self._warming = warm_up()
+        """Import litellm in a background thread now, so the first model call finds it loaded."""
+        if _litellm is None:
+            self._warming = threading.Thread(target=preload, name="litellm-import", daemon=True)
+            self._warming.start()
 
     def __init__(self, settings: Settings) -> None:
         self._default_model = settings.llm_model

@@ -139,12 +139,13 @@ def conflicts(
         count, unit = facts.per
         size = {"hour": 3600, "day": 86400, "week": 7 * 86400}[unit]
         first = fires[0]
-        within = [t for t in compile_schedule(spec, anchor=now).next_fires(first - timedelta(seconds=1), count + 1)
+        within = [t for t in compiled.next_fires(first - timedelta(seconds=1), count + 1)
                   if t < first + timedelta(seconds=size)]  # fmt: skip
         if len(within) != count:
             out.append(f"the text says {count} times per {unit}, but the schedule fires {len(within)} times in one.")
+    consecutive = compiled.next_fires(now, _SAMPLE)
     if facts.periods and not isinstance(spec, OnceSpec) and not facts.interval_seconds:
-        out.extend(_period_conflicts(fires, facts, compiled.next_fires(now, _SAMPLE)))
+        out.extend(_period_conflicts(fires, facts, consecutive))
     if isinstance(spec, OnceSpec) and facts.delay is not None:
         wanted = now + facts.delay
         if abs(fires[0] - wanted) > timedelta(minutes=1):
@@ -176,7 +177,6 @@ def conflicts(
                 + ", ".join(str(d) for d in sorted(doms - facts.days_of_month))
                 + " of the month."
             )
-    consecutive = compiled.next_fires(now, _SAMPLE)
     if facts.every_n and not isinstance(spec, OnceSpec) and len(consecutive) > 2:
         n, unit = facts.every_n
         apart = Counter(round((b - a).total_seconds() / 86400) for a, b in pairwise(consecutive)).most_common(1)[0][0]

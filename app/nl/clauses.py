@@ -245,7 +245,6 @@ CRON_LINE = re.compile(
     _I,
 )
 CRON_MACRO = re.compile(r"(?<!\w)@(?P<m>yearly|annually|monthly|weekly|daily|midnight|hourly)\b\s*:?", _I)
-_EVERY_HOUR = r"(?:(?:every|each)\s+(?:single\s+)?hour|hourly|the\s+hour)"
 _PAST = r"(?:past|after)"
 # The minute of every hour: "every hour on the half hour", "at the top of every hour", "quarter past every hour",
 # "at 20 past each hour", "At minute 15 past every hour", "every hour at half past", "on the hour every hour".

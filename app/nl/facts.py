@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from app.nl import clauses as C
 from app.nl.clauses import Refuse
+from app.nl.once import unit_seconds
 from app.nl.recurring import _day_number, _interval_seconds, _range_list
 from app.nl.times import _SPLIT as _TIME_SPLIT
 from app.nl.times import TIME_LIST, number, parse_time
@@ -169,8 +170,6 @@ def facts_of(text: str) -> Facts:
         if m.group("half"):
             facts.delay = timedelta(minutes=30)
         else:
-            from app.nl.once import unit_seconds
-
             facts.delay = timedelta(
                 seconds=number(m.group("n") or m.group("n2")) * unit_seconds(m.group("u") or m.group("u2"))
             )
@@ -297,11 +296,9 @@ def _days_in(text: str) -> set[int]:
 
 
 def _names_place(text: str) -> bool:
-    from app.nl.clauses import NOT_PLACES
-
     words = re.findall(r"[A-Za-z]+", text)
     for i, w in enumerate(words[1:], start=1):  # a capitalized place inside the sentence ("in Madrid")
-        if not w[0].isupper() or w.lower() in NOT_PLACES:
+        if not w[0].isupper() or w.lower() in C.NOT_PLACES:
             continue
         if place_zone(w) or (i + 1 < len(words) and place_zone(f"{w} {words[i + 1]}")):
             return True

@@ -183,7 +183,7 @@ def _accept(text: str, arguments: str, now: datetime, facts: Facts, default_time
                 f"cron {spec.cron!r} restricts both day-of-month and day-of-week, so it fires on days matching "
                 "EITHER. If that is not what the user meant, set `question`."
             )
-    compile_schedule(spec, anchor=now, now=now)  # InvalidCron, InvalidTimezone, ScheduleInPast
+    compiled = compile_schedule(spec, anchor=now, now=now)  # InvalidCron, InvalidTimezone, ScheduleInPast
     found = conflicts(spec, facts, now=now, default_timezone=default_timezone)
     if found:
         raise ValidationFailed(" ".join(found))
@@ -192,9 +192,9 @@ def _accept(text: str, arguments: str, now: datetime, facts: Facts, default_time
     assumptions = [str(a) for a in args.get("assumptions") or [] if str(a).strip()]
     if not facts.clocks and not facts.delay and not isinstance(spec, IntervalSpec):
         # Never a silent time of day: say that the model chose it.
-        first = compile_schedule(spec, anchor=now).next_fire(now)
+        first = compiled.next_fire(now)
         if first is not None:
-            local = first.astimezone(resolve_timezone(spec.timezone))
+            local = first.astimezone(compiled.tz)
             assumptions.append(f"your words give no clock time: the model chose {local:%H:%M} ({spec.timezone})")
     dropped_place = facts.zone is None and any(
         place_zone(w.strip(".,;:!?()"), before_time=True) for w in _removed_words(text, instructions)

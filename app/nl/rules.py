@@ -20,7 +20,7 @@ from app.nl import clauses as C
 from app.nl.clauses import Refuse as _Refuse
 from app.nl.normalize import normalize
 from app.nl.once import once_spec as _once
-from app.nl.recurring import _interval_seconds
+from app.nl.recurring import _MONTHS, _interval_seconds
 from app.nl.recurring import cron_text as _cron
 from app.nl.recurring import day_fields as _days
 from app.nl.recurring import hourly_or_interval as _hourly_or_interval
@@ -108,9 +108,6 @@ class _Scan:
         return out
 
 
-_MONTH_KEYS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-
-
 @dataclass(frozen=True)
 class RulesReading:
     """What the rules made of a text: a parse, or the words they could not place."""
@@ -168,7 +165,7 @@ def _parse(scan: _Scan, default_timezone: str | None, now: datetime) -> ParsedDe
     aligned = scan.take(C.ALIGNED_STEP, when=has("min"))
     excluded = scan.take(C.EXCEPT, when=any(map(has, ("except", "but", "exclud", "other than", "apart", "not on"))))
     iso = scan.take(C.ISO_DATE, when=has("-"))
-    named = scan.take(C.NAMED_DATE, when=any(map(has, _MONTH_KEYS)))
+    named = scan.take(C.NAMED_DATE, when=any(map(has, _MONTHS)))
     anchor = scan.take(C.DAY_ANCHOR, when=any(map(has, ("today", "tomorrow", "tonight", "next", "this"))))
     relative = scan.take(C.RELATIVE, when=has("in ") or has("from now"))
     window = scan.take(C.WINDOW, when=has("between") or has("from"))

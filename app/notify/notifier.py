@@ -24,7 +24,7 @@ from app.notify.mail import EmailSender, SmtpConfig, not_configured, redact_addr
 from app.notify.retry import DeliveryRetry
 from app.notify.spec import DeliveryAttempt, RunEvent
 from app.notify.webhook import Sleep, WebhookSender, redact_url
-from app.runner.redact import Redactor
+from app.redact import Redactor
 
 log = structlog.get_logger("taskrunner.notify")
 

@@ -1,1 +1,1 @@
-"""Carrying out runs: the agent tool loop, its tools, limits, retries and redaction."""
+"""Carrying out runs: the agent tool loop, its tools, limits and retries (records are redacted by :mod:`app.redact`)."""

@@ -5,7 +5,7 @@ in parallel when it asks for several, feeds the results back, and repeats until
 the model answers without tool calls: that answer is the output. It is bounded
 by :mod:`app.runner.budget` (steps, tokens, run time, call time) and retries
 transient LLM failures by :mod:`app.runner.retry`. Records and logs go through
-:mod:`app.runner.redact`; the model itself sees the real conversation.
+:mod:`app.redact`; the model itself sees the real conversation.
 """
 
 from __future__ import annotations
@@ -20,16 +20,16 @@ from typing import Any
 
 import structlog
 
+from app.clip import clip_bytes, clip_text, clip_value, storable
 from app.clock import Clock
 from app.config import Settings
 from app.controls.budgets import price_call
 from app.llm.base import LLMClient, LLMError, LLMNotConfigured, LLMResponse, LLMTransientError, ToolCall
 from app.netguard import NetGuard, Resolver, system_resolver
+from app.redact import Redactor, configured_secrets
 from app.runner.base import PreviousRuns, RunOutcome, RunRequest, RunStatus, StepRecord, StepSink
 from app.runner.budget import Budget, Limits
-from app.runner.clip import clip_bytes, clip_text, clip_value, storable
 from app.runner.prompt import initial_messages
-from app.runner.redact import Redactor, configured_secrets
 from app.runner.retry import RetryPolicy
 from app.runner.tools import REGISTRY, HttpToolConfig, Tool, ToolContext, ToolError
 
@@ -323,7 +323,7 @@ class _Run:
             name=storable(call.name[:200]),
             input={"call_id": call.id, "arguments": self._for_record(args)},
             output=output,
-            error=clip_text(error, limit, redactor=self.r.redact) if error else None,
+            error=output["error"] if error else None,  # already redacted and cut by _for_record
             started_at=started_at,
             latency_ms=(time.perf_counter() - t0) * 1000,
         )

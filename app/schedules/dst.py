@@ -141,17 +141,6 @@ def _bisect_change(tz: tzinfo, low: datetime, high: datetime, old: timedelta) ->
     return datetime.fromtimestamp(hi, UTC)
 
 
-def instants(local: datetime, tz: tzinfo, *, wild: bool) -> list[datetime]:
-    """The real instants (UTC) at which a job due at wall time ``local`` runs, in order."""
-    first = local.replace(tzinfo=tz, fold=0).astimezone(UTC)
-    second = local.replace(tzinfo=tz, fold=1).astimezone(UTC)
-    if first == second:
-        return [first]
-    if first.astimezone(tz).replace(tzinfo=None) != local:  # in a gap: the time does not exist
-        return [] if wild else [jump_over(local, tz)]
-    return [first, second] if wild else [first]
-
-
 def jump_over(local: datetime, tz: tzinfo) -> datetime:
     """The instant the clock jumps over the wall time ``local`` that a spring forward skips."""
     first = local.replace(tzinfo=tz, fold=0).astimezone(UTC)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from app.runner.clip import clip_bytes, clip_text, clip_value, size_words, storable
-from app.runner.redact import Redactor
+from app.clip import clip_bytes, clip_text, clip_value, size_words, storable
+from app.redact import Redactor
 
 KEY = "sk-secret-key-0123456789"
 REDACT = Redactor([KEY])

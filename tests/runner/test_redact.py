@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.runner.redact import REDACTED, Redactor, is_secret_key, redact
+from app.redact import REDACTED, Redactor, is_secret_key, redact
 
 
 @pytest.mark.parametrize(

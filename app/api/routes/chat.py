@@ -13,7 +13,7 @@ from app.api.params import ConversationId, Offset
 from app.api.schemas import Page
 from app.chat.agent import AgentLimits
 from app.chat.service import ChatDeps, ChatService
-from app.runner.redact import configured_secrets
+from app.redact import configured_secrets
 from app.services.catalog import ServiceDeps, Services
 from app.services.inputs import TextInput
 

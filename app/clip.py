@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.runner.redact import REDACTED, Redactor, is_secret_key
+from app.redact import REDACTED, Redactor, is_secret_key
 
 _MARGIN = 1024  # characters redacted past a cut: longer than any secret we know of
 _PATTERNS_ONLY = Redactor()
