@@ -21,15 +21,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clock import Clock
-from app.controls.overlap import SKIP_REASON, first_slot
+from app.controls.overlap import first_slot
 from app.db.repositories import ExecutionRepository, FireRow, TaskRepository
 from app.db.repositories.workers import ClaimedRun
 from app.scheduler.overlap import resolve_overlaps
 from app.workers.claim import claim_runs
 
 log = structlog.get_logger("taskrunner.scheduler.writer")
-
-OVERLAP_REASON = SKIP_REASON
 
 
 @dataclass(frozen=True, kw_only=True)

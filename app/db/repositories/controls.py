@@ -47,7 +47,6 @@ class ClaimResult:
 
     state: Literal["claimed", "wait", "gone"]
     reason: str | None = None
-    until: datetime | None = None  # for a run not yet due: when it is
 
 
 class ControlRepository:
@@ -93,7 +92,7 @@ class ControlRepository:
     ) -> ClaimResult:
         """Move ``target`` from queued to running if its task's policy and its key's limit allow it now."""
         if target.due_at > now:
-            return ClaimResult(state="wait", reason=f"due at {target.due_at.isoformat()}", until=target.due_at)
+            return ClaimResult(state="wait", reason=f"due at {target.due_at.isoformat()}")
         key = target.concurrency_key
         limit: int | None = None
         if self._postgres and (target.overlap_policy in ("buffer_one", "allow") or key is not None):

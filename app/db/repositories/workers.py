@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import Table, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Execution, Task
 from app.db.worker_models import Worker
-from app.vocabulary import ON_DEMAND_TRIGGERS
 
 _EXEC = cast(Table, Execution.__table__)
 _WORKERS = cast(Table, Worker.__table__)
@@ -219,17 +218,11 @@ class WorkerRepository:
             oldest = oldest.replace(tzinfo=UTC)
         return int(queued or 0), int(running or 0), oldest
 
-    async def queued_ids(
-        self, *, trigger: str | Sequence[str] | None = None, created_before: datetime | None = None
-    ) -> list[int]:
+    async def queued_ids(self, *, trigger: Sequence[str] | None = None) -> list[int]:
+        """Queued executions, oldest first (at most 10,000); ``trigger`` narrows to those triggers."""
         stmt = select(_EXEC.c.id).where(_EXEC.c.status == "queued")
-        if isinstance(trigger, str):
-            stmt = stmt.where(_EXEC.c.trigger == trigger)
-        elif trigger is not None:
-            stmt = stmt.where(_EXEC.c.trigger.in_(list(trigger)))
-        if created_before is not None:
-            on_demand = _EXEC.c.trigger.in_([str(t) for t in ON_DEMAND_TRIGGERS])
-            stmt = stmt.where(or_(on_demand, and_(_EXEC.c.created_at < created_before)))
+        if trigger is not None:
+            stmt = stmt.where(_EXEC.c.trigger.in_([str(t) for t in trigger]))
         return [int(r[0]) for r in (await self.session.execute(stmt.order_by(_EXEC.c.id).limit(10_000))).all()]
 
 
