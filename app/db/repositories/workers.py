@@ -118,25 +118,8 @@ class WorkerRepository:
         live = select(_WORKERS.c.id).where(_WORKERS.c.stopped_at.is_(None), _WORKERS.c.last_heartbeat >= stale_before)
         if dead_ids:
             live = live.where(_WORKERS.c.id.not_in(dead_ids))
-        stmt = (
-            select(
-                _EXEC.c.id,
-                _EXEC.c.task_id,
-                _EXEC.c.worker_id,
-                _EXEC.c.attempt,
-                _EXEC.c.retry_of,
-                Task.retry_on_interrupt,
-                Task.max_retries,
-                Task.state,
-            )
-            .join(Task, Task.id == _EXEC.c.task_id)
-            .where(
-                _EXEC.c.status == "running",
-                or_(_EXEC.c.worker_id.is_(None), _EXEC.c.worker_id.not_in(live)),
-            )
-            .order_by(_EXEC.c.id)
-        )
-        return [_lost(r) for r in (await self.session.execute(stmt)).all()]
+        stmt = _running_with_task().where(or_(_EXEC.c.worker_id.is_(None), _EXEC.c.worker_id.not_in(live)))
+        return [_lost(r) for r in (await self.session.execute(stmt.order_by(_EXEC.c.id))).all()]
 
     async def queued_runs(self, execution_ids: Sequence[int]) -> dict[int, ClaimedRun]:
         """Those of ``execution_ids`` still ``queued``, with what a claim needs to know of them."""
@@ -154,20 +137,7 @@ class WorkerRepository:
         """The given runs if they are still ``running``."""
         if not execution_ids:
             return []
-        stmt = (
-            select(
-                _EXEC.c.id,
-                _EXEC.c.task_id,
-                _EXEC.c.worker_id,
-                _EXEC.c.attempt,
-                _EXEC.c.retry_of,
-                Task.retry_on_interrupt,
-                Task.max_retries,
-                Task.state,
-            )
-            .join(Task, Task.id == _EXEC.c.task_id)
-            .where(_EXEC.c.status == "running", _EXEC.c.id.in_(execution_ids))
-        )
+        stmt = _running_with_task().where(_EXEC.c.id.in_(execution_ids))
         return [_lost(r) for r in (await self.session.execute(stmt)).all()]
 
     async def interrupt(self, execution_id: int, *, reason: str, now: datetime) -> bool:
@@ -224,6 +194,24 @@ class WorkerRepository:
         if trigger is not None:
             stmt = stmt.where(_EXEC.c.trigger.in_([str(t) for t in trigger]))
         return [int(r[0]) for r in (await self.session.execute(stmt.order_by(_EXEC.c.id).limit(10_000))).all()]
+
+
+def _running_with_task() -> Any:
+    """``running`` records with what settling them needs of their task (the columns :func:`_lost` reads)."""
+    return (
+        select(
+            _EXEC.c.id,
+            _EXEC.c.task_id,
+            _EXEC.c.worker_id,
+            _EXEC.c.attempt,
+            _EXEC.c.retry_of,
+            Task.retry_on_interrupt,
+            Task.max_retries,
+            Task.state,
+        )
+        .join(Task, Task.id == _EXEC.c.task_id)
+        .where(_EXEC.c.status == "running")
+    )
 
 
 def _lost(row: Any) -> LostRun:
