@@ -153,6 +153,9 @@ class ControlRepository:
         )
         return int(getattr(result, "rowcount", 0) or 0) == 1
 
+    async def note_sla_breach(self, execution_id: int, breach: str) -> None:
+        await self.session.execute(update(_E).where(_E.c.id == execution_id).values(sla_breach=breach))
+
     async def note_waiting(self, execution_id: int, reason: str) -> None:
         await self.session.execute(
             update(_E).where(_E.c.id == execution_id, _E.c.status == "queued").values(reason=reason)
@@ -184,12 +187,17 @@ class ControlRepository:
         return {int(r[0]) for r in (await self.session.execute(stmt)).all()}
 
     # -- spend -----------------------------------------------------------------------------------
-    async def spent_since(self, since: datetime, *, task_id: int | None = None) -> float:
-        """Known cost of runs started at or after ``since`` (one task, or all)."""
-        stmt = select(func.coalesce(func.sum(_E.c.cost_usd), 0.0)).where(_E.c.started_at >= since)
+    async def spent_since(self, day: datetime, month: datetime, *, task_id: int | None = None) -> tuple[float, float]:
+        """Known cost of runs started at or after ``day`` and at or after ``month`` (one task, or all), in one query."""
+
+        def since(start: datetime) -> Any:
+            return func.coalesce(func.sum(case((_E.c.started_at >= start, _E.c.cost_usd))), 0.0)
+
+        stmt = select(since(day), since(month)).where(_E.c.started_at >= min(day, month))
         if task_id is not None:
             stmt = stmt.where(_E.c.task_id == task_id)
-        return float((await self.session.execute(stmt)).scalar_one())
+        day_usd, month_usd = (await self.session.execute(stmt)).one()
+        return float(day_usd), float(month_usd)
 
     async def recent_statuses(
         self, task_id: int, limit: int, *, exclude: int | None = None, since: datetime | None = None
