@@ -154,7 +154,9 @@ class RunGate:
                 if parked is not None and parked.reason and parked.since is not None:
                     seconds = (now - parked.since).total_seconds()
                     waited = f"waited {seconds:g}s in the queue ({parked.reason})"
-                result = await repo.claim(target, now=now, waited_reason=waited, worker_id=worker_id)
+                # The trigger delay is computed once: the record keeps it, the run reports it.
+                delay_ms = sla.start_delay_ms(target.trigger, target.scheduled_for, now)
+                result = await repo.claim(target, now=now, delay_ms=delay_ms, waited_reason=waited, worker_id=worker_id)
                 result_state = result.state
                 if result.state == "wait":
                     first = parked is None or parked.reason is None
@@ -184,7 +186,7 @@ class RunGate:
         self.parked.pop(execution_id, None)
         return Admission(
             started_at=now,
-            delay_ms=sla.start_delay_ms(trigger, scheduled_for, now),
+            delay_ms=delay_ms,
             late_ms=sla.start_delay_ms(trigger, target.due_at, now),
             limits=BudgetLimits.combine(task_budget(task), self.settings.run_defaults),
             prices=prices,

@@ -19,7 +19,6 @@ from sqlalchemy import Table, and_, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.controls.sla import start_delay_ms
 from app.db.models import ConcurrencyKey, Execution, ModelPrice, Task
 from app.db.types import UTCDateTime
 
@@ -88,9 +87,16 @@ class ControlRepository:
         )
 
     async def claim(
-        self, target: ClaimTarget, *, now: datetime, waited_reason: str | None = None, worker_id: str | None = None
+        self,
+        target: ClaimTarget,
+        *,
+        now: datetime,
+        delay_ms: int,
+        waited_reason: str | None = None,
+        worker_id: str | None = None,
     ) -> ClaimResult:
-        """Move ``target`` from queued to running if its task's policy and its key's limit allow it now."""
+        """Move ``target`` from queued to running (started ``now``, ``delay_ms`` late) if its task's policy and
+        its key's limit allow it now."""
         if target.due_at > now:
             return ClaimResult(state="wait", reason=f"due at {target.due_at.isoformat()}")
         key = target.concurrency_key
@@ -114,7 +120,7 @@ class ControlRepository:
         values: dict[str, Any] = {
             "status": "running",
             "started_at": now,
-            "trigger_delay_ms": start_delay_ms(target.trigger, target.scheduled_for, now),
+            "trigger_delay_ms": delay_ms,
         }
         if waited_reason is not None:
             values["reason"] = waited_reason
