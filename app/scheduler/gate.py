@@ -159,8 +159,9 @@ class RunGate:
                 result = await repo.claim(target, now=now, delay_ms=delay_ms, waited_reason=waited, worker_id=worker_id)
                 result_state = result.state
                 if result.state == "wait":
-                    first = parked is None or parked.reason is None
-                    if first and result.reason:
+                    # The first wait notes why on the record; later ones keep that reason and its start.
+                    still = parked if parked is not None and parked.reason is not None else None
+                    if still is None and result.reason:
                         await repo.note_waiting(execution_id, result.reason)
                     self._park(
                         Parked(
@@ -168,8 +169,8 @@ class RunGate:
                             task_id=task.id,
                             scheduled_for=scheduled_for,
                             trigger=trigger,
-                            reason=result.reason if first else parked.reason if parked else result.reason,
-                            since=now if first else parked.since if parked else now,
+                            reason=still.reason if still else result.reason,
+                            since=still.since if still else now,
                         )
                     )
                     return None
