@@ -1,16 +1,17 @@
 """Running one claimed run: the agent loop, its steps as they happen, and the outcome.
 
-Every executor hands execution ids to a :class:`RunProcessor`. It claims the run
-(:func:`app.workers.claim.claim_runs`, through the batched writer), loads the task
-and its recent records in batches, calls the runner and closes the record. A task
-paused before its run started is ``cancelled``; a cancel asked for while the run
-goes ends it ``cancelled`` with the steps done so far; a run cut off by its
-worker stopping is left to :mod:`app.workers.settle` (``interrupted`` or retried).
+Every executor hands execution ids to a :class:`RunProcessor`. It claims the run,
+loads the task and its recent records in batches, calls the runner and closes the
+record. A task paused before its run started is ``cancelled``; a cancel asked for
+while the run goes ends it ``cancelled`` with the steps done so far; a run cut off
+by its worker stopping is left to :mod:`app.workers.settle` (``interrupted`` or retried).
 
-With the controls' :class:`~app.scheduler.gate.RunGate` the gate makes the claim
-instead (overlap policy, concurrency keys, due time, budgets): a run it may not
-start yet stays ``queued`` and is offered again later; after the run the gate
-checks the SLA and failure/budget pauses.
+The claim is the controls' :class:`~app.scheduler.gate.RunGate` (overlap policy,
+concurrency keys, due time, budgets), which the scheduler and every worker process
+give: a run it may not start yet stays ``queued`` and is offered again later; after
+the run the gate checks the SLA and failure/budget pauses. Without a gate (tests,
+the benchmarks' baseline) the claim is the plain conditional UPDATE of
+:meth:`~app.db.repositories.workers.WorkerRepository.claim`, through the batched writer.
 """
 
 from __future__ import annotations

@@ -123,15 +123,26 @@ class WorkerRepository:
 
     async def queued_runs(self, execution_ids: Sequence[int]) -> dict[int, ClaimedRun]:
         """Those of ``execution_ids`` still ``queued``, with what a claim needs to know of them."""
-        stmt = select(_EXEC.c.id, _EXEC.c.task_id, _EXEC.c.scheduled_for, _EXEC.c.trigger, _EXEC.c.attempt).where(
-            _EXEC.c.id.in_(list(execution_ids)), _EXEC.c.status == "queued"
+        stmt = select(*_CLAIMED).where(_EXEC.c.id.in_(list(execution_ids)), _EXEC.c.status == "queued")
+        return {int(r[0]): _claimed(r) for r in (await self.session.execute(stmt)).all()}
+
+    async def claim(self, execution_ids: Sequence[int], *, worker_id: str, now: datetime) -> dict[int, ClaimedRun]:
+        """Claim these queued runs for ``worker_id``; returns the ones this call moved to ``running``.
+
+        The claim without the controls (tests, benchmarks' baseline): one conditional UPDATE, so a run
+        delivered twice runs once. With the controls the gate claims through
+        :meth:`app.db.repositories.controls.ControlRepository.claim`, whose UPDATE adds the overlap
+        policy and concurrency-key conditions.
+        """
+        if not execution_ids:
+            return {}
+        stmt = (
+            update(_EXEC)
+            .where(_EXEC.c.id.in_(list(execution_ids)), _EXEC.c.status == "queued")
+            .values(status="running", started_at=now, worker_id=worker_id)
+            .returning(*_CLAIMED)
         )
-        return {
-            int(r[0]): ClaimedRun(
-                execution_id=int(r[0]), task_id=int(r[1]), scheduled_for=r[2], trigger=str(r[3]), attempt=int(r[4] or 1)
-            )
-            for r in (await self.session.execute(stmt)).all()
-        }
+        return {int(r[0]): _claimed(r) for r in (await self.session.execute(stmt)).all()}
 
     async def runs_of(self, execution_ids: Sequence[int]) -> list[LostRun]:
         """The given runs if they are still ``running``."""
@@ -194,6 +205,19 @@ class WorkerRepository:
         if trigger is not None:
             stmt = stmt.where(_EXEC.c.trigger.in_([str(t) for t in trigger]))
         return [int(r[0]) for r in (await self.session.execute(stmt.order_by(_EXEC.c.id).limit(10_000))).all()]
+
+
+_CLAIMED = (_EXEC.c.id, _EXEC.c.task_id, _EXEC.c.scheduled_for, _EXEC.c.trigger, _EXEC.c.attempt)
+
+
+def _claimed(row: Any) -> ClaimedRun:
+    return ClaimedRun(
+        execution_id=int(row[0]),
+        task_id=int(row[1]),
+        scheduled_for=row[2],
+        trigger=str(row[3]),
+        attempt=int(row[4] or 1),
+    )
 
 
 def _running_with_task() -> Any:
