@@ -36,6 +36,7 @@ from app.scheduler.batching import TickBatcher
 from app.scheduler.context import ContextLoader, RunContext
 from app.scheduler.gate import Admission, RunGate
 from app.scheduler.writer import RecordWriter
+from app.vocabulary import RUNS_WHEN_PAUSED
 from app.workers.base import RunFinishedHook
 
 log = structlog.get_logger("taskrunner.workers")
@@ -268,8 +269,7 @@ class RunProcessor:
 
     def _build_request(self, claimed: ClaimedRun, context: RunContext) -> RunRequest | None:
         task = context.task
-        # Runs asked for on purpose (run now, a retry, a backfill) still run on a paused task.
-        if task.state == "paused" and claimed.trigger not in ("manual", "retry", "backfill"):
+        if task.state == "paused" and claimed.trigger not in RUNS_WHEN_PAUSED:
             self.writer.update(
                 claimed.execution_id, status="cancelled", reason=PAUSED_REASON, finished_at=self._clock.now()
             )

@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.db.models import ConcurrencyKey, Execution, ModelPrice, Task
 from app.db.types import UTCDateTime
+from app.vocabulary import RUNS_WHEN_PAUSED
 
 _E = cast(Table, Execution.__table__)
 _T = cast(Table, Task.__table__)
@@ -341,7 +342,8 @@ def _earlier_ready(key: str, target: ClaimTarget, now: datetime) -> Any:
             queued.c.id != target.execution_id,
             order <= now,
             or_(order < target.due_at, and_(order == target.due_at, queued.c.id < target.execution_id)),
-            or_(tasks.c.state != "paused", queued.c.trigger.in_(["manual", "retry", "backfill"])),
+            # A run the executor would cancel on a paused task does not hold the others back.
+            or_(tasks.c.state != "paused", queued.c.trigger.in_([str(t) for t in RUNS_WHEN_PAUSED])),
             or_(
                 tasks.c.overlap_policy == "allow",
                 ~exists(select(busy.c.id).where(busy.c.task_id == queued.c.task_id, busy.c.status == "running")),
