@@ -188,6 +188,8 @@ class ControlRepository:
 
     async def buffered(self, task_ids: Sequence[int]) -> set[int]:
         """Tasks among ``task_ids`` with a run waiting in the buffer slot."""
+        if not task_ids:
+            return set()
         stmt = select(_E.c.task_id).where(
             _E.c.task_id.in_(task_ids), _E.c.slot == 1, _E.c.status.in_(("queued", "running"))
         )
