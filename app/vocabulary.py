@@ -55,6 +55,8 @@ class Trigger(StrEnum):
 
 # Runs queued by a request rather than by the leader's own clock: the leader picks these up.
 ON_DEMAND_TRIGGERS: tuple[Trigger, ...] = (Trigger.MANUAL, Trigger.EVENT, Trigger.BACKFILL, Trigger.DEPENDENCY)
+# Runs asked for on purpose (run now, a retry, a backfill): they still run on a paused task.
+RUNS_WHEN_PAUSED: tuple[Trigger, ...] = (Trigger.MANUAL, Trigger.RETRY, Trigger.BACKFILL)
 
 
 class ScheduleKind(StrEnum):

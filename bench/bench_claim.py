@@ -9,7 +9,7 @@ each run's start delay (start minus due time). Compared, same run, same kind of
 database:
 
 - baseline: the executor without the controls' claim (the plain conditional batched
-  ``queued`` -> ``running`` claim of app.workers.claim);
+  ``queued`` -> ``running`` claim of WorkerRepository.claim);
 - claim: the :class:`RunGate` claim step (conditional UPDATE, row locks, budgets);
 - claim + key: the same runs all under one concurrency key with a limit of 50.
 """

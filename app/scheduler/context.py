@@ -1,8 +1,8 @@
 """Batched loading of what a run needs to start: its task and its recent records.
 
 Thousands of runs starting in the same second would otherwise each open a
-session and make two queries; here requests gathered in one turn of the event
-loop share two queries.
+session and make three queries; here requests gathered in one turn of the event
+loop share them (:class:`~app.scheduler.batching.TickBatcher`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.models import ACTIVE_STATUSES, Execution, Task
+from app.scheduler.batching import TickBatcher
 from app.vocabulary import UNFINISHED_STATUSES
 
 RECENT = 5
@@ -42,36 +43,11 @@ class RunContext:
 class ContextLoader:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
-        self._waiting: dict[int, list[asyncio.Future[RunContext | None]]] = {}
-        self._scheduled = False
+        self._batch = TickBatcher(self._query)
 
     def load(self, task_id: int) -> asyncio.Future[RunContext | None]:
         """The task (None if deleted) and its recent finished records."""
-        future: asyncio.Future[RunContext | None] = asyncio.get_running_loop().create_future()
-        self._waiting.setdefault(task_id, []).append(future)
-        if not self._scheduled:
-            self._scheduled = True
-            asyncio.get_running_loop().create_task(self._flush())
-        return future
-
-    async def _flush(self) -> None:
-        await asyncio.sleep(0)  # let the rest of this tick's runs join
-        waiting, self._waiting, self._scheduled = self._waiting, {}, False
-        ids = list(waiting)
-        try:
-            contexts: dict[int, RunContext] = {}
-            for i in range(0, len(ids), 1000):
-                contexts.update(await self._query(ids[i : i + 1000]))
-        except Exception as exc:
-            for futures in waiting.values():
-                for f in futures:
-                    if not f.done():
-                        f.set_exception(exc)
-            return
-        for task_id, futures in waiting.items():
-            for f in futures:
-                if not f.done():
-                    f.set_result(contexts.get(task_id))
+        return self._batch.load(task_id)
 
     async def _query(self, ids: Sequence[int]) -> dict[int, RunContext]:
         async with self._sessionmaker() as session:

@@ -39,7 +39,7 @@ from app.runner.base import Runner
 from app.scheduler.aps import FireExecutor, ScheduleTrigger, TaskJobStore, never_called
 from app.scheduler.gate import RunGate
 from app.scheduler.recovery import StoredTask, plan_all
-from app.scheduler.restart import requeue_unstarted, settle_left_queued_runs
+from app.scheduler.restart import settle_left_queued_runs
 from app.scheduler.writer import Fire, Recorded, RecordWriter
 from app.schedules.of_task import compile_task
 from app.workers.base import RunExecutor, RunFinishedHook, WorkerTiming
@@ -363,21 +363,19 @@ class SchedulerCore:
             # Only a leader runs an in-process executor: any other one belonged to a leader now gone.
             async with self._sessionmaker() as session:
                 dead = await WorkerRepository(session).others_of_kind("in-process", except_id=self.executor.worker_id)
-        stale_after = timedelta(seconds=self._timing.stale_seconds)
-        if first:
-            # A new leader restarts lost runs that had done nothing yet (no step recorded):
-            # back to queued as their next attempt; their old jobs (if any) are let go.
-            requeued = await requeue_unstarted(
-                self._sessionmaker, now=self._clock.now(), stale_after=stale_after, dead_ids=dead
-            )
-            if requeued:
-                await self.executor.release(requeued)
+        # A new leader restarts lost runs that had done nothing yet (no step recorded):
+        # back to queued as their next attempt; their old jobs (if any) are let go.
         settled = await settle_lost_runs(
-            self._sessionmaker, now=self._clock.now(), stale_after=stale_after, dead_ids=dead
+            self._sessionmaker,
+            now=self._clock.now(),
+            stale_after=timedelta(seconds=self._timing.stale_seconds),
+            dead_ids=dead,
+            requeue_unstarted=first,
         )
+        if settled.requeued:
+            await self.executor.release(settled.requeued)
         if settled.interrupted:
             log.warning("scheduler.runs_settled", interrupted=len(settled.interrupted), retried=len(settled.retries))
-        if settled.interrupted:
             await self.executor.release(settled.interrupted)
         if settled.retries:
             self.executor.submit(settled.retries)

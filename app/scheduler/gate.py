@@ -25,7 +25,6 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -35,7 +34,7 @@ from app.controls import budgets, failures, sla
 from app.controls.budgets import BudgetLimits, ModelPrice, PeriodSpend
 from app.controls.periods import period_starts
 from app.controls.settings import ControlSettings
-from app.db.models import Execution, Task
+from app.db.models import Task
 from app.db.repositories.controls import ControlRepository
 from app.notify import Notifier, RunEvent, parse_spec
 from app.runner.base import RunOutcome, RunRequest
@@ -155,11 +154,14 @@ class RunGate:
                 if parked is not None and parked.reason and parked.since is not None:
                     seconds = (now - parked.since).total_seconds()
                     waited = f"waited {seconds:g}s in the queue ({parked.reason})"
-                result = await repo.claim(target, now=now, waited_reason=waited, worker_id=worker_id)
+                # The trigger delay is computed once: the record keeps it, the run reports it.
+                delay_ms = sla.start_delay_ms(target.trigger, target.scheduled_for, now)
+                result = await repo.claim(target, now=now, delay_ms=delay_ms, waited_reason=waited, worker_id=worker_id)
                 result_state = result.state
                 if result.state == "wait":
-                    first = parked is None or parked.reason is None
-                    if first and result.reason:
+                    # The first wait notes why on the record; later ones keep that reason and its start.
+                    still = parked if parked is not None and parked.reason is not None else None
+                    if still is None and result.reason:
                         await repo.note_waiting(execution_id, result.reason)
                     self._park(
                         Parked(
@@ -167,8 +169,8 @@ class RunGate:
                             task_id=task.id,
                             scheduled_for=scheduled_for,
                             trigger=trigger,
-                            reason=result.reason if first else parked.reason if parked else result.reason,
-                            since=now if first else parked.since if parked else now,
+                            reason=still.reason if still else result.reason,
+                            since=still.since if still else now,
                         )
                     )
                     return None
@@ -185,7 +187,7 @@ class RunGate:
         self.parked.pop(execution_id, None)
         return Admission(
             started_at=now,
-            delay_ms=sla.start_delay_ms(trigger, scheduled_for, now),
+            delay_ms=delay_ms,
             late_ms=sla.start_delay_ms(trigger, target.due_at, now),
             limits=BudgetLimits.combine(task_budget(task), self.settings.run_defaults),
             prices=prices,
@@ -204,18 +206,15 @@ class RunGate:
     async def _period_stop(self, repo: ControlRepository, task: Task, now: datetime) -> budgets.PeriodDecision | None:
         own = task_budget(task)
         if own.max_cost_usd_per_day is not None or own.max_cost_usd_per_month is not None:
-            day, month = period_starts(now, task.timezone)
-            spend = PeriodSpend(
-                day_usd=await repo.spent_since(day, task_id=task.id),
-                month_usd=await repo.spent_since(month, task_id=task.id),
-            )
+            day_usd, month_usd = await repo.spent_since(*period_starts(now, task.timezone), task_id=task.id)
+            spend = PeriodSpend(day_usd=day_usd, month_usd=month_usd)
             decision = budgets.period_budget_stop(spend, own)
             if decision is not None:
                 return decision
         service = self.settings.service
         if service.max_cost_usd_per_day is not None or service.max_cost_usd_per_month is not None:
-            day, month = period_starts(now)
-            spend = PeriodSpend(day_usd=await repo.spent_since(day), month_usd=await repo.spent_since(month))
+            day_usd, month_usd = await repo.spent_since(*period_starts(now))
+            spend = PeriodSpend(day_usd=day_usd, month_usd=month_usd)
             decision = budgets.period_budget_stop(spend, service, scope="service")
             if decision is not None:
                 return budgets.PeriodDecision(reason=decision.reason, pause=own.pause_on_budget)
@@ -290,22 +289,23 @@ class RunGate:
         limits = sla.SlaLimits(max_delay_seconds=task.max_delay_seconds, max_duration_seconds=task.max_duration_seconds)
         found = sla.breaches(limits, delay_ms=admission.late_ms, duration_ms=duration_ms)
         note: str | None = None
-        async with self._sessionmaker() as session, session.begin():
-            repo = ControlRepository(session)
-            if found:
-                await session.execute(
-                    update(Execution).where(Execution.id == request.execution_id).values(sla_breach="; ".join(found))
-                )
-            if admission.limits.pause_on_budget and budgets.is_budget_stop(outcome.reason):
-                note = failures.budget_note(outcome.reason or "budget")
-            elif outcome.status in failures.FAILED and task.pause_after_failures:
-                earlier = await repo.recent_statuses(
-                    task.id, task.pause_after_failures + 50, exclude=request.execution_id, since=task.resumed_at
-                )
-                streak = failures.failure_streak([outcome.status, *earlier])
-                if failures.should_pause(task.pause_after_failures, streak):
-                    note = failures.failures_note(streak)
-            paused = note is not None and await repo.pause_task(task.id, note=note, now=now)
+        if admission.limits.pause_on_budget and budgets.is_budget_stop(outcome.reason):
+            note = failures.budget_note(outcome.reason or "budget")
+        pause_after = task.pause_after_failures if note is None and outcome.status in failures.FAILED else None
+        paused = False
+        if found or note is not None or pause_after:  # most runs: nothing to store or count
+            async with self._sessionmaker() as session, session.begin():
+                repo = ControlRepository(session)
+                if found:
+                    await repo.note_sla_breach(request.execution_id, "; ".join(found))
+                if pause_after:
+                    earlier = await repo.recent_statuses(
+                        task.id, pause_after + 50, exclude=request.execution_id, since=task.resumed_at
+                    )
+                    streak = failures.failure_streak([outcome.status, *earlier])
+                    if failures.should_pause(pause_after, streak):
+                        note = failures.failures_note(streak)
+                paused = note is not None and await repo.pause_task(task.id, note=note, now=now)
         for text in found:
             kind = "late_start" if text.startswith("started") else "duration"
             metrics.sla_breached(task.id, kind)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.controls.overlap import cancel_reason, on_overlap
+from app.controls.overlap import SKIP_REASON, cancel_reason, on_overlap
 from app.db.repositories import ExecutionRepository, FireRow
 from app.db.repositories.controls import ControlRepository
 
@@ -57,7 +57,7 @@ async def resolve_overlaps(session: AsyncSession, fires: Sequence[Fire], *, now:
             out[(fire.task_id, fire.scheduled_for)] = (inserted[0][0], fire.status, cancelled)
             buffered.add(fire.task_id)
         else:
-            skipped.append((fire, on_overlap("skip", buffered=False).skip_reason or ""))
+            skipped.append((fire, SKIP_REASON))
     if skipped:
         rows = [
             FireRow(task_id=f.task_id, scheduled_for=f.scheduled_for, trigger=f.trigger, status="skipped", reason=r)

@@ -5,7 +5,7 @@ a run on a worker that still beats goes on undisturbed.
 
 - lost and ``running`` with no step recorded: stopped before its first model call
   answered, so it has done nothing; it goes back to ``queued`` as its next attempt
-  (:func:`requeue_unstarted`).
+  (``settle_lost_runs(..., requeue_unstarted=True)``, in the same transaction).
 - lost otherwise: ``interrupted`` (tools may have acted; running it again could
   repeat them), or retried as a new attempt when its task has ``retry_on_interrupt``.
 - ``queued`` (including the ones just re-queued): late like any fire whose time
@@ -15,35 +15,15 @@ a run on a worker that still beats goes on undisturbed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.repositories import ExecutionRepository
-from app.db.repositories.workers import WorkerRepository
 from app.scheduler.recovery import LeftQueued, settle_left_queued
 
 log = structlog.get_logger("taskrunner.scheduler")
-
-RESTARTED_REASON = "restarted: the service stopped before this run's first model call"
-
-
-async def requeue_unstarted(
-    sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime, stale_after: timedelta, dead_ids: Sequence[str]
-) -> list[int]:
-    """Re-queue lost runs (no live worker holds them) that recorded no step; returns their ids."""
-    async with sessionmaker() as session, session.begin():
-        lost = await WorkerRepository(session).lost_runs(stale_before=now - stale_after, dead_ids=dead_ids)
-        requeued = list(
-            await ExecutionRepository(session).requeue_unstarted(
-                [r.execution_id for r in lost], reason=RESTARTED_REASON
-            )
-        )
-    if requeued:
-        log.warning("scheduler.runs_restarted", count=len(requeued))
-    return requeued
 
 
 async def settle_left_queued_runs(

@@ -21,15 +21,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clock import Clock
-from app.controls.overlap import SKIP_REASON, first_slot
+from app.controls.overlap import first_slot
 from app.db.repositories import ExecutionRepository, FireRow, TaskRepository
-from app.db.repositories.workers import ClaimedRun
+from app.db.repositories.workers import ClaimedRun, WorkerRepository
 from app.scheduler.overlap import resolve_overlaps
-from app.workers.claim import claim_runs
 
 log = structlog.get_logger("taskrunner.scheduler.writer")
-
-OVERLAP_REASON = SKIP_REASON
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,7 +97,7 @@ class RecordWriter:
         return self._submit("fire", fire)
 
     def claim(self, execution_id: int, worker_id: str) -> asyncio.Future[ClaimedRun | None]:
-        """Claim a queued run for ``worker_id`` (see :func:`app.workers.claim.claim_runs`); None: not claimed."""
+        """Claim a queued run for ``worker_id`` (see :meth:`WorkerRepository.claim`); None: not claimed."""
         return self._submit("claim", (execution_id, worker_id))
 
     def update(self, execution_id: int, **values: Any) -> asyncio.Future[None]:
@@ -201,7 +198,7 @@ async def _claim(session: AsyncSession, claims: list[tuple[int, tuple[int, str]]
         by_worker[worker_id].append(execution_id)
     claimed: dict[int, ClaimedRun] = {}
     for worker_id, ids in by_worker.items():
-        claimed.update(await claim_runs(session, ids, worker_id=worker_id, now=now))
+        claimed.update(await WorkerRepository(session).claim(ids, worker_id=worker_id, now=now))
     # A run delivered twice in one batch is claimed once: only its first op gets the claim.
     out: dict[int, Any] = {}
     for i, (execution_id, _worker) in claims:

@@ -33,8 +33,7 @@ async def cancel_execution(session: AsyncSession, execution_id: int, *, now: dat
         raise NotFound("execution", execution_id)
     if execution.status == ExecutionStatus.QUEUED:
         if await repo.cancel_queued(execution_id, reason=QUEUED_CANCEL_REASON, now=now):
-            await session.refresh(execution)
-            return await _view(session, execution_id)
+            return await _view(session, execution_id)  # reads the record again
         await session.refresh(execution)  # claimed meanwhile: cancel it as a running run
     if execution.status == ExecutionStatus.RUNNING:
         if execution.cancel_requested_at is None:

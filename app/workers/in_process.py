@@ -67,6 +67,7 @@ class InProcessExecutor:
             on_finished=on_finished,
             gate=gate,
         )
+        self._gate = gate
         if gate is not None:
             gate.bind(self._offer_again)
         self._slots = asyncio.Semaphore(max_concurrent_runs)
@@ -101,7 +102,10 @@ class InProcessExecutor:
     async def recover_queued(self, *, manual_only: bool) -> int:
         async with self._sessionmaker() as session:
             queued = await WorkerRepository(session).queued_ids(trigger=ON_DEMAND_TRIGGERS if manual_only else None)
-        fresh = [i for i in queued if i not in self.inflight]
+        # Runs the gate keeps waiting are carried: it offers them again itself, a few per pass
+        # (handing them all over on every poll would cost a claim per waiting run each time).
+        parked = self._gate.parked if self._gate is not None else {}
+        fresh = [i for i in queued if i not in self.inflight and i not in parked]
         self.submit(fresh)
         return len(fresh)
 

@@ -1,23 +1,24 @@
 """Running one claimed run: the agent loop, its steps as they happen, and the outcome.
 
-Every executor hands execution ids to a :class:`RunProcessor`. It claims the run
-(:func:`app.workers.claim.claim_runs`, through the batched writer), loads the task
-and its recent records in batches, calls the runner and closes the record. A task
-paused before its run started is ``cancelled``; a cancel asked for while the run
-goes ends it ``cancelled`` with the steps done so far; a run cut off by its
-worker stopping is left to :mod:`app.workers.settle` (``interrupted`` or retried).
+Every executor hands execution ids to a :class:`RunProcessor`. It claims the run,
+loads the task and its recent records in batches, calls the runner and closes the
+record. A task paused before its run started is ``cancelled``; a cancel asked for
+while the run goes ends it ``cancelled`` with the steps done so far; a run cut off
+by its worker stopping is left to :mod:`app.workers.settle` (``interrupted`` or retried).
 
-With the controls' :class:`~app.scheduler.gate.RunGate` the gate makes the claim
-instead (overlap policy, concurrency keys, due time, budgets): a run it may not
-start yet stays ``queued`` and is offered again later; after the run the gate
-checks the SLA and failure/budget pauses.
+The claim is the controls' :class:`~app.scheduler.gate.RunGate` (overlap policy,
+concurrency keys, due time, budgets), which the scheduler and every worker process
+give: a run it may not start yet stays ``queued`` and is offered again later; after
+the run the gate checks the SLA and failure/budget pauses. Without a gate (tests,
+the benchmarks' baseline) the claim is the plain conditional UPDATE of
+:meth:`~app.db.repositories.workers.WorkerRepository.claim`, through the batched writer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,9 +32,11 @@ from app.db.models import Task
 from app.db.repositories.workers import ClaimedRun, WorkerRepository
 from app.notify import Notifier, run_event_if_wanted
 from app.runner.base import Runner, RunOutcome, RunRequest, StepRecord
+from app.scheduler.batching import TickBatcher
 from app.scheduler.context import ContextLoader, RunContext
 from app.scheduler.gate import Admission, RunGate
 from app.scheduler.writer import RecordWriter
+from app.vocabulary import RUNS_WHEN_PAUSED
 from app.workers.base import RunFinishedHook
 
 log = structlog.get_logger("taskrunner.workers")
@@ -68,7 +71,8 @@ class RunProcessor:
         self._notifier = notifier
         self._spawn = spawn or self._spawn_here
         self._contexts = ContextLoader(sessionmaker)
-        self._queued = _QueuedLoader(sessionmaker)
+        # Queued runs looked up by id, every lookup of one loop tick in one query.
+        self._queued = TickBatcher(self._queued_runs)
         self._background: set[asyncio.Task[Any]] = set()
         # Runs going on here (claimed, not finished), to cancel on request.
         self.running: dict[int, asyncio.Task[Any]] = {}
@@ -161,6 +165,10 @@ class RunProcessor:
         if admission is None:
             return None
         return queued, (_with_budget(request, admission), context.task, admission)
+
+    async def _queued_runs(self, execution_ids: Sequence[int]) -> dict[int, ClaimedRun]:
+        async with self._sessionmaker() as session:
+            return await WorkerRepository(session).queued_runs(execution_ids)
 
     async def _run(self, claimed: ClaimedRun, admitted: tuple[RunRequest, Task, Admission] | None) -> None:
         execution_id, scheduled_for = claimed.execution_id, claimed.scheduled_for
@@ -261,8 +269,7 @@ class RunProcessor:
 
     def _build_request(self, claimed: ClaimedRun, context: RunContext) -> RunRequest | None:
         task = context.task
-        # Runs asked for on purpose (run now, a retry, a backfill) still run on a paused task.
-        if task.state == "paused" and claimed.trigger not in ("manual", "retry", "backfill"):
+        if task.state == "paused" and claimed.trigger not in RUNS_WHEN_PAUSED:
             self.writer.update(
                 claimed.execution_id, status="cancelled", reason=PAUSED_REASON, finished_at=self._clock.now()
             )
@@ -317,44 +324,6 @@ def _step_row(execution_id: int, step: StepRecord) -> dict[str, Any]:
         "cost_usd": step.cost_usd,
         "attempt": step.attempt,
     }
-
-
-class _QueuedLoader:
-    """Queued runs looked up by id, every lookup of one loop tick in one query."""
-
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self._sessionmaker = sessionmaker
-        self._waiting: dict[int, list[asyncio.Future[ClaimedRun | None]]] = {}
-        self._scheduled = False
-
-    def load(self, execution_id: int) -> asyncio.Future[ClaimedRun | None]:
-        future: asyncio.Future[ClaimedRun | None] = asyncio.get_running_loop().create_future()
-        self._waiting.setdefault(execution_id, []).append(future)
-        if not self._scheduled:
-            self._scheduled = True
-            asyncio.get_running_loop().create_task(self._flush())
-        return future
-
-    async def _flush(self) -> None:
-        await asyncio.sleep(0)  # let the rest of this tick's runs join
-        waiting, self._waiting, self._scheduled = self._waiting, {}, False
-        ids = list(waiting)
-        found: dict[int, ClaimedRun] = {}
-        try:
-            async with self._sessionmaker() as session:
-                repo = WorkerRepository(session)
-                for i in range(0, len(ids), 1000):
-                    found.update(await repo.queued_runs(ids[i : i + 1000]))
-        except Exception as exc:
-            for futures in waiting.values():
-                for f in futures:
-                    if not f.done():
-                        f.set_exception(exc)
-            return
-        for execution_id, futures in waiting.items():
-            for f in futures:
-                if not f.done():
-                    f.set_result(found.get(execution_id))
 
 
 def _with_budget(request: RunRequest, admission: Admission) -> RunRequest:

@@ -6,26 +6,33 @@ that names no worker at all, was lost. A worker that stops cleanly settles the r
 it cut off itself (:func:`settle_runs`). A task with ``retry_on_interrupt`` gets a
 new ``queued`` record (trigger ``retry``, ``attempt`` + 1, ``retry_of`` the first
 attempt) up to ``max_retries`` times; the caller hands those to its executor.
+A new leader first puts lost runs that recorded no step back to ``queued``
+(``requeue_unstarted``, see :mod:`app.scheduler.restart`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.db.repositories import ExecutionRepository
 from app.db.repositories.workers import LostRun, WorkerRepository
 
 log = structlog.get_logger("taskrunner.workers")
+
+RESTARTED_REASON = "restarted: the service stopped before this run's first model call"
 
 
 @dataclass(frozen=True, kw_only=True)
 class Settled:
     interrupted: list[int]
     retries: list[int]  # new queued executions, to hand to the executor
+    requeued: list[int] = field(default_factory=list)  # back to queued as their next attempt (requeue_unstarted)
 
 
 def retry_allowed(run: LostRun) -> bool:
@@ -63,15 +70,31 @@ async def settle_lost_runs(
     now: datetime,
     stale_after: timedelta,
     dead_ids: Sequence[str] = (),
+    requeue_unstarted: bool = False,
 ) -> Settled:
-    """Settle every running run held by no live worker (``dead_ids`` count as dead whatever their heartbeat)."""
+    """Settle every running run held by no live worker (``dead_ids`` count as dead whatever their heartbeat).
+
+    With ``requeue_unstarted`` (a new leader starting), lost runs that recorded no step go back to
+    ``queued`` as their next attempt instead: they did nothing, so running them again repeats nothing.
+    """
     async with sessionmaker() as session, session.begin():
         repo = WorkerRepository(session)
         if dead_ids:
             await repo.mark_stopped(dead_ids, now=now)
         runs = await repo.lost_runs(stale_before=now - stale_after, dead_ids=dead_ids)
+        requeued: list[int] = []
+        if requeue_unstarted and runs:
+            requeued = list(
+                await ExecutionRepository(session).requeue_unstarted(
+                    [r.execution_id for r in runs], reason=RESTARTED_REASON
+                )
+            )
+            if requeued:
+                log.warning("scheduler.runs_restarted", count=len(requeued))
+                again = set(requeued)
+                runs = [r for r in runs if r.execution_id not in again]
         if not runs:
-            return Settled(interrupted=[], retries=[])
+            return Settled(interrupted=[], retries=[], requeued=requeued)
         reasons: dict[str | None, str] = {
             None: "the service stopped while this run was in progress (no worker held it)",
         }
@@ -80,7 +103,7 @@ async def settle_lost_runs(
                 reasons[run.worker_id] = (
                     f"worker {run.worker_id} stopped sending heartbeats while this run was in progress"
                 )
-        return await _settle(session, runs, reasons, now)
+        return dataclasses.replace(await _settle(session, runs, reasons, now), requeued=requeued)
 
 
 async def settle_runs(

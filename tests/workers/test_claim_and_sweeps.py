@@ -11,7 +11,6 @@ from app.db.models import Execution
 from app.db.repositories.workers import WorkerRepository
 from app.db.worker_models import Worker
 from app.scheduler.writer import RecordWriter
-from app.workers.claim import claim_runs
 from app.workers.queue import queued_without_job
 from app.workers.running import RunProcessor
 from app.workers.settle import settle_lost_runs
@@ -46,9 +45,9 @@ async def test_the_claim_moves_only_queued_runs(records: Rig) -> None:
     task_id = await records.task()
     execution_id = await records.queue(task_id)
     async with records.sessions() as s, s.begin():
-        first = await claim_runs(s, [execution_id], worker_id="w-a", now=NOW)
+        first = await WorkerRepository(s).claim([execution_id], worker_id="w-a", now=NOW)
     async with records.sessions() as s, s.begin():
-        second = await claim_runs(s, [execution_id], worker_id="w-b", now=NOW)
+        second = await WorkerRepository(s).claim([execution_id], worker_id="w-b", now=NOW)
     assert list(first) == [execution_id] and second == {}
     assert first[execution_id].task_id == task_id
 

@@ -19,9 +19,9 @@ from sqlalchemy import Table, and_, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.controls.sla import start_delay_ms
 from app.db.models import ConcurrencyKey, Execution, ModelPrice, Task
 from app.db.types import UTCDateTime
+from app.vocabulary import RUNS_WHEN_PAUSED
 
 _E = cast(Table, Execution.__table__)
 _T = cast(Table, Task.__table__)
@@ -47,7 +47,6 @@ class ClaimResult:
 
     state: Literal["claimed", "wait", "gone"]
     reason: str | None = None
-    until: datetime | None = None  # for a run not yet due: when it is
 
 
 class ControlRepository:
@@ -89,11 +88,18 @@ class ControlRepository:
         )
 
     async def claim(
-        self, target: ClaimTarget, *, now: datetime, waited_reason: str | None = None, worker_id: str | None = None
+        self,
+        target: ClaimTarget,
+        *,
+        now: datetime,
+        delay_ms: int,
+        waited_reason: str | None = None,
+        worker_id: str | None = None,
     ) -> ClaimResult:
-        """Move ``target`` from queued to running if its task's policy and its key's limit allow it now."""
+        """Move ``target`` from queued to running (started ``now``, ``delay_ms`` late) if its task's policy and
+        its key's limit allow it now."""
         if target.due_at > now:
-            return ClaimResult(state="wait", reason=f"due at {target.due_at.isoformat()}", until=target.due_at)
+            return ClaimResult(state="wait", reason=f"due at {target.due_at.isoformat()}")
         key = target.concurrency_key
         limit: int | None = None
         if self._postgres and (target.overlap_policy in ("buffer_one", "allow") or key is not None):
@@ -115,7 +121,7 @@ class ControlRepository:
         values: dict[str, Any] = {
             "status": "running",
             "started_at": now,
-            "trigger_delay_ms": start_delay_ms(target.trigger, target.scheduled_for, now),
+            "trigger_delay_ms": delay_ms,
         }
         if waited_reason is not None:
             values["reason"] = waited_reason
@@ -154,6 +160,9 @@ class ControlRepository:
         )
         return int(getattr(result, "rowcount", 0) or 0) == 1
 
+    async def note_sla_breach(self, execution_id: int, breach: str) -> None:
+        await self.session.execute(update(_E).where(_E.c.id == execution_id).values(sla_breach=breach))
+
     async def note_waiting(self, execution_id: int, reason: str) -> None:
         await self.session.execute(
             update(_E).where(_E.c.id == execution_id, _E.c.status == "queued").values(reason=reason)
@@ -179,18 +188,25 @@ class ControlRepository:
 
     async def buffered(self, task_ids: Sequence[int]) -> set[int]:
         """Tasks among ``task_ids`` with a run waiting in the buffer slot."""
+        if not task_ids:
+            return set()
         stmt = select(_E.c.task_id).where(
             _E.c.task_id.in_(task_ids), _E.c.slot == 1, _E.c.status.in_(("queued", "running"))
         )
         return {int(r[0]) for r in (await self.session.execute(stmt)).all()}
 
     # -- spend -----------------------------------------------------------------------------------
-    async def spent_since(self, since: datetime, *, task_id: int | None = None) -> float:
-        """Known cost of runs started at or after ``since`` (one task, or all)."""
-        stmt = select(func.coalesce(func.sum(_E.c.cost_usd), 0.0)).where(_E.c.started_at >= since)
+    async def spent_since(self, day: datetime, month: datetime, *, task_id: int | None = None) -> tuple[float, float]:
+        """Known cost of runs started at or after ``day`` and at or after ``month`` (one task, or all), in one query."""
+
+        def since(start: datetime) -> Any:
+            return func.coalesce(func.sum(case((_E.c.started_at >= start, _E.c.cost_usd))), 0.0)
+
+        stmt = select(since(day), since(month)).where(_E.c.started_at >= min(day, month))
         if task_id is not None:
             stmt = stmt.where(_E.c.task_id == task_id)
-        return float((await self.session.execute(stmt)).scalar_one())
+        day_usd, month_usd = (await self.session.execute(stmt)).one()
+        return float(day_usd), float(month_usd)
 
     async def recent_statuses(
         self, task_id: int, limit: int, *, exclude: int | None = None, since: datetime | None = None
@@ -328,7 +344,8 @@ def _earlier_ready(key: str, target: ClaimTarget, now: datetime) -> Any:
             queued.c.id != target.execution_id,
             order <= now,
             or_(order < target.due_at, and_(order == target.due_at, queued.c.id < target.execution_id)),
-            or_(tasks.c.state != "paused", queued.c.trigger.in_(["manual", "retry", "backfill"])),
+            # A run the executor would cancel on a paused task does not hold the others back.
+            or_(tasks.c.state != "paused", queued.c.trigger.in_([str(t) for t in RUNS_WHEN_PAUSED])),
             or_(
                 tasks.c.overlap_policy == "allow",
                 ~exists(select(busy.c.id).where(busy.c.task_id == queued.c.task_id, busy.c.status == "running")),

@@ -206,13 +206,11 @@ class ExecutionRepository:
         )
         return list((await self.session.execute(stmt)).scalars())
 
-    async def queued(self, *, trigger: str | Sequence[str] | None = None, limit: int = 10_000) -> Sequence[Execution]:
+    async def queued(self, *, trigger: str | None = None, limit: int = 10_000) -> Sequence[Execution]:
         """Executions waiting to run, oldest first; ``trigger`` narrows to e.g. manual runs."""
         stmt = select(Execution).where(Execution.status == "queued")
-        if isinstance(trigger, str):
+        if trigger is not None:
             stmt = stmt.where(Execution.trigger == trigger)
-        elif trigger is not None:
-            stmt = stmt.where(Execution.trigger.in_(list(trigger)))
         return list((await self.session.execute(stmt.order_by(Execution.id).limit(limit))).scalars())
 
     async def cancel_queued(self, execution_id: int, *, reason: str, now: datetime) -> bool:
@@ -267,15 +265,6 @@ class ExecutionRepository:
             .limit(limit)
         )
         return [(int(r[0]), r[1], r[2], r[3], int(r[4])) for r in (await self.session.execute(stmt)).all()]
-
-    async def mark_interrupted(self, *, now: datetime, reason: str) -> int:
-        """Every ``running`` row becomes ``interrupted`` (called by a new scheduler leader)."""
-        result = await self.session.execute(
-            update(_EXEC)
-            .where(_EXEC.c.status == "running")
-            .values(status="interrupted", reason=reason, finished_at=bindparam("now", now, type_=UTCDateTime()))
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
 
     async def totals(
         self, *, task_id: int | None, since: datetime | None, until: datetime | None

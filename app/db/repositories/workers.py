@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import Table, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Execution, Task
 from app.db.worker_models import Worker
-from app.vocabulary import ON_DEMAND_TRIGGERS
 
 _EXEC = cast(Table, Execution.__table__)
 _WORKERS = cast(Table, Worker.__table__)
@@ -119,56 +118,37 @@ class WorkerRepository:
         live = select(_WORKERS.c.id).where(_WORKERS.c.stopped_at.is_(None), _WORKERS.c.last_heartbeat >= stale_before)
         if dead_ids:
             live = live.where(_WORKERS.c.id.not_in(dead_ids))
-        stmt = (
-            select(
-                _EXEC.c.id,
-                _EXEC.c.task_id,
-                _EXEC.c.worker_id,
-                _EXEC.c.attempt,
-                _EXEC.c.retry_of,
-                Task.retry_on_interrupt,
-                Task.max_retries,
-                Task.state,
-            )
-            .join(Task, Task.id == _EXEC.c.task_id)
-            .where(
-                _EXEC.c.status == "running",
-                or_(_EXEC.c.worker_id.is_(None), _EXEC.c.worker_id.not_in(live)),
-            )
-            .order_by(_EXEC.c.id)
-        )
-        return [_lost(r) for r in (await self.session.execute(stmt)).all()]
+        stmt = _running_with_task().where(or_(_EXEC.c.worker_id.is_(None), _EXEC.c.worker_id.not_in(live)))
+        return [_lost(r) for r in (await self.session.execute(stmt.order_by(_EXEC.c.id))).all()]
 
     async def queued_runs(self, execution_ids: Sequence[int]) -> dict[int, ClaimedRun]:
         """Those of ``execution_ids`` still ``queued``, with what a claim needs to know of them."""
-        stmt = select(_EXEC.c.id, _EXEC.c.task_id, _EXEC.c.scheduled_for, _EXEC.c.trigger, _EXEC.c.attempt).where(
-            _EXEC.c.id.in_(list(execution_ids)), _EXEC.c.status == "queued"
+        stmt = select(*_CLAIMED).where(_EXEC.c.id.in_(list(execution_ids)), _EXEC.c.status == "queued")
+        return {int(r[0]): _claimed(r) for r in (await self.session.execute(stmt)).all()}
+
+    async def claim(self, execution_ids: Sequence[int], *, worker_id: str, now: datetime) -> dict[int, ClaimedRun]:
+        """Claim these queued runs for ``worker_id``; returns the ones this call moved to ``running``.
+
+        The claim without the controls (tests, benchmarks' baseline): one conditional UPDATE, so a run
+        delivered twice runs once. With the controls the gate claims through
+        :meth:`app.db.repositories.controls.ControlRepository.claim`, whose UPDATE adds the overlap
+        policy and concurrency-key conditions.
+        """
+        if not execution_ids:
+            return {}
+        stmt = (
+            update(_EXEC)
+            .where(_EXEC.c.id.in_(list(execution_ids)), _EXEC.c.status == "queued")
+            .values(status="running", started_at=now, worker_id=worker_id)
+            .returning(*_CLAIMED)
         )
-        return {
-            int(r[0]): ClaimedRun(
-                execution_id=int(r[0]), task_id=int(r[1]), scheduled_for=r[2], trigger=str(r[3]), attempt=int(r[4] or 1)
-            )
-            for r in (await self.session.execute(stmt)).all()
-        }
+        return {int(r[0]): _claimed(r) for r in (await self.session.execute(stmt)).all()}
 
     async def runs_of(self, execution_ids: Sequence[int]) -> list[LostRun]:
         """The given runs if they are still ``running``."""
         if not execution_ids:
             return []
-        stmt = (
-            select(
-                _EXEC.c.id,
-                _EXEC.c.task_id,
-                _EXEC.c.worker_id,
-                _EXEC.c.attempt,
-                _EXEC.c.retry_of,
-                Task.retry_on_interrupt,
-                Task.max_retries,
-                Task.state,
-            )
-            .join(Task, Task.id == _EXEC.c.task_id)
-            .where(_EXEC.c.status == "running", _EXEC.c.id.in_(execution_ids))
-        )
+        stmt = _running_with_task().where(_EXEC.c.id.in_(execution_ids))
         return [_lost(r) for r in (await self.session.execute(stmt)).all()]
 
     async def interrupt(self, execution_id: int, *, reason: str, now: datetime) -> bool:
@@ -219,18 +199,43 @@ class WorkerRepository:
             oldest = oldest.replace(tzinfo=UTC)
         return int(queued or 0), int(running or 0), oldest
 
-    async def queued_ids(
-        self, *, trigger: str | Sequence[str] | None = None, created_before: datetime | None = None
-    ) -> list[int]:
+    async def queued_ids(self, *, trigger: Sequence[str] | None = None) -> list[int]:
+        """Queued executions, oldest first (at most 10,000); ``trigger`` narrows to those triggers."""
         stmt = select(_EXEC.c.id).where(_EXEC.c.status == "queued")
-        if isinstance(trigger, str):
-            stmt = stmt.where(_EXEC.c.trigger == trigger)
-        elif trigger is not None:
-            stmt = stmt.where(_EXEC.c.trigger.in_(list(trigger)))
-        if created_before is not None:
-            on_demand = _EXEC.c.trigger.in_([str(t) for t in ON_DEMAND_TRIGGERS])
-            stmt = stmt.where(or_(on_demand, and_(_EXEC.c.created_at < created_before)))
+        if trigger is not None:
+            stmt = stmt.where(_EXEC.c.trigger.in_([str(t) for t in trigger]))
         return [int(r[0]) for r in (await self.session.execute(stmt.order_by(_EXEC.c.id).limit(10_000))).all()]
+
+
+_CLAIMED = (_EXEC.c.id, _EXEC.c.task_id, _EXEC.c.scheduled_for, _EXEC.c.trigger, _EXEC.c.attempt)
+
+
+def _claimed(row: Any) -> ClaimedRun:
+    return ClaimedRun(
+        execution_id=int(row[0]),
+        task_id=int(row[1]),
+        scheduled_for=row[2],
+        trigger=str(row[3]),
+        attempt=int(row[4] or 1),
+    )
+
+
+def _running_with_task() -> Any:
+    """``running`` records with what settling them needs of their task (the columns :func:`_lost` reads)."""
+    return (
+        select(
+            _EXEC.c.id,
+            _EXEC.c.task_id,
+            _EXEC.c.worker_id,
+            _EXEC.c.attempt,
+            _EXEC.c.retry_of,
+            Task.retry_on_interrupt,
+            Task.max_retries,
+            Task.state,
+        )
+        .join(Task, Task.id == _EXEC.c.task_id)
+        .where(_EXEC.c.status == "running")
+    )
 
 
 def _lost(row: Any) -> LostRun:
