@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import Clock
 from app.db.models import Execution, ExecutionStep, Task
-from app.db.repositories import ExecutionFilter, ExecutionRepository, TaskFilter, TaskRepository
+from app.db.repositories import ExecutionRepository, TaskFilter, TaskRepository
 from app.db.repositories.overview import (
     FAILED_STATUSES,
     Cursor,
@@ -41,7 +41,6 @@ __all__ = [
     "TaskRow",
     "TaskTotals",
     "Upcoming",
-    "WhyInputs",
     "dst_change_on",
 ]
 
@@ -113,17 +112,6 @@ class Health:
     @property
     def on_time_rate(self) -> float | None:
         return self.on_time / self.started if self.started else None
-
-
-@dataclass(frozen=True, kw_only=True)
-class WhyInputs:
-    """What "why didn't it run at ...?" is answered from: the task, its records near then, unrecorded fires."""
-
-    task: Task
-    records: Sequence[Execution]
-    since: datetime
-    until: datetime
-    unrecorded: list[datetime]
 
 
 class OverviewService:
@@ -261,32 +249,6 @@ class OverviewService:
             last_recorded_at=counts.last_recorded_at,
             since=since,
         )
-
-    async def why(self, task_id: int, at: datetime, *, window: timedelta = timedelta(hours=1)) -> WhyInputs:
-        """The records of ``task_id`` scheduled within ``window`` of ``at`` (not past now), for an explanation."""
-        task = await self.tasks.get(task_id)
-        if task is None:
-            raise NotFound("task", task_id)
-        now = self.clock.now()
-        since = at - window
-        until = min(at + window, now)
-        if until < since:
-            until = since
-        records, _ = await self.executions.list(
-            ExecutionFilter(task_id=task.id, since=since, until=until + timedelta(microseconds=1)),
-            limit=200,
-            offset=0,
-        )
-        recorded = {r.scheduled_for for r in records}
-        unrecorded: list[datetime] = []
-        if task.state == "active" and task.next_run_at is not None:
-            compiled = compile_task(task)
-            due: datetime | None = task.next_run_at
-            while due is not None and due <= until and len(unrecorded) < 100:
-                if due >= since and due not in recorded:
-                    unrecorded.append(due)
-                due = compiled.next_fire(due)
-        return WhyInputs(task=task, records=records, since=since, until=until, unrecorded=unrecorded)
 
 
 def dst_change_on(day: date, tz: ZoneInfo) -> timedelta | None:

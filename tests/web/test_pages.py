@@ -374,6 +374,12 @@ async def test_task_page_answers_why_it_did_not_run(web: httpx.AsyncClient, db_u
     assert 'id="why-error"' in bad.text
 
 
+async def test_why_box_refuses_a_time_still_to_come(web: httpx.AsyncClient) -> None:
+    task = await create_task(web)
+    later = await web.get(f"/ui/tasks/{task['id']}?why_at=2026-11-30T09:00")
+    assert later.status_code == 200 and 'id="why-error"' in later.text and 'id="why-answer"' not in later.text
+
+
 async def test_dst_change_on_flags_both_changes() -> None:
     from datetime import date
     from zoneinfo import ZoneInfo

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.errors import Conflict, NotFound, TaskRunnerError
-from app.services.explain import explain_task
+from app.errors import Conflict, NotFound, TaskRunnerError, ValidationFailed
+from app.services.executions import ExecutionService
 from app.services.overview import OverviewService, TaskFilter, dst_change_on
 from app.services.previews import describe_task
 from app.services.tasks import TaskDeps, TaskService
@@ -20,6 +20,7 @@ from app.web.render import render
 
 PAGE_SIZE = 50
 STATES = ("active", "paused", "completed")
+WHY_WINDOW = timedelta(hours=1)  # "why didn't it run at ...?" looks this far either side, as ExplainRun does
 
 
 def task_service(request: Request, session: Any) -> TaskService:
@@ -116,14 +117,12 @@ async def task_detail(request: Request, visitor: Visitor) -> Response:
             if at is None:
                 why_error = "Give a date and time, e.g. 2026-11-23T09:00."
             else:
-                inputs = await service.why(task.id, at)
-                explanation = explain_task(
-                    inputs.task,
-                    inputs.records,
-                    since=inputs.since,
-                    until=inputs.until,
-                    unrecorded_fires=inputs.unrecorded,
-                )
+                try:
+                    explanation = await ExecutionService(s, clock).explain(
+                        task.id, since=at - WHY_WINDOW, until=at + WHY_WINDOW
+                    )
+                except ValidationFailed:
+                    why_error = "That time is still to come; ask about a time that has passed."
     return render(
         request,
         "task.html",
