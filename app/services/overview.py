@@ -66,7 +66,7 @@ class RunsPage:
 
 @dataclass(frozen=True, kw_only=True)
 class TaskRow:
-    task: Task | TaskView
+    task: TaskView
     last: Execution | None
     week: TaskTotals | None
 
@@ -160,7 +160,7 @@ class OverviewService:
         steps = await self.executions.steps(execution_id)
         return execution, steps, await self.tasks.get(execution.task_id)
 
-    async def task_rows(self, tasks: Sequence[Task | TaskView]) -> list[TaskRow]:
+    async def task_rows(self, tasks: Sequence[TaskView]) -> list[TaskRow]:
         """Each task with its latest record and its runs and cost over the last 7 days."""
         ids = [t.id for t in tasks]
         last = await self.repo.last_status(ids)
@@ -171,7 +171,7 @@ class OverviewService:
         page = await self.repo.runs_page(RunFilter(task_id=task_id), before=None, after=None, limit=limit)
         return page
 
-    async def usage_by_day(self, task: Task | TaskView, *, days: int = 14) -> list[DayUsage]:
+    async def usage_by_day(self, task: TaskView, *, days: int = 14) -> list[DayUsage]:
         """Runs, failures, tokens and cost per calendar day in the task's zone, newest day first."""
         tz = ZoneInfo(task.timezone)
         today = self.clock.now().astimezone(tz).date()
@@ -198,12 +198,6 @@ class OverviewService:
             )
             for d, b in sorted(buckets.items(), reverse=True)
         ]
-
-    def next_fires(self, task: Task, count: int = 10) -> list[datetime]:
-        """The task's next ``count`` fires as the scheduler will fire them (none unless active)."""
-        if task.state != "active" or task.next_run_at is None:
-            return []
-        return [task.next_run_at, *compile_task(task).next_fires(task.next_run_at, count - 1)]
 
     async def upcoming(self, *, hours: float, limit: int = _UPCOMING_LIMIT) -> Upcoming:
         """Every fire of every active task due within ``hours`` from now, in time order.

@@ -11,8 +11,9 @@ from starlette.responses import Response
 from app.errors import TaskRunnerError
 from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec
 from app.services.inputs import TaskCreate, TaskUpdate
-from app.services.previews import Preview, available_tools, preview_schedule, preview_words, schedule_of
+from app.services.previews import Preview, available_tools, preview_schedule, preview_words
 from app.services.tasks import TaskDeps
+from app.services.views import TaskView
 from app.web.base import Visitor, page, posted, see_other, state_of, unit_of_work
 from app.web.pages.tasks import task_id_of, task_service
 from app.web.render import render
@@ -101,8 +102,8 @@ async def preview_fragment(request: Request, visitor: Visitor) -> Response:
     return render(request, "_preview.html", _values(request, form, preview), visitor=visitor)
 
 
-def _form_of_task(task: Any) -> TaskForm:
-    spec = schedule_of(task)
+def _form_of_task(task: TaskView) -> TaskForm:
+    spec = task.schedule
     values = dict(DEFAULTS)
     values.update(
         mode="explicit",

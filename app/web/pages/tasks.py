@@ -13,7 +13,6 @@ from starlette.responses import Response
 from app.errors import Conflict, NotFound, TaskRunnerError, ValidationFailed
 from app.services.executions import ExecutionService
 from app.services.overview import OverviewService, TaskFilter, dst_change_on
-from app.services.previews import describe_task
 from app.services.tasks import TaskDeps, TaskService
 from app.web.base import Visitor, first, page, posted, see_other, state_of, unit_of_work
 from app.web.render import render
@@ -53,7 +52,6 @@ async def tasks_list(request: Request, visitor: Visitor) -> Response:
         "tasks.html",
         {
             "rows": rows,
-            "describe": describe_task,
             "total": total,
             "offset": offset,
             "page_size": PAGE_SIZE,
@@ -128,7 +126,7 @@ async def task_detail(request: Request, visitor: Visitor) -> Response:
         "task.html",
         {
             "task": task,
-            "schedule_words": describe_task(task),
+            "schedule_words": task.schedule_description,
             "fires": fires,
             "recent": list(reversed(recent)),
             "usage": usage,
