@@ -12,10 +12,9 @@ from app.errors import TaskRunnerError
 from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec
 from app.services.inputs import TaskCreate, TaskUpdate
 from app.services.previews import Preview, available_tools, preview_schedule, preview_words
-from app.services.tasks import TaskDeps
 from app.services.views import TaskView
 from app.web.base import Visitor, page, posted, see_other, state_of, unit_of_work
-from app.web.pages.tasks import task_id_of, task_service
+from app.web.pages.tasks import task_deps, task_id_of, task_service
 from app.web.render import render
 from app.web.task_form import (
     DEFAULTS,
@@ -31,11 +30,6 @@ from app.web.task_form import (
 )
 
 
-def _deps(request: Request) -> TaskDeps:
-    state = state_of(request)
-    return TaskDeps(clock=state.clock, llm=state.llm, llm_model=state.settings.llm_model)
-
-
 def _values(request: Request, form: TaskForm, preview: Preview | None, **extra: Any) -> dict[str, Any]:
     return {"form": form.values, "errors": form.errors, "preview": preview, "tools": available_tools(), **extra}
 
@@ -48,7 +42,7 @@ async def _preview(request: Request, form: TaskForm) -> Preview | None:
             if not v["description"]:
                 form.error("description", "Say what to do and when, e.g. “every weekday at 9am, summarise …”.")
                 return None
-            return await preview_words(v["description"], v["timezone"] or None, _deps(request))
+            return await preview_words(v["description"], v["timezone"] or None, task_deps(request))
         raw = schedule_payload(form)
         if raw is None:
             return None

@@ -12,10 +12,10 @@ from starlette.responses import Response
 
 from app.errors import NotFound
 from app.services.overview import Cursor, OverviewService, RunFilter, RunsPage
-from app.services.tasks import TaskDeps, TaskService
 from app.web import cancel
 from app.web.base import Visitor, page, see_other, state_of, still_allowed, unit_of_work
 from app.web.events import stream
+from app.web.pages.tasks import task_service
 from app.web.render import fragment, render
 
 STATUSES = ("queued", "running", "succeeded", "failed", "timed_out", "cancelled", "skipped", "missed", "interrupted")
@@ -198,8 +198,7 @@ async def run_again(request: Request, visitor: Visitor) -> Response:
         execution, _, task = await OverviewService(s, state.clock).run(_execution_id(request))
         if task is None:
             raise NotFound("task", execution.task_id)
-        deps = TaskDeps(clock=state.clock, llm=state.llm, llm_model=state.settings.llm_model)
-        new = await TaskService(s, deps).run_now(task.id)
+        new = await task_service(request, s).run_now(task.id)
         new_id = new.id
     return see_other(f"/ui/runs/{new_id}", notice="queued")
 

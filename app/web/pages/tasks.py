@@ -22,9 +22,13 @@ STATES = ("active", "paused", "completed")
 WHY_WINDOW = timedelta(hours=1)  # "why didn't it run at ...?" looks this far either side, as ExplainRun does
 
 
-def task_service(request: Request, session: Any) -> TaskService:
+def task_deps(request: Request) -> TaskDeps:
     state = state_of(request)
-    return TaskService(session, TaskDeps(clock=state.clock, llm=state.llm, llm_model=state.settings.llm_model))
+    return TaskDeps(clock=state.clock, llm=state.llm, llm_model=state.settings.llm_model)
+
+
+def task_service(request: Request, session: Any) -> TaskService:
+    return TaskService(session, task_deps(request))
 
 
 def task_id_of(request: Request) -> int:
