@@ -6,9 +6,11 @@ window, upcoming fires by a count, so no screen ever loads all records.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import heapq
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -207,21 +209,13 @@ class OverviewService:
         """
         start = self.clock.now()
         until = start + timedelta(hours=hours)
-        fires: list[Fire] = []
-        truncated = False
-        for task in await self.repo.due_tasks(until=until, limit=_UPCOMING_TASKS):
-            assert task.next_run_at is not None
-            compiled = compile_task(task)
-            at: datetime | None = task.next_run_at
-            while at is not None and at <= until:
-                if len(fires) >= limit * 2:
-                    truncated = True
-                    break
-                fires.append(Fire(task_id=task.id, task_name=task.name, timezone=task.timezone, at=at))
-                at = compiled.next_fire(at)
-        fires.sort(key=lambda f: (f.at, f.task_id))
-        if len(fires) > limit:
-            fires, truncated = fires[:limit], True
+        tasks = await self.repo.due_tasks(until=until, limit=_UPCOMING_TASKS)
+        # Each task's fires come in time order, so merging them yields the soonest fires overall
+        # while computing only as many as are listed.
+        merged = heapq.merge(*(_fires(task, until) for task in tasks), key=lambda f: (f.at, f.task_id))
+        fires = list(islice(merged, limit + 1))
+        truncated = len(fires) > limit
+        fires = fires[:limit]
         per_minute: dict[datetime, int] = {}
         for f in fires:
             minute = f.at.replace(second=0, microsecond=0)
@@ -243,6 +237,15 @@ class OverviewService:
             last_recorded_at=counts.last_recorded_at,
             since=since,
         )
+
+
+def _fires(task: Task, until: datetime) -> Iterator[Fire]:
+    """A task's fires from its stored next fire up to ``until``, stepped as the scheduler steps them."""
+    compiled = compile_task(task)
+    at = task.next_run_at
+    while at is not None and at <= until:
+        yield Fire(task_id=task.id, task_name=task.name, timezone=task.timezone, at=at)
+        at = compiled.next_fire(at)
 
 
 def dst_change_on(day: date, tz: ZoneInfo) -> timedelta | None:

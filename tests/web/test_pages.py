@@ -409,6 +409,18 @@ async def test_upcoming_api_and_page_show_pileups(web: httpx.AsyncClient) -> Non
     assert "4 tasks" in page.text and "busy-row" in page.text
 
 
+async def test_upcoming_keeps_the_soonest_fires_when_it_truncates(web: httpx.AsyncClient) -> None:
+    await create_task(web, name="minutely", schedule={"kind": "cron", "cron": "* * * * *", "timezone": "UTC"})
+    await create_task(web, name="quarter", schedule={"kind": "cron", "cron": "*/15 * * * *", "timezone": "UTC"})
+    everything = (await web.get("/api/schedules/upcoming", params={"hours": 2})).json()
+    assert everything["total"] == 120 + 8 and not everything["truncated"]
+    cut = (await web.get("/api/schedules/upcoming", params={"hours": 2, "limit": 50})).json()
+    assert cut["truncated"] and cut["total"] == 50
+    assert cut["items"] == everything["items"][:50]
+    few = (await web.get("/api/schedules/upcoming", params={"hours": 2, "limit": 3})).json()
+    assert few["truncated"] and few["items"] == everything["items"][:3]
+
+
 async def test_health_counts_queue_failures_and_punctuality(web: httpx.AsyncClient, db_url: str) -> None:
     task = await create_task(web)
     tid = int(task["id"])
