@@ -67,6 +67,16 @@ async def _runs(db_url: str, task_id: int, count: int, **fields: object) -> list
     return await insert_runs(db_url, rows, now=START)
 
 
+async def test_tasks_list_links_each_tasks_latest_run(web: httpx.AsyncClient, db_url: str) -> None:
+    busy = await create_task(web, name="busy")
+    await create_task(web, name="idle")
+    ids = await _runs(db_url, int(busy["id"]), 5)
+    page = await web.get("/ui/tasks")
+    assert f'<a href="/ui/runs/{ids[0]}"><span class="badge s-succeeded">' in page.text
+    assert page.text.count('href="/ui/runs/') == 1
+    assert '<span class="muted">never</span>' in page.text
+
+
 def _run_ids(html: str) -> list[int]:
     return [int(i) for i in re.findall(r'<a href="/ui/runs/(\d+)">#', html)]
 
