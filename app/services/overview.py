@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import Clock
-from app.db.models import Execution, ExecutionStep, Task
+from app.db.models import Execution, Task
 from app.db.repositories import ExecutionRepository, TaskFilter, TaskRepository
 from app.db.repositories.overview import (
     FAILED_STATUSES,
@@ -27,7 +27,7 @@ from app.db.repositories.overview import (
 )
 from app.errors import NotFound
 from app.schedules.of_task import compile_task
-from app.services.views import TaskView
+from app.services.views import RunView, TaskView
 
 __all__ = [
     "FAILED_STATUSES",
@@ -36,6 +36,7 @@ __all__ = [
     "Fire",
     "Health",
     "OverviewService",
+    "RunDetail",
     "RunFilter",
     "RunRow",
     "RunsPage",
@@ -54,9 +55,14 @@ _UPCOMING_TASKS = 5_000  # tasks due in the window examined at most
 
 @dataclass(frozen=True, kw_only=True)
 class RunRow:
-    execution: Execution
+    execution: RunView  # times in its task's timezone
     task_name: str
-    timezone: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunDetail:
+    run: RunView  # with its steps
+    task_name: str | None  # None when the task has been deleted
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,7 +75,7 @@ class RunsPage:
 @dataclass(frozen=True, kw_only=True)
 class TaskRow:
     task: TaskView
-    last: Execution | None
+    last: RunView | None
     week: TaskTotals | None
 
 
@@ -138,11 +144,9 @@ class OverviewService:
             more_newer = before is not None
         tasks = await self.repo.tasks_by_id([r.task_id for r in rows])
         out = [
-            RunRow(
-                execution=r,
-                task_name=tasks[r.task_id].name if r.task_id in tasks else f"task {r.task_id}",
-                timezone=tasks[r.task_id].timezone if r.task_id in tasks else "UTC",
-            )
+            RunRow(execution=RunView.of(r, tasks[r.task_id].timezone), task_name=tasks[r.task_id].name)
+            if r.task_id in tasks
+            else RunRow(execution=RunView.of(r, "UTC"), task_name=f"task {r.task_id}")
             for r in rows
         ]
         first, last = (rows[0], rows[-1]) if rows else (None, None)
@@ -155,23 +159,29 @@ class OverviewService:
     async def task_choices(self) -> list[tuple[int, str]]:
         return await self.repo.task_choices()
 
-    async def run(self, execution_id: int) -> tuple[Execution, Sequence[ExecutionStep], Task | None]:
+    async def run(self, execution_id: int) -> RunDetail:
+        """One record with its steps, in its task's timezone, and the task's name; NotFound when there is none."""
         execution = await self.executions.get(execution_id)
         if execution is None:
             raise NotFound("execution", execution_id)
         steps = await self.executions.steps(execution_id)
-        return execution, steps, await self.tasks.get(execution.task_id)
+        task = await self.tasks.get(execution.task_id)
+        return RunDetail(
+            run=RunView.of(execution, task.timezone if task else "UTC", steps),
+            task_name=task.name if task else None,
+        )
 
     async def task_rows(self, tasks: Sequence[TaskView]) -> list[TaskRow]:
         """Each task with its latest record and its runs and cost over the last 7 days."""
         ids = [t.id for t in tasks]
         last = await self.repo.last_status(ids)
         week = await self.repo.totals(ids, since=self.clock.now() - timedelta(days=7))
-        return [TaskRow(task=t, last=last.get(t.id), week=week.get(t.id)) for t in tasks]
+        return [TaskRow(task=t, last=_view(last.get(t.id), t.timezone), week=week.get(t.id)) for t in tasks]
 
-    async def recent_runs(self, task_id: int, limit: int = 60) -> list[Execution]:
-        page = await self.repo.runs_page(RunFilter(task_id=task_id), before=None, after=None, limit=limit)
-        return page
+    async def recent_runs(self, task: TaskView, limit: int = 60) -> list[RunView]:
+        """The task's latest ``limit`` records, newest first."""
+        rows = await self.repo.runs_page(RunFilter(task_id=task.id), before=None, after=None, limit=limit)
+        return [RunView.of(r, task.timezone) for r in rows]
 
     async def usage_by_day(self, task: TaskView, *, days: int = 14) -> list[DayUsage]:
         """Runs, failures, tokens and cost per calendar day in the task's zone, newest day first."""
@@ -237,6 +247,10 @@ class OverviewService:
             last_recorded_at=counts.last_recorded_at,
             since=since,
         )
+
+
+def _view(execution: Execution | None, timezone: str) -> RunView | None:
+    return RunView.of(execution, timezone) if execution is not None else None
 
 
 def _fires(task: Task, until: datetime) -> Iterator[Fire]:

@@ -77,6 +77,20 @@ async def test_tasks_list_links_each_tasks_latest_run(web: httpx.AsyncClient, db
     assert '<span class="muted">never</span>' in page.text
 
 
+async def test_run_page_links_its_task_and_runs_it_again(web: httpx.AsyncClient, db_url: str) -> None:
+    task = await create_task(web, schedule={"kind": "cron", "cron": "0 9 * * *", "timezone": "Europe/Berlin"})
+    at = START - timedelta(hours=1)  # a manual run now is scheduled for START
+    row = FireRow(task_id=int(task["id"]), scheduled_for=at, trigger="schedule", status="failed", slot=None)
+    [run_id] = await insert_runs(db_url, [(row, {"error": "boom"})], now=START)
+    page = await web.get(f"/ui/runs/{run_id}")
+    assert page.status_code == 200
+    assert f'<a href="/ui/tasks/{task["id"]}">digest</a> (Europe/Berlin)' in page.text
+    assert "2026-11-23 08:00:00 CET +01:00" in page.text and "boom" in page.text
+    again = await web.post(f"/ui/runs/{run_id}/rerun", data={"csrf": csrf_of(page.text)})
+    assert again.status_code == 303 and again.headers["location"].endswith("?notice=queued")
+    assert again.headers["location"] != f"/ui/runs/{run_id}?notice=queued"
+
+
 def _run_ids(html: str) -> list[int]:
     return [int(i) for i in re.findall(r'<a href="/ui/runs/(\d+)">#', html)]
 

@@ -150,16 +150,17 @@ def _window(steps: list[Any]) -> str | None:
 
 async def _run_values(request: Request, execution_id: int) -> dict[str, Any]:
     async with unit_of_work(request) as s:
-        execution, steps, task = await OverviewService(s, state_of(request).clock).run(execution_id)
-    step_list = list(steps)
+        detail = await OverviewService(s, state_of(request).clock).run(execution_id)
+    run = detail.run
+    step_list = list(run.steps or ())
     return {
-        "e": execution,
+        "e": run,
         "steps": step_list,
-        "task": task,
-        "tz": task.timezone if task else "UTC",
+        "task_name": detail.task_name,
+        "tz": run.timezone,
         "window": _window(step_list),
-        "active": execution.status in ACTIVE,
-        "can_cancel": cancel.available() and execution.status in ACTIVE,
+        "active": run.status in ACTIVE,
+        "can_cancel": cancel.available() and run.status in ACTIVE,
         "now": state_of(request).clock.now(),
     }
 
@@ -195,10 +196,10 @@ async def run_again(request: Request, visitor: Visitor) -> Response:
     """Queue a new manual run of the same task and show it."""
     state = state_of(request)
     async with unit_of_work(request) as s:
-        execution, _, task = await OverviewService(s, state.clock).run(_execution_id(request))
-        if task is None:
-            raise NotFound("task", execution.task_id)
-        new = await task_service(request, s).run_now(task.id)
+        detail = await OverviewService(s, state.clock).run(_execution_id(request))
+        if detail.task_name is None:
+            raise NotFound("task", detail.run.task_id)
+        new = await task_service(request, s).run_now(detail.run.task_id)
         new_id = new.id
     return see_other(f"/ui/runs/{new_id}", notice="queued")
 

@@ -110,7 +110,7 @@ async def task_detail(request: Request, visitor: Visitor) -> Response:
         task = await task_service(request, s).get(task_id, next_runs=10)
         tz = ZoneInfo(task.timezone)
         fires = [(at, dst_change_on(at.astimezone(tz).date(), tz)) for at in task.next_runs]
-        recent = await service.recent_runs(task.id, 60)
+        recent = await service.recent_runs(task, 60)
         usage = await service.usage_by_day(task)
         explanation = None
         why_error = None
