@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.errors import NotFound
+from app.services.cancel import cancel_execution
 from app.services.overview import Cursor, OverviewService, RunFilter, RunsPage
-from app.web import cancel
 from app.web.base import Visitor, page, see_other, state_of, still_allowed, unit_of_work
 from app.web.events import stream
 from app.web.pages.tasks import task_service
@@ -160,7 +160,6 @@ async def _run_values(request: Request, execution_id: int) -> dict[str, Any]:
         "tz": run.timezone,
         "window": _window(step_list),
         "active": run.status in ACTIVE,
-        "can_cancel": cancel.available() and run.status in ACTIVE,
         "now": state_of(request).clock.now(),
     }
 
@@ -208,5 +207,5 @@ async def run_again(request: Request, visitor: Visitor) -> Response:
 async def run_cancel(request: Request, visitor: Visitor) -> Response:
     execution_id = _execution_id(request)
     async with unit_of_work(request) as s:
-        await cancel.cancel(s, state_of(request), execution_id)
+        await cancel_execution(s, execution_id, now=state_of(request).clock.now())
     return see_other(f"/ui/runs/{execution_id}", notice="cancelled")
