@@ -28,6 +28,7 @@ from app.db.repositories.overview import (
 from app.errors import NotFound
 from app.schedules.of_task import compile_task
 from app.services.views import RunView, TaskView
+from app.vocabulary import ExecutionStatus
 
 __all__ = [
     "FAILED_STATUSES",
@@ -236,10 +237,11 @@ class OverviewService:
     async def health(self, *, hours: int = 24) -> Health:
         now = self.clock.now()
         since = now - timedelta(hours=hours)
+        active = await self.executions.count_by_status((ExecutionStatus.QUEUED, ExecutionStatus.RUNNING))
         counts = await self.repo.health(since=since, now=now, on_time_ms=ON_TIME_MS)
         return Health(
-            queued=counts.queued,
-            running=counts.running,
+            queued=active[ExecutionStatus.QUEUED],
+            running=active[ExecutionStatus.RUNNING],
             by_status=counts.by_status,
             failures=sum(counts.by_status.get(s, 0) for s in FAILED_STATUSES),
             started=counts.started,

@@ -457,8 +457,18 @@ async def test_health_counts_queue_failures_and_punctuality(web: httpx.AsyncClie
             (30, "failed", {}),
         ]
     ]
+    for h, status in ((4, "queued"), (5, "running")):
+        rows.append(
+            (
+                FireRow(
+                    task_id=tid, scheduled_for=START - timedelta(hours=h), trigger="manual", status=status, slot=None
+                ),
+                {},
+            )
+        )
     await insert_runs(db_url, rows, now=START)
     page = await web.get("/ui/health")
+    assert "1 queued, 1 running" in page.text
     assert "50.0%" in page.text and "1 of 2" in page.text
     assert re.search(r"Failures \(last 24 h\)</dt><dd><a[^>]*>1</a>", page.text)
     assert "disabled" in page.text

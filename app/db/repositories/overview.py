@@ -49,8 +49,6 @@ class TaskTotals:
 
 @dataclass(frozen=True, kw_only=True)
 class HealthCounts:
-    queued: int
-    running: int
     by_status: dict[str, int]
     started: int
     on_time: int
@@ -168,15 +166,7 @@ class OverviewRepository:
         return list((await self.session.execute(stmt)).scalars())
 
     async def health(self, *, since: datetime, now: datetime, on_time_ms: int) -> HealthCounts:
-        """Queue depth now, and the records scheduled since ``since`` by status and punctuality."""
-        active = (
-            await self.session.execute(
-                select(Execution.status, func.count())
-                .where(Execution.status.in_(("queued", "running")))
-                .group_by(Execution.status)
-            )
-        ).all()
-        now_counts = {str(r[0]): int(r[1]) for r in active}
+        """The records scheduled since ``since`` by status and punctuality (queue depth: ExecutionRepository)."""
         by_status = {
             str(r[0]): int(r[1])
             for r in (
@@ -203,8 +193,6 @@ class OverviewRepository:
             await self.session.execute(select(func.max(Execution.scheduled_for)).where(Execution.scheduled_for <= now))
         ).scalar_one()
         return HealthCounts(
-            queued=now_counts.get("queued", 0),
-            running=now_counts.get("running", 0),
             by_status=by_status,
             started=int(punctual[0]),
             on_time=int(punctual[1]),
