@@ -6,16 +6,18 @@ window, upcoming fires by a count, so no screen ever loads all records.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import heapq
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import Clock
-from app.db.models import Execution, ExecutionStep, Task
-from app.db.repositories import ExecutionFilter, ExecutionRepository, TaskFilter, TaskRepository
+from app.db.models import Execution, Task
+from app.db.repositories import ExecutionRepository, TaskFilter, TaskRepository
 from app.db.repositories.overview import (
     FAILED_STATUSES,
     Cursor,
@@ -25,7 +27,8 @@ from app.db.repositories.overview import (
 )
 from app.errors import NotFound
 from app.schedules.of_task import compile_task
-from app.services.views import TaskView
+from app.services.views import RunView, TaskView
+from app.vocabulary import ExecutionStatus
 
 __all__ = [
     "FAILED_STATUSES",
@@ -34,6 +37,7 @@ __all__ = [
     "Fire",
     "Health",
     "OverviewService",
+    "RunDetail",
     "RunFilter",
     "RunRow",
     "RunsPage",
@@ -41,7 +45,6 @@ __all__ = [
     "TaskRow",
     "TaskTotals",
     "Upcoming",
-    "WhyInputs",
     "dst_change_on",
 ]
 
@@ -53,9 +56,14 @@ _UPCOMING_TASKS = 5_000  # tasks due in the window examined at most
 
 @dataclass(frozen=True, kw_only=True)
 class RunRow:
-    execution: Execution
+    execution: RunView  # times in its task's timezone
     task_name: str
-    timezone: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunDetail:
+    run: RunView  # with its steps
+    task_name: str | None  # None when the task has been deleted
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,8 +75,8 @@ class RunsPage:
 
 @dataclass(frozen=True, kw_only=True)
 class TaskRow:
-    task: Task | TaskView
-    last: Execution | None
+    task: TaskView
+    last: RunView | None
     week: TaskTotals | None
 
 
@@ -115,17 +123,6 @@ class Health:
         return self.on_time / self.started if self.started else None
 
 
-@dataclass(frozen=True, kw_only=True)
-class WhyInputs:
-    """What "why didn't it run at ...?" is answered from: the task, its records near then, unrecorded fires."""
-
-    task: Task
-    records: Sequence[Execution]
-    since: datetime
-    until: datetime
-    unrecorded: list[datetime]
-
-
 class OverviewService:
     def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self.clock = clock
@@ -148,11 +145,9 @@ class OverviewService:
             more_newer = before is not None
         tasks = await self.repo.tasks_by_id([r.task_id for r in rows])
         out = [
-            RunRow(
-                execution=r,
-                task_name=tasks[r.task_id].name if r.task_id in tasks else f"task {r.task_id}",
-                timezone=tasks[r.task_id].timezone if r.task_id in tasks else "UTC",
-            )
+            RunRow(execution=RunView.of(r, tasks[r.task_id].timezone), task_name=tasks[r.task_id].name)
+            if r.task_id in tasks
+            else RunRow(execution=RunView.of(r, "UTC"), task_name=f"task {r.task_id}")
             for r in rows
         ]
         first, last = (rows[0], rows[-1]) if rows else (None, None)
@@ -165,25 +160,31 @@ class OverviewService:
     async def task_choices(self) -> list[tuple[int, str]]:
         return await self.repo.task_choices()
 
-    async def run(self, execution_id: int) -> tuple[Execution, Sequence[ExecutionStep], Task | None]:
+    async def run(self, execution_id: int) -> RunDetail:
+        """One record with its steps, in its task's timezone, and the task's name; NotFound when there is none."""
         execution = await self.executions.get(execution_id)
         if execution is None:
             raise NotFound("execution", execution_id)
         steps = await self.executions.steps(execution_id)
-        return execution, steps, await self.tasks.get(execution.task_id)
+        task = await self.tasks.get(execution.task_id)
+        return RunDetail(
+            run=RunView.of(execution, task.timezone if task else "UTC", steps),
+            task_name=task.name if task else None,
+        )
 
-    async def task_rows(self, tasks: Sequence[Task | TaskView]) -> list[TaskRow]:
+    async def task_rows(self, tasks: Sequence[TaskView]) -> list[TaskRow]:
         """Each task with its latest record and its runs and cost over the last 7 days."""
         ids = [t.id for t in tasks]
         last = await self.repo.last_status(ids)
         week = await self.repo.totals(ids, since=self.clock.now() - timedelta(days=7))
-        return [TaskRow(task=t, last=last.get(t.id), week=week.get(t.id)) for t in tasks]
+        return [TaskRow(task=t, last=_view(last.get(t.id), t.timezone), week=week.get(t.id)) for t in tasks]
 
-    async def recent_runs(self, task_id: int, limit: int = 60) -> list[Execution]:
-        page = await self.repo.runs_page(RunFilter(task_id=task_id), before=None, after=None, limit=limit)
-        return page
+    async def recent_runs(self, task: TaskView, limit: int = 60) -> list[RunView]:
+        """The task's latest ``limit`` records, newest first."""
+        rows = await self.repo.runs_page(RunFilter(task_id=task.id), before=None, after=None, limit=limit)
+        return [RunView.of(r, task.timezone) for r in rows]
 
-    async def usage_by_day(self, task: Task | TaskView, *, days: int = 14) -> list[DayUsage]:
+    async def usage_by_day(self, task: TaskView, *, days: int = 14) -> list[DayUsage]:
         """Runs, failures, tokens and cost per calendar day in the task's zone, newest day first."""
         tz = ZoneInfo(task.timezone)
         today = self.clock.now().astimezone(tz).date()
@@ -211,12 +212,6 @@ class OverviewService:
             for d, b in sorted(buckets.items(), reverse=True)
         ]
 
-    def next_fires(self, task: Task, count: int = 10) -> list[datetime]:
-        """The task's next ``count`` fires as the scheduler will fire them (none unless active)."""
-        if task.state != "active" or task.next_run_at is None:
-            return []
-        return [task.next_run_at, *compile_task(task).next_fires(task.next_run_at, count - 1)]
-
     async def upcoming(self, *, hours: float, limit: int = _UPCOMING_LIMIT) -> Upcoming:
         """Every fire of every active task due within ``hours`` from now, in time order.
 
@@ -225,21 +220,13 @@ class OverviewService:
         """
         start = self.clock.now()
         until = start + timedelta(hours=hours)
-        fires: list[Fire] = []
-        truncated = False
-        for task in await self.repo.due_tasks(until=until, limit=_UPCOMING_TASKS):
-            assert task.next_run_at is not None
-            compiled = compile_task(task)
-            at: datetime | None = task.next_run_at
-            while at is not None and at <= until:
-                if len(fires) >= limit * 2:
-                    truncated = True
-                    break
-                fires.append(Fire(task_id=task.id, task_name=task.name, timezone=task.timezone, at=at))
-                at = compiled.next_fire(at)
-        fires.sort(key=lambda f: (f.at, f.task_id))
-        if len(fires) > limit:
-            fires, truncated = fires[:limit], True
+        tasks = await self.repo.due_tasks(until=until, limit=_UPCOMING_TASKS)
+        # Each task's fires come in time order, so merging them yields the soonest fires overall
+        # while computing only as many as are listed.
+        merged = heapq.merge(*(_fires(task, until) for task in tasks), key=lambda f: (f.at, f.task_id))
+        fires = list(islice(merged, limit + 1))
+        truncated = len(fires) > limit
+        fires = fires[:limit]
         per_minute: dict[datetime, int] = {}
         for f in fires:
             minute = f.at.replace(second=0, microsecond=0)
@@ -250,10 +237,11 @@ class OverviewService:
     async def health(self, *, hours: int = 24) -> Health:
         now = self.clock.now()
         since = now - timedelta(hours=hours)
+        active = await self.executions.count_by_status((ExecutionStatus.QUEUED, ExecutionStatus.RUNNING))
         counts = await self.repo.health(since=since, now=now, on_time_ms=ON_TIME_MS)
         return Health(
-            queued=counts.queued,
-            running=counts.running,
+            queued=active[ExecutionStatus.QUEUED],
+            running=active[ExecutionStatus.RUNNING],
             by_status=counts.by_status,
             failures=sum(counts.by_status.get(s, 0) for s in FAILED_STATUSES),
             started=counts.started,
@@ -262,31 +250,18 @@ class OverviewService:
             since=since,
         )
 
-    async def why(self, task_id: int, at: datetime, *, window: timedelta = timedelta(hours=1)) -> WhyInputs:
-        """The records of ``task_id`` scheduled within ``window`` of ``at`` (not past now), for an explanation."""
-        task = await self.tasks.get(task_id)
-        if task is None:
-            raise NotFound("task", task_id)
-        now = self.clock.now()
-        since = at - window
-        until = min(at + window, now)
-        if until < since:
-            until = since
-        records, _ = await self.executions.list(
-            ExecutionFilter(task_id=task.id, since=since, until=until + timedelta(microseconds=1)),
-            limit=200,
-            offset=0,
-        )
-        recorded = {r.scheduled_for for r in records}
-        unrecorded: list[datetime] = []
-        if task.state == "active" and task.next_run_at is not None:
-            compiled = compile_task(task)
-            due: datetime | None = task.next_run_at
-            while due is not None and due <= until and len(unrecorded) < 100:
-                if due >= since and due not in recorded:
-                    unrecorded.append(due)
-                due = compiled.next_fire(due)
-        return WhyInputs(task=task, records=records, since=since, until=until, unrecorded=unrecorded)
+
+def _view(execution: Execution | None, timezone: str) -> RunView | None:
+    return RunView.of(execution, timezone) if execution is not None else None
+
+
+def _fires(task: Task, until: datetime) -> Iterator[Fire]:
+    """A task's fires from its stored next fire up to ``until``, stepped as the scheduler steps them."""
+    compiled = compile_task(task)
+    at = task.next_run_at
+    while at is not None and at <= until:
+        yield Fire(task_id=task.id, task_name=task.name, timezone=task.timezone, at=at)
+        at = compiled.next_fire(at)
 
 
 def dst_change_on(day: date, tz: ZoneInfo) -> timedelta | None:

@@ -6,14 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from app.db.models import Task
 from app.nl import parse_description
 from app.runner.tools import known_tools
 from app.schedules import compile_schedule
-from app.schedules.of_task import compile_task, spec_of
 from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec
 from app.services.tasks import TaskDeps
-from app.services.views import TaskView
 
 Spec = CronSpec | OnceSpec | IntervalSpec
 
@@ -56,18 +53,6 @@ def preview_schedule(spec: Spec, *, now: datetime, count: int = 5) -> Preview:
         description=compiled.describe(),
         next_runs=compiled.next_fires(now, count),
     )
-
-
-def describe_task(task: Task | TaskView) -> str:
-    """A stored task's schedule in words."""
-    if isinstance(task, TaskView):
-        return task.schedule_description
-    return compile_task(task).describe()
-
-
-def schedule_of(task: Task | TaskView) -> Spec:
-    """The schedule spec a task was stored with."""
-    return task.schedule if isinstance(task, TaskView) else spec_of(task)
 
 
 def available_tools() -> list[str]:

@@ -67,6 +67,30 @@ async def _runs(db_url: str, task_id: int, count: int, **fields: object) -> list
     return await insert_runs(db_url, rows, now=START)
 
 
+async def test_tasks_list_links_each_tasks_latest_run(web: httpx.AsyncClient, db_url: str) -> None:
+    busy = await create_task(web, name="busy")
+    await create_task(web, name="idle")
+    ids = await _runs(db_url, int(busy["id"]), 5)
+    page = await web.get("/ui/tasks")
+    assert f'<a href="/ui/runs/{ids[0]}"><span class="badge s-succeeded">' in page.text
+    assert page.text.count('href="/ui/runs/') == 1
+    assert '<span class="muted">never</span>' in page.text
+
+
+async def test_run_page_links_its_task_and_runs_it_again(web: httpx.AsyncClient, db_url: str) -> None:
+    task = await create_task(web, schedule={"kind": "cron", "cron": "0 9 * * *", "timezone": "Europe/Berlin"})
+    at = START - timedelta(hours=1)  # a manual run now is scheduled for START
+    row = FireRow(task_id=int(task["id"]), scheduled_for=at, trigger="schedule", status="failed", slot=None)
+    [run_id] = await insert_runs(db_url, [(row, {"error": "boom"})], now=START)
+    page = await web.get(f"/ui/runs/{run_id}")
+    assert page.status_code == 200
+    assert f'<a href="/ui/tasks/{task["id"]}">digest</a> (Europe/Berlin)' in page.text
+    assert "2026-11-23 08:00:00 CET +01:00" in page.text and "boom" in page.text
+    again = await web.post(f"/ui/runs/{run_id}/rerun", data={"csrf": csrf_of(page.text)})
+    assert again.status_code == 303 and again.headers["location"].endswith("?notice=queued")
+    assert again.headers["location"] != f"/ui/runs/{run_id}?notice=queued"
+
+
 def _run_ids(html: str) -> list[int]:
     return [int(i) for i in re.findall(r'<a href="/ui/runs/(\d+)">#', html)]
 
@@ -374,6 +398,12 @@ async def test_task_page_answers_why_it_did_not_run(web: httpx.AsyncClient, db_u
     assert 'id="why-error"' in bad.text
 
 
+async def test_why_box_refuses_a_time_still_to_come(web: httpx.AsyncClient) -> None:
+    task = await create_task(web)
+    later = await web.get(f"/ui/tasks/{task['id']}?why_at=2026-11-30T09:00")
+    assert later.status_code == 200 and 'id="why-error"' in later.text and 'id="why-answer"' not in later.text
+
+
 async def test_dst_change_on_flags_both_changes() -> None:
     from datetime import date
     from zoneinfo import ZoneInfo
@@ -403,6 +433,18 @@ async def test_upcoming_api_and_page_show_pileups(web: httpx.AsyncClient) -> Non
     assert "4 tasks" in page.text and "busy-row" in page.text
 
 
+async def test_upcoming_keeps_the_soonest_fires_when_it_truncates(web: httpx.AsyncClient) -> None:
+    await create_task(web, name="minutely", schedule={"kind": "cron", "cron": "* * * * *", "timezone": "UTC"})
+    await create_task(web, name="quarter", schedule={"kind": "cron", "cron": "*/15 * * * *", "timezone": "UTC"})
+    everything = (await web.get("/api/schedules/upcoming", params={"hours": 2})).json()
+    assert everything["total"] == 120 + 8 and not everything["truncated"]
+    cut = (await web.get("/api/schedules/upcoming", params={"hours": 2, "limit": 50})).json()
+    assert cut["truncated"] and cut["total"] == 50
+    assert cut["items"] == everything["items"][:50]
+    few = (await web.get("/api/schedules/upcoming", params={"hours": 2, "limit": 3})).json()
+    assert few["truncated"] and few["items"] == everything["items"][:3]
+
+
 async def test_health_counts_queue_failures_and_punctuality(web: httpx.AsyncClient, db_url: str) -> None:
     task = await create_task(web)
     tid = int(task["id"])
@@ -415,8 +457,18 @@ async def test_health_counts_queue_failures_and_punctuality(web: httpx.AsyncClie
             (30, "failed", {}),
         ]
     ]
+    for h, status in ((4, "queued"), (5, "running")):
+        rows.append(
+            (
+                FireRow(
+                    task_id=tid, scheduled_for=START - timedelta(hours=h), trigger="manual", status=status, slot=None
+                ),
+                {},
+            )
+        )
     await insert_runs(db_url, rows, now=START)
     page = await web.get("/ui/health")
+    assert "1 queued, 1 running" in page.text
     assert "50.0%" in page.text and "1 of 2" in page.text
     assert re.search(r"Failures \(last 24 h\)</dt><dd><a[^>]*>1</a>", page.text)
     assert "disabled" in page.text

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.db.models import Execution, Task
 
@@ -48,8 +49,6 @@ class TaskTotals:
 
 @dataclass(frozen=True, kw_only=True)
 class HealthCounts:
-    queued: int
-    running: int
     by_status: dict[str, int]
     started: int
     on_time: int
@@ -97,16 +96,21 @@ class OverviewRepository:
         return [(int(r[0]), str(r[1])) for r in (await self.session.execute(stmt)).all()]
 
     async def last_status(self, task_ids: Sequence[int]) -> dict[int, Execution]:
-        """Each task's latest finished-or-skipped record (one indexed lookup per task on the page)."""
-        out: dict[int, Execution] = {}
-        for task_id in task_ids:
-            stmt = (
-                select(Execution).where(Execution.task_id == task_id).order_by(Execution.scheduled_for.desc()).limit(1)
-            )
-            row = (await self.session.execute(stmt)).scalars().first()
-            if row is not None:
-                out[task_id] = row
-        return out
+        """Each task's latest record, in one statement (one indexed lookup per task on the page)."""
+        if not task_ids:
+            return {}
+        latest = aliased(Execution)
+        newest_id = (
+            select(latest.id)
+            .where(latest.task_id == Task.id)
+            .order_by(latest.scheduled_for.desc())
+            .limit(1)
+            .correlate(Task)
+            .scalar_subquery()
+        )
+        ids = select(newest_id).where(Task.id.in_(set(task_ids)))
+        rows = (await self.session.execute(select(Execution).where(Execution.id.in_(ids)))).scalars()
+        return {r.task_id: r for r in rows}
 
     async def totals(self, task_ids: Sequence[int], *, since: datetime) -> dict[int, TaskTotals]:
         """Runs, cost and tokens per task scheduled at or after ``since`` (skips and misses count as runs)."""
@@ -162,15 +166,7 @@ class OverviewRepository:
         return list((await self.session.execute(stmt)).scalars())
 
     async def health(self, *, since: datetime, now: datetime, on_time_ms: int) -> HealthCounts:
-        """Queue depth now, and the records scheduled since ``since`` by status and punctuality."""
-        active = (
-            await self.session.execute(
-                select(Execution.status, func.count())
-                .where(Execution.status.in_(("queued", "running")))
-                .group_by(Execution.status)
-            )
-        ).all()
-        now_counts = {str(r[0]): int(r[1]) for r in active}
+        """The records scheduled since ``since`` by status and punctuality (queue depth: ExecutionRepository)."""
         by_status = {
             str(r[0]): int(r[1])
             for r in (
@@ -197,8 +193,6 @@ class OverviewRepository:
             await self.session.execute(select(func.max(Execution.scheduled_for)).where(Execution.scheduled_for <= now))
         ).scalar_one()
         return HealthCounts(
-            queued=now_counts.get("queued", 0),
-            running=now_counts.get("running", 0),
             by_status=by_status,
             started=int(punctual[0]),
             on_time=int(punctual[1]),

@@ -11,10 +11,10 @@ from starlette.responses import Response
 from app.errors import TaskRunnerError
 from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec
 from app.services.inputs import TaskCreate, TaskUpdate
-from app.services.previews import Preview, available_tools, preview_schedule, preview_words, schedule_of
-from app.services.tasks import TaskDeps
+from app.services.previews import Preview, available_tools, preview_schedule, preview_words
+from app.services.views import TaskView
 from app.web.base import Visitor, page, posted, see_other, state_of, unit_of_work
-from app.web.pages.tasks import task_id_of, task_service
+from app.web.pages.tasks import task_deps, task_id_of, task_service
 from app.web.render import render
 from app.web.task_form import (
     DEFAULTS,
@@ -30,11 +30,6 @@ from app.web.task_form import (
 )
 
 
-def _deps(request: Request) -> TaskDeps:
-    state = state_of(request)
-    return TaskDeps(clock=state.clock, llm=state.llm, llm_model=state.settings.llm_model)
-
-
 def _values(request: Request, form: TaskForm, preview: Preview | None, **extra: Any) -> dict[str, Any]:
     return {"form": form.values, "errors": form.errors, "preview": preview, "tools": available_tools(), **extra}
 
@@ -47,7 +42,7 @@ async def _preview(request: Request, form: TaskForm) -> Preview | None:
             if not v["description"]:
                 form.error("description", "Say what to do and when, e.g. “every weekday at 9am, summarise …”.")
                 return None
-            return await preview_words(v["description"], v["timezone"] or None, _deps(request))
+            return await preview_words(v["description"], v["timezone"] or None, task_deps(request))
         raw = schedule_payload(form)
         if raw is None:
             return None
@@ -101,8 +96,8 @@ async def preview_fragment(request: Request, visitor: Visitor) -> Response:
     return render(request, "_preview.html", _values(request, form, preview), visitor=visitor)
 
 
-def _form_of_task(task: Any) -> TaskForm:
-    spec = schedule_of(task)
+def _form_of_task(task: TaskView) -> TaskForm:
+    spec = task.schedule
     values = dict(DEFAULTS)
     values.update(
         mode="explicit",

@@ -11,11 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.errors import NotFound
+from app.services.cancel import cancel_execution
 from app.services.overview import Cursor, OverviewService, RunFilter, RunsPage
-from app.services.tasks import TaskDeps, TaskService
-from app.web import cancel
 from app.web.base import Visitor, page, see_other, state_of, still_allowed, unit_of_work
 from app.web.events import stream
+from app.web.pages.tasks import task_service
 from app.web.render import fragment, render
 
 STATUSES = ("queued", "running", "succeeded", "failed", "timed_out", "cancelled", "skipped", "missed", "interrupted")
@@ -150,16 +150,16 @@ def _window(steps: list[Any]) -> str | None:
 
 async def _run_values(request: Request, execution_id: int) -> dict[str, Any]:
     async with unit_of_work(request) as s:
-        execution, steps, task = await OverviewService(s, state_of(request).clock).run(execution_id)
-    step_list = list(steps)
+        detail = await OverviewService(s, state_of(request).clock).run(execution_id)
+    run = detail.run
+    step_list = list(run.steps or ())
     return {
-        "e": execution,
+        "e": run,
         "steps": step_list,
-        "task": task,
-        "tz": task.timezone if task else "UTC",
+        "task_name": detail.task_name,
+        "tz": run.timezone,
         "window": _window(step_list),
-        "active": execution.status in ACTIVE,
-        "can_cancel": cancel.available() and execution.status in ACTIVE,
+        "active": run.status in ACTIVE,
         "now": state_of(request).clock.now(),
     }
 
@@ -195,11 +195,10 @@ async def run_again(request: Request, visitor: Visitor) -> Response:
     """Queue a new manual run of the same task and show it."""
     state = state_of(request)
     async with unit_of_work(request) as s:
-        execution, _, task = await OverviewService(s, state.clock).run(_execution_id(request))
-        if task is None:
-            raise NotFound("task", execution.task_id)
-        deps = TaskDeps(clock=state.clock, llm=state.llm, llm_model=state.settings.llm_model)
-        new = await TaskService(s, deps).run_now(task.id)
+        detail = await OverviewService(s, state.clock).run(_execution_id(request))
+        if detail.task_name is None:
+            raise NotFound("task", detail.run.task_id)
+        new = await task_service(request, s).run_now(detail.run.task_id)
         new_id = new.id
     return see_other(f"/ui/runs/{new_id}", notice="queued")
 
@@ -208,5 +207,5 @@ async def run_again(request: Request, visitor: Visitor) -> Response:
 async def run_cancel(request: Request, visitor: Visitor) -> Response:
     execution_id = _execution_id(request)
     async with unit_of_work(request) as s:
-        await cancel.cancel(s, state_of(request), execution_id)
+        await cancel_execution(s, execution_id, now=state_of(request).clock.now())
     return see_other(f"/ui/runs/{execution_id}", notice="cancelled")

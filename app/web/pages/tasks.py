@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -10,21 +10,25 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.errors import Conflict, NotFound, TaskRunnerError
-from app.services.explain import explain_task
+from app.errors import Conflict, NotFound, TaskRunnerError, ValidationFailed
+from app.services.executions import ExecutionService
 from app.services.overview import OverviewService, TaskFilter, dst_change_on
-from app.services.previews import describe_task
 from app.services.tasks import TaskDeps, TaskService
 from app.web.base import Visitor, first, page, posted, see_other, state_of, unit_of_work
 from app.web.render import render
 
 PAGE_SIZE = 50
 STATES = ("active", "paused", "completed")
+WHY_WINDOW = timedelta(hours=1)  # "why didn't it run at ...?" looks this far either side, as ExplainRun does
+
+
+def task_deps(request: Request) -> TaskDeps:
+    state = state_of(request)
+    return TaskDeps(clock=state.clock, llm=state.llm, llm_model=state.settings.llm_model)
 
 
 def task_service(request: Request, session: Any) -> TaskService:
-    state = state_of(request)
-    return TaskService(session, TaskDeps(clock=state.clock, llm=state.llm, llm_model=state.settings.llm_model))
+    return TaskService(session, task_deps(request))
 
 
 def task_id_of(request: Request) -> int:
@@ -52,7 +56,6 @@ async def tasks_list(request: Request, visitor: Visitor) -> Response:
         "tasks.html",
         {
             "rows": rows,
-            "describe": describe_task,
             "total": total,
             "offset": offset,
             "page_size": PAGE_SIZE,
@@ -107,7 +110,7 @@ async def task_detail(request: Request, visitor: Visitor) -> Response:
         task = await task_service(request, s).get(task_id, next_runs=10)
         tz = ZoneInfo(task.timezone)
         fires = [(at, dst_change_on(at.astimezone(tz).date(), tz)) for at in task.next_runs]
-        recent = await service.recent_runs(task.id, 60)
+        recent = await service.recent_runs(task, 60)
         usage = await service.usage_by_day(task)
         explanation = None
         why_error = None
@@ -116,20 +119,18 @@ async def task_detail(request: Request, visitor: Visitor) -> Response:
             if at is None:
                 why_error = "Give a date and time, e.g. 2026-11-23T09:00."
             else:
-                inputs = await service.why(task.id, at)
-                explanation = explain_task(
-                    inputs.task,
-                    inputs.records,
-                    since=inputs.since,
-                    until=inputs.until,
-                    unrecorded_fires=inputs.unrecorded,
-                )
+                try:
+                    explanation = await ExecutionService(s, clock).explain(
+                        task.id, since=at - WHY_WINDOW, until=at + WHY_WINDOW
+                    )
+                except ValidationFailed:
+                    why_error = "That time is still to come; ask about a time that has passed."
     return render(
         request,
         "task.html",
         {
             "task": task,
-            "schedule_words": describe_task(task),
+            "schedule_words": task.schedule_description,
             "fires": fires,
             "recent": list(reversed(recent)),
             "usage": usage,
