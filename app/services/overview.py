@@ -211,12 +211,6 @@ class OverviewService:
             for d, b in sorted(buckets.items(), reverse=True)
         ]
 
-    def next_fires(self, task: Task, count: int = 10) -> list[datetime]:
-        """The task's next ``count`` fires as the scheduler will fire them (none unless active)."""
-        if task.state != "active" or task.next_run_at is None:
-            return []
-        return [task.next_run_at, *compile_task(task).next_fires(task.next_run_at, count - 1)]
-
     async def upcoming(self, *, hours: float, limit: int = _UPCOMING_LIMIT) -> Upcoming:
         """Every fire of every active task due within ``hours`` from now, in time order.
 
