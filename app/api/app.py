@@ -43,7 +43,7 @@ from app.services.database import install_audit, open_engine, sessions_for
 from app.services.events import EventBroker, RunFinished
 from app.services.notifier import ChangeListener, NullListener, scheduler_subscriber
 from app.services.session import committed
-from app.workers.base import WorkerTiming
+from app.workers.base import RunFinishedHook, WorkerTiming
 
 if TYPE_CHECKING:
     from app.workers.service import WorkerThread
@@ -97,9 +97,7 @@ def create_app(
                 ),
                 use_queue=settings.uses_queue,
                 timing=timing,
-                on_run_finished=lambda execution_id, task_id, status: events.publish(
-                    [RunFinished(execution_id=execution_id, task_id=task_id, status=status)]
-                ),
+                on_run_finished=_run_finished_publisher(events),
                 controls=ControlSettings.from_settings(settings),
             )
             scheduler.start()
@@ -205,13 +203,20 @@ def _start_worker(
             kind="serve",
             preload=None if runner_factory is not None else _preload_llm,
             controls=ControlSettings.from_settings(settings),
-            on_run_finished=lambda execution_id, task_id, status: events.publish(
-                [RunFinished(execution_id=execution_id, task_id=task_id, status=status)]
-            ),
+            on_run_finished=_run_finished_publisher(events),
         )
     )
     thread.start()
     return thread
+
+
+def _run_finished_publisher(events: EventBroker) -> RunFinishedHook:
+    """What the scheduler and the worker call when a run ends: a RunFinished event for every client."""
+
+    def publish(execution_id: int, task_id: int, status: str) -> None:
+        events.publish([RunFinished(execution_id=execution_id, task_id=task_id, status=status)])
+
+    return publish
 
 
 def _preload_llm() -> None:

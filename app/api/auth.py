@@ -46,12 +46,6 @@ READ_ONLY_POSTS = frozenset({"/api/schedules/parse", "/mcp"})
 SCOPE_KEY = "api_key_scope"  # in the ASGI scope's "state": the KeyScope of the request's key
 
 
-def key_scope(scope: Scope) -> KeyScope:
-    """The scope of the key a request came with (full when keys are not required)."""
-    state = scope.get("state") or {}
-    return KeyScope(state.get(SCOPE_KEY, KeyScope.FULL))
-
-
 # Checks a request for another credential than a bearer key (the dashboard's session cookie).
 ReadCredential = Callable[[Request], Awaitable[bool]]
 

@@ -68,7 +68,13 @@ Session = Annotated[AsyncSession, Depends(session)]
 
 
 def task_service(state: State, s: Session) -> TaskService:
-    return TaskService(s, TaskDeps(clock=state.clock, llm=state.llm, llm_model=state.settings.llm_model))
+    deps = TaskDeps(
+        clock=state.clock,
+        llm=state.llm,
+        llm_model=state.settings.llm_model,
+        spread_seconds=state.settings.spread_round_hours,
+    )
+    return TaskService(s, deps)
 
 
 Tasks = Annotated[TaskService, Depends(task_service)]

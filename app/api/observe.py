@@ -14,15 +14,12 @@ import uuid
 from typing import Any
 
 import structlog
-from sqlalchemy.exc import DBAPIError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import metrics
-from app.api.deps import AppState
 from app.security import bearer_token
 from app.security.keys import DISPLAY_CHARS, KEY_PREFIX, hash_key
-from app.services.executions import ExecutionService
 
 log = structlog.get_logger("taskrunner.api")
 
@@ -76,14 +73,3 @@ class RequestContext:
         metrics.http_request(method, template, status, seconds)
         level = log.debug if scope["path"] in _QUIET_PATHS and status < 400 else log.info
         level("http.request", method=method, route=template, status=status, duration_ms=round(seconds * 1000, 1))
-
-
-async def observe_run_counts(state: AppState) -> None:
-    """Refresh the queued/running gauges from the database; keep the last values if it is down."""
-    try:
-        async with state.sessionmaker() as session:
-            counts = await ExecutionService(session).active_counts()
-    except (OSError, DBAPIError) as exc:
-        log.warning("metrics.run_counts_unavailable", error=str(exc).splitlines()[0])
-        return
-    metrics.run_counts(counts["queued"], counts["running"])

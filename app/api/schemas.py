@@ -8,7 +8,6 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.controls.jitter import due_at
 from app.services.views import RunView, StepView, TaskView
 from app.vocabulary import ExecutionStatus, MissedRunPolicy, TaskState, Trigger
 
@@ -68,57 +67,13 @@ class TaskOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, task: TaskView, *, spread_seconds: int = 0) -> TaskOut:
-        return cls(
-            id=task.id,
-            name=task.name,
-            instructions=task.instructions,
-            description=task.description,
-            schedule=task.schedule.model_dump(mode="json"),
-            schedule_description=task.schedule_description,
-            state=task.state,
-            enabled=task.enabled,
-            missed_run_policy=task.missed_run_policy,
-            model=task.model,
-            tools=list(task.tools),
-            max_steps=task.max_steps,
-            timeout_seconds=task.timeout_seconds,
-            max_retries=task.max_retries,
-            retry_on_interrupt=task.retry_on_interrupt,
-            notify=task.notify,
-            next_run_at=task.next_run_at,
-            next_runs=list(task.next_runs),
-            next_fires=[
-                FireOut(
-                    scheduled_for=t,
-                    due_at=due_at(
-                        task.id,
-                        t,
-                        jitter_seconds=task.jitter_seconds,
-                        timezone=task.timezone,
-                        spread_seconds=spread_seconds,
-                    ).astimezone(t.tzinfo),
-                )
-                for t in task.next_runs
-            ],
-            overlap_policy=task.overlap_policy,
-            concurrency_key=task.concurrency_key,
-            jitter_seconds=task.jitter_seconds,
-            max_cost_usd_per_run=task.max_cost_usd_per_run,
-            max_tokens_per_run=task.max_tokens_per_run,
-            max_cost_usd_per_day=task.max_cost_usd_per_day,
-            max_cost_usd_per_month=task.max_cost_usd_per_month,
-            pause_on_budget=task.pause_on_budget,
-            pause_after_failures=task.pause_after_failures,
-            max_delay_seconds=task.max_delay_seconds,
-            max_duration_seconds=task.max_duration_seconds,
-            pause_note=task.pause_note,
-            last_fire_at=task.last_fire_at,
-            parser=task.parser,
-            assumptions=list(task.assumptions),
-            created_at=task.created_at.astimezone(UTC),
-            updated_at=task.updated_at.astimezone(UTC),
-        )
+    def of(cls, task: TaskView) -> TaskOut:
+        fields = {name: getattr(task, name) for name in cls.model_fields}
+        fields["schedule"] = task.schedule.model_dump(mode="json")
+        fields["next_fires"] = [FireOut.model_validate(f, from_attributes=True) for f in task.next_fires]
+        fields["created_at"] = task.created_at.astimezone(UTC)  # stamps answer in UTC, as before
+        fields["updated_at"] = task.updated_at.astimezone(UTC)
+        return cls.model_validate(fields)
 
 
 class StepOut(BaseModel):

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 import yaml
 
 from app.cli import render
-from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json
+from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json, read_file_or_stdin
 
 
 def export(
@@ -60,7 +58,7 @@ def import_(
 
 def _read(file: str) -> dict[str, Any]:
     try:
-        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+        text = read_file_or_stdin(file)
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror or exc}", 2)
     try:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -30,8 +32,19 @@ ApiKeyOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the API's JSON instead of tables.")]
+TaskId = Annotated[int, typer.Argument(help="The task's id (see `taskrunner task list`).", min=1)]
 
-__all__ = ["DEFAULT_URL", "ApiKeyOpt", "JsonOpt", "UrlOpt", "connect", "fail", "print_json"]
+__all__ = [
+    "DEFAULT_URL",
+    "ApiKeyOpt",
+    "JsonOpt",
+    "TaskId",
+    "UrlOpt",
+    "connect",
+    "fail",
+    "print_json",
+    "read_file_or_stdin",
+]
 
 
 def fail(message: str, exit_code: int = 1) -> NoReturn:
@@ -53,3 +66,8 @@ def connect(url: str, api_key: str | None, *, timeout: float = 30.0) -> Iterator
 def print_json(data: Any) -> None:
     """Machine output: the JSON as the API sent it, indented, on stdout."""
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def read_file_or_stdin(file: str) -> str:
+    """The text of ``file``, or of stdin when it is ``-``; OSError when it cannot be read."""
+    return sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")

@@ -194,12 +194,6 @@ def worker(
     os._exit(0)
 
 
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
 def main() -> None:
     app()
 

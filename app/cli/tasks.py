@@ -8,7 +8,7 @@ import typer
 from rich.text import Text
 
 from app.cli import bundles, render, triggers
-from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json
+from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, TaskId, UrlOpt, connect, fail, print_json
 from app.cli.parsing import parse_every
 from app.client.models import TaskFields
 from app.vocabulary import MissedRunPolicy, TaskState
@@ -20,7 +20,6 @@ app = typer.Typer(
 )
 
 
-TaskId = Annotated[int, typer.Argument(help="The task's id (see `taskrunner task list`).", min=1)]
 CronOpt = Annotated[str | None, typer.Option("--cron", help="5-field cron expression, e.g. '0 9 * * 1-5'.")]
 AtOpt = Annotated[str | None, typer.Option("--at", help="Run once at this ISO 8601 time (naive = in --tz).")]
 EveryOpt = Annotated[str | None, typer.Option("--every", help="Run every interval: 900, 15m, 1h30m, 2d.")]

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -14,11 +12,20 @@ import typer
 from rich.table import Table
 
 from app.cli import render
-from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json
+from app.cli.common import (
+    DEFAULT_URL,
+    ApiKeyOpt,
+    JsonOpt,
+    TaskId,
+    UrlOpt,
+    connect,
+    fail,
+    print_json,
+    read_file_or_stdin,
+)
 from app.client import TaskrunnerClient
 from app.client.models import Execution
 
-TaskId = Annotated[int, typer.Argument(help="The task's id (see `taskrunner task list`).", min=1)]
 InputOpt = Annotated[
     list[str] | None,
     typer.Option("--input", help="An input for the run as KEY=VALUE (repeat for several); VALUE is text."),
@@ -42,7 +49,7 @@ def parse_inputs(pairs: list[str] | None, json_file: str | None) -> dict[str, An
     inputs: dict[str, Any] = {}
     if json_file is not None:
         try:
-            text = sys.stdin.read() if json_file == "-" else Path(json_file).read_text(encoding="utf-8")
+            text = read_file_or_stdin(json_file)
         except OSError as exc:
             raise ValueError(f"cannot read --input-json {json_file}: {exc.strerror or exc}") from None
         try:

@@ -29,7 +29,23 @@ class Schedule(TypedDict, total=False):
     timezone: str
 
 
-class TaskFields(TypedDict, total=False):
+class ControlFields(TypedDict, total=False):
+    """A task's controls (docs/controls.md), as sent and as answered."""
+
+    overlap_policy: Literal["skip", "buffer_one", "cancel_other", "allow"]
+    concurrency_key: str | None
+    jitter_seconds: int
+    max_cost_usd_per_run: float | None
+    max_tokens_per_run: int | None
+    max_cost_usd_per_day: float | None
+    max_cost_usd_per_month: float | None
+    pause_on_budget: bool
+    pause_after_failures: int | None
+    max_delay_seconds: int | None
+    max_duration_seconds: int | None
+
+
+class TaskFields(ControlFields, total=False):
     """What a task is made of when created or changed (every field optional here)."""
 
     name: str
@@ -46,33 +62,11 @@ class TaskFields(TypedDict, total=False):
     retry_on_interrupt: bool
     enabled: bool
     notify: dict[str, Any] | None
-    overlap_policy: Literal["skip", "buffer_one", "cancel_other", "allow"]
-    concurrency_key: str | None
-    jitter_seconds: int
-    max_cost_usd_per_run: float | None
-    max_tokens_per_run: int | None
-    max_cost_usd_per_day: float | None
-    max_cost_usd_per_month: float | None
-    pause_on_budget: bool
-    pause_after_failures: int | None
-    max_delay_seconds: int | None
-    max_duration_seconds: int | None
 
 
-class TaskControls(TypedDict, total=False):
-    """Controls a task answers with (docs/controls.md)."""
+class TaskControls(ControlFields, total=False):
+    """Controls a task answers with (docs/controls.md): the fields, a pause note and due times."""
 
-    overlap_policy: Literal["skip", "buffer_one", "cancel_other", "allow"]
-    concurrency_key: str | None
-    jitter_seconds: int
-    max_cost_usd_per_run: float | None
-    max_tokens_per_run: int | None
-    max_cost_usd_per_day: float | None
-    max_cost_usd_per_month: float | None
-    pause_on_budget: bool
-    pause_after_failures: int | None
-    max_delay_seconds: int | None
-    max_duration_seconds: int | None
     pause_note: str | None
     next_fires: list[dict[str, str]]
 

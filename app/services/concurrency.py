@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import Clock
-from app.db.models import ModelPrice
+from app.db.models import ConcurrencyKey, ModelPrice
 from app.db.repositories.controls import ControlRepository
 from app.errors import NotFound, ValidationFailed
 from app.services.inputs import CONCURRENCY_KEY_PATTERN
@@ -35,33 +35,22 @@ class ControlService:
 
     async def keys(self) -> list[KeyView]:
         """Every concurrency key with its limit and what runs and waits under it now."""
-        views = []
-        for row, running, queued in await self.repo.keys():
-            tasks = await self.repo.tasks_with_key(row.key)
-            views.append(
-                KeyView(
-                    key=row.key,
-                    max_running=row.max_running,
-                    running=running,
-                    queued=queued,
-                    tasks=tasks,
-                    created_at=row.created_at,
-                    updated_at=row.updated_at,
-                )
-            )
-        return views
+        return [await self._view(row, running, queued) for row, running, queued in await self.repo.keys()]
 
     async def key(self, key: str) -> KeyView:
         row = await self.repo.get_key(key)
         if row is None:
             raise NotFound("concurrency key", key)
         running, queued = await self.repo.key_counts(key)
+        return await self._view(row, running, queued)
+
+    async def _view(self, row: ConcurrencyKey, running: int, queued: int) -> KeyView:
         return KeyView(
             key=row.key,
             max_running=row.max_running,
             running=running,
             queued=queued,
-            tasks=await self.repo.tasks_with_key(key),
+            tasks=await self.repo.tasks_with_key(row.key),
             created_at=row.created_at,
             updated_at=row.updated_at,
         )

@@ -89,10 +89,6 @@ class ExecutionService:
             runs_that_executed=sum(r.runs for r in executed),
         )
 
-    async def active_counts(self) -> dict[str, int]:
-        """Records ``queued`` and ``running`` right now, across every instance."""
-        return await self.executions.count_by_status((ExecutionStatus.QUEUED, ExecutionStatus.RUNNING))
-
     async def _task(self, task_id: int) -> Task:
         task = await self.tasks.get(task_id)
         if task is None:

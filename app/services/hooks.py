@@ -63,11 +63,11 @@ class HookView:
 
 @dataclass(frozen=True, kw_only=True)
 class DeliveryOutcome:
-    """What became of a delivery; ``status`` and ``code`` are the HTTP answer when refused."""
+    """What became of a delivery; when refused, ``code`` says why: ``not_found``, ``unauthorized``,
+    ``rate_limited``, ``conflict``, or a :class:`~app.errors.ValidationFailed` code."""
 
     delivery_id: int | None
     accepted: bool
-    status: int
     code: str
     reason: str | None = None
     execution_id: int | None = None
@@ -159,13 +159,11 @@ class HookService:
         hook = await self.session.get(TaskHook, hook_id)
         if hook is None:
             # Nothing to record against; the same answer as a bad signature tells a prober nothing.
-            return DeliveryOutcome(
-                delivery_id=None, accepted=False, status=404, code="not_found", reason="no such hook"
-            )
+            return DeliveryOutcome(delivery_id=None, accepted=False, code="not_found", reason="no such hook")
         now = self.deps.clock.now()
         refused = self._authenticate(hook, headers, body, now)
         if refused is not None:
-            return await self._refuse(hook, now, 401, "unauthorized", refused)
+            return await self._refuse(hook, now, "unauthorized", refused)
         signature = headers.get("x-taskrunner-signature") if "x-taskrunner-token" not in headers else None
         recent = await self.session.scalar(
             select(func.count())
@@ -177,26 +175,24 @@ class HookService:
             )
         )
         if (recent or 0) >= hook.rate_per_minute:
-            return await self._refuse(
-                hook, now, 429, "rate_limited", f"rate limit: {hook.rate_per_minute} events a minute"
-            )
+            return await self._refuse(hook, now, "rate_limited", f"rate limit: {hook.rate_per_minute} events a minute")
         try:
             inputs = json.loads(body) if body else {}
         except (ValueError, UnicodeDecodeError):
-            return await self._refuse(hook, now, 422, "validation_error", "the body is not JSON")
+            return await self._refuse(hook, now, "validation_error", "the body is not JSON")
         if not isinstance(inputs, dict):
-            return await self._refuse(hook, now, 422, "validation_error", "the body must be a JSON object")
+            return await self._refuse(hook, now, "validation_error", "the body must be a JSON object")
         task = await TaskRepository(self.session).get(hook.task_id)
         if task is None or task.state != TaskState.ACTIVE:
             state = task.state if task is not None else "deleted"
-            return await self._refuse(hook, now, 409, "conflict", f"the task is {state}")
+            return await self._refuse(hook, now, "conflict", f"the task is {state}")
         delivery = HookDelivery(hook_id=hook.id, received_at=now, accepted=True, signature=signature)
         try:
             async with self.session.begin_nested():
                 self.session.add(delivery)
                 await self.session.flush()
         except IntegrityError:
-            return await self._refuse(hook, now, 409, "conflict", "replay: this signature was already accepted")
+            return await self._refuse(hook, now, "conflict", "replay: this signature was already accepted")
         try:
             async with self.session.begin_nested():
                 run = await TaskService(self.session, self.deps).run_now(
@@ -205,13 +201,10 @@ class HookService:
         except (Conflict, ValidationFailed) as exc:
             delivery.accepted, delivery.signature, delivery.reason = False, None, exc.message
             await self.session.flush()
-            status = 409 if isinstance(exc, Conflict) else 422
-            return DeliveryOutcome(
-                delivery_id=delivery.id, accepted=False, status=status, code=exc.code, reason=exc.message
-            )
+            return DeliveryOutcome(delivery_id=delivery.id, accepted=False, code=exc.code, reason=exc.message)
         delivery.execution_id = run.id
         await self.session.flush()
-        return DeliveryOutcome(delivery_id=delivery.id, accepted=True, status=202, code="accepted", execution_id=run.id)
+        return DeliveryOutcome(delivery_id=delivery.id, accepted=True, code="accepted", execution_id=run.id)
 
     def _authenticate(self, hook: TaskHook, headers: dict[str, str], body: bytes, now: datetime) -> str | None:
         """None when the delivery proves it knows a valid secret; else why not."""
@@ -236,11 +229,11 @@ class HookService:
             return None
         return "bad signature"
 
-    async def _refuse(self, hook: TaskHook, now: datetime, status: int, code: str, reason: str) -> DeliveryOutcome:
+    async def _refuse(self, hook: TaskHook, now: datetime, code: str, reason: str) -> DeliveryOutcome:
         delivery = HookDelivery(hook_id=hook.id, received_at=now, accepted=False, reason=reason)
         self.session.add(delivery)
         await self.session.flush()
-        return DeliveryOutcome(delivery_id=delivery.id, accepted=False, status=status, code=code, reason=reason)
+        return DeliveryOutcome(delivery_id=delivery.id, accepted=False, code=code, reason=reason)
 
     async def _of_task(self, task_id: int) -> TaskHook | None:
         return (await self.session.execute(select(TaskHook).where(TaskHook.task_id == task_id))).scalars().first()

@@ -11,6 +11,7 @@ from datetime import timedelta
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clock import Clock
@@ -21,9 +22,14 @@ WINDOW = timedelta(hours=24)
 
 
 async def render_record_metrics(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> bytes:
-    """Prometheus text for the record-based gauges."""
-    async with sessionmaker() as session:
-        totals = await record_stats(session, since=clock.now() - WINDOW, default_on_time_ms=int(ON_TIME_SECONDS * 1000))
+    """Prometheus text for the record-based gauges; nothing when the database does not answer."""
+    try:
+        async with sessionmaker() as session:
+            totals = await record_stats(
+                session, since=clock.now() - WINDOW, default_on_time_ms=int(ON_TIME_SECONDS * 1000)
+            )
+    except (SQLAlchemyError, OSError):  # a database outage must not hide the process's own metrics
+        return b""
     registry = CollectorRegistry()
     registry.register(_Snapshot(totals))
     return generate_latest(registry)

@@ -26,7 +26,7 @@ from app.schedules.spec import AnySpec, CronSpec, OnceSpec
 from app.services import inputs, run_inputs
 from app.services.events import RunQueued, TaskChanged, TaskDeleted
 from app.services.unit_of_work import record
-from app.services.views import Page, RunView, TaskView
+from app.services.views import DEFAULT_NEXT_RUNS, Page, RunView, TaskView
 from app.vocabulary import ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskState, Trigger
 
 __all__ = ["TaskDeps", "TaskFilter", "TaskService"]
@@ -63,6 +63,7 @@ class TaskDeps:
     clock: Clock
     llm: LLMClient | None = None
     llm_model: str | None = None
+    spread_seconds: int = 0  # SPREAD_ROUND_HOURS: how the views' due times spread round-hour fires
 
 
 class TaskService:
@@ -125,17 +126,17 @@ class TaskService:
         _apply_schedule(task, spec, compiled, now)
         await self.tasks.add(task)
         record(self.session, TaskChanged(task_id=task.id))
-        return TaskView.of(task)
+        return self._view(task)
 
     async def get(self, task_id: int, *, next_runs: int | None = None) -> TaskView:
         """The task with its next runs (``next_runs`` of them, default a few), or NotFound."""
         task = await self._get(task_id)
-        return TaskView.of(task) if next_runs is None else TaskView.of(task, next_runs=next_runs)
+        return self._view(task) if next_runs is None else self._view(task, next_runs=next_runs)
 
     async def list(self, flt: TaskFilter, *, limit: int, offset: int) -> Page[TaskView]:
         """Tasks in id order; ``flt.q`` matches a substring of the name or instructions."""
         rows, total = await self.tasks.list(flt, limit=limit, offset=offset)
-        return Page(items=tuple(TaskView.of(t) for t in rows), total=total)
+        return Page(items=tuple(self._view(t) for t in rows), total=total)
 
     async def search(self, query: str | None, *, state: TaskState | None = None, limit: int = 20) -> Page[TaskView]:
         """Tasks matching ``query``: the phrase itself, else ranked by how many of its words match."""
@@ -151,7 +152,7 @@ class TaskService:
                 count, _ = hits.get(task.id, (0, task))
                 hits[task.id] = (count + 1, task)
         ranked = sorted(hits.values(), key=lambda hit: (-hit[0], hit[1].id))
-        return Page(items=tuple(TaskView.of(task) for _, task in ranked[:limit]), total=len(ranked))
+        return Page(items=tuple(self._view(task) for _, task in ranked[:limit]), total=len(ranked))
 
     async def update(self, task_id: int, data: inputs.TaskUpdate) -> TaskView:
         """Change fields; a new schedule takes effect at once (next fire after now)."""
@@ -200,7 +201,7 @@ class TaskService:
                 task.state = TaskState.PAUSED
                 task.pause_note = None
         self._touch(task, now)
-        return TaskView.of(task)
+        return self._view(task)
 
     async def pause(self, task_id: int, note: str | None = None) -> TaskView:
         """Stop firing; ``note`` says why (shown with the task until it resumes)."""
@@ -214,7 +215,7 @@ class TaskService:
         elif note:
             task.pause_note = note
             self._touch(task, self.deps.clock.now())
-        return TaskView.of(task)
+        return self._view(task)
 
     async def resume(self, task_id: int, note: str | None = None) -> TaskView:
         """Fire again from now on; clears the pause note (``note``, if given, is only logged by callers)."""
@@ -225,7 +226,7 @@ class TaskService:
             now = self.deps.clock.now()
             self._resume(task, now)
             self._touch(task, now)
-        return TaskView.of(task)
+        return self._view(task)
 
     async def delete(self, task_id: int) -> None:
         task = await self._get_for_update(task_id)
@@ -299,6 +300,9 @@ class TaskService:
         execution.idempotency_key = None
         await self.session.flush()
         return None
+
+    def _view(self, task: Task, *, next_runs: int = DEFAULT_NEXT_RUNS) -> TaskView:
+        return TaskView.of(task, next_runs=next_runs, spread_seconds=self.deps.spread_seconds)
 
     async def _get(self, task_id: int) -> Task:
         task = await self.tasks.get(task_id)

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
+from app.controls.jitter import due_at
 from app.db.models import Execution, ExecutionStep, Task
 from app.nl import RunExplained
 from app.schedules.of_task import compile_task, spec_of
@@ -28,8 +29,16 @@ def _local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
 
 
 @dataclass(frozen=True, kw_only=True)
+class FireView:
+    """An upcoming fire: its nominal time and when it is due (after jitter or spread)."""
+
+    scheduled_for: datetime
+    due_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class TaskView:
-    """A task with its schedule in words and its next run times."""
+    """A task with its schedule in words and its next run times (nominal, and with when each is due)."""
 
     id: int
     name: str
@@ -69,19 +78,38 @@ class TaskView:
     max_duration_seconds: int | None = None
     pause_note: str | None = None
     retry_on_interrupt: bool = False  # a run lost with its worker starts again (docs/operations.md)
+    next_fires: tuple[FireView, ...] = ()  # next_runs with their due times
 
     @property
     def enabled(self) -> bool:
         return self.state == TaskState.ACTIVE
 
     @classmethod
-    def of(cls, task: Task, *, next_runs: int = DEFAULT_NEXT_RUNS) -> TaskView:
-        """The view of a stored task, listing up to ``next_runs`` upcoming fire times."""
+    def of(cls, task: Task, *, next_runs: int = DEFAULT_NEXT_RUNS, spread_seconds: int = 0) -> TaskView:
+        """The view of a stored task, listing up to ``next_runs`` upcoming fire times.
+
+        ``spread_seconds`` is the ``SPREAD_ROUND_HOURS`` window that, with the task's own
+        jitter, moves each fire's due time (:func:`app.controls.jitter.due_at`).
+        """
         tz = ZoneInfo(task.timezone)
         compiled = compile_task(task)
         upcoming: list[datetime] = []
         if task.state == TaskState.ACTIVE and task.next_run_at is not None and next_runs > 0:
             upcoming = [task.next_run_at, *compiled.next_fires(task.next_run_at, next_runs - 1)]
+        local_runs = tuple(t.astimezone(tz) for t in upcoming)
+        fires = tuple(
+            FireView(
+                scheduled_for=t,
+                due_at=due_at(
+                    task.id,
+                    t,
+                    jitter_seconds=task.jitter_seconds,
+                    timezone=task.timezone,
+                    spread_seconds=spread_seconds,
+                ).astimezone(tz),
+            )
+            for t in local_runs
+        )
         spec = spec_of(task)
         if isinstance(spec, OnceSpec):
             spec = spec.model_copy(update={"at": spec.at.astimezone(tz)})
@@ -104,7 +132,7 @@ class TaskView:
             max_retries=task.max_retries,
             notify=task.notify,
             next_run_at=_local(task.next_run_at, tz) if task.state == TaskState.ACTIVE else None,
-            next_runs=tuple(t.astimezone(tz) for t in upcoming),
+            next_runs=local_runs,
             last_fire_at=_local(task.last_fire_at, tz),
             parser=info.get("parser"),
             assumptions=tuple(info.get("assumptions", ())),
@@ -124,6 +152,7 @@ class TaskView:
             max_duration_seconds=task.max_duration_seconds,
             pause_note=task.pause_note,
             retry_on_interrupt=bool(task.retry_on_interrupt),
+            next_fires=fires,
         )
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
+import structlog
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.repositories.workers import WorkerRepository
+
+log = structlog.get_logger("taskrunner.services")
 
 # Workers gone longer than this are no longer listed.
 LISTED_FOR = timedelta(hours=1)
@@ -32,6 +36,26 @@ class QueueView:
     queued: int
     running: int
     oldest_queued_age_seconds: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkersOverview:
+    """Workers seen in the last hour and the queue, read in one session."""
+
+    workers: list[WorkerView]
+    queue: QueueView
+
+    @property
+    def alive(self) -> list[WorkerView]:
+        return [w for w in self.workers if w.alive]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RolesCheck:
+    """The overview for readyz and metrics, or why the database could not give it (``problem``)."""
+
+    overview: WorkersOverview | None
+    problem: str | None = None
 
 
 async def list_workers(session: AsyncSession, *, now: datetime, stale_seconds: float) -> list[WorkerView]:
@@ -61,3 +85,20 @@ async def queue_view(session: AsyncSession, *, now: datetime) -> QueueView:
     queued, running, oldest = await WorkerRepository(session).queue_overview()
     age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else None
     return QueueView(queued=queued, running=running, oldest_queued_age_seconds=age)
+
+
+async def workers_overview(session: AsyncSession, *, now: datetime, stale_seconds: float) -> WorkersOverview:
+    """Workers (as :func:`list_workers`) and the queue (as :func:`queue_view`)."""
+    workers = await list_workers(session, now=now, stale_seconds=stale_seconds)
+    return WorkersOverview(workers=workers, queue=await queue_view(session, now=now))
+
+
+async def check_roles(sessions: async_sessionmaker[AsyncSession], *, now: datetime, stale_seconds: float) -> RolesCheck:
+    """The overview in a session of its own; a database that does not answer is reported, not raised."""
+    try:
+        async with sessions() as session:
+            return RolesCheck(overview=await workers_overview(session, now=now, stale_seconds=stale_seconds))
+    except (SQLAlchemyError, OSError) as exc:
+        problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        log.warning("workers.overview_unavailable", error=problem)
+        return RolesCheck(overview=None, problem=problem)

@@ -33,7 +33,7 @@ class ConcurrencyKeyOut(BaseModel):
 
     @classmethod
     def of(cls, view: KeyView) -> ConcurrencyKeyOut:
-        return cls(**view.__dict__)
+        return cls.model_validate(view, from_attributes=True)
 
 
 class ModelPriceOut(BaseModel):

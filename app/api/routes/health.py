@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
+from datetime import datetime
 
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy.exc import SQLAlchemyError
 
 from app import metrics as m
 from app.api.deps import AppState, State
 from app.api.errors import error_response
-from app.api.observe import observe_run_counts
 from app.services.health import readiness
 from app.services.record_metrics import render_record_metrics
-from app.services.workers import list_workers, queue_view
+from app.services.workers import WorkersOverview, check_roles
 
 router = APIRouter(tags=["health"])
 
@@ -32,10 +30,14 @@ async def readyz(state: State) -> dict[str, object] | Response:
         return error_response("not_ready", ready.problem or "not ready", 503, ready.checks or None)
     checks: dict[str, object] = dict(ready.checks)
     checks["worker"] = _worker_role(state)
-    try:
-        checks.update(await _roles(state))
-    except Exception as exc:  # the overview is information; the database check above decides readiness
-        checks["workers"] = f"unavailable: {str(exc).splitlines()[0]}"
+    # The overview is information; the database check above decides readiness.
+    roles = await check_roles(
+        state.sessionmaker, now=state.clock.now(), stale_seconds=state.settings.worker_stale_seconds
+    )
+    if roles.overview is None:
+        checks["workers"] = f"unavailable: {roles.problem}"
+    else:
+        checks.update(_roles(roles.overview))
     return {"status": "ready", "checks": checks}
 
 
@@ -50,12 +52,9 @@ def _worker_role(state: AppState) -> str:
     return "disabled"
 
 
-async def _roles(state: AppState) -> dict[str, object]:
-    now = state.clock.now()
-    async with state.sessionmaker() as s:
-        workers = await list_workers(s, now=now, stale_seconds=state.settings.worker_stale_seconds)
-        queue = await queue_view(s, now=now)
-    alive = [w for w in workers if w.alive]
+def _roles(overview: WorkersOverview) -> dict[str, object]:
+    alive = overview.alive
+    queue = overview.queue
     return {
         "workers_alive": len(alive),
         "workers": [
@@ -70,31 +69,28 @@ async def _roles(state: AppState) -> dict[str, object]:
 
 @router.get("/metrics")
 async def metrics(state: State) -> Response:
-    await observe_run_counts(state)
-    try:
-        await _refresh_role_gauges(state)
-    except Exception:  # a scrape during an outage still returns the counters it has
+    now = state.clock.now()
+    roles = await check_roles(state.sessionmaker, now=now, stale_seconds=state.settings.worker_stale_seconds)
+    if roles.overview is None:  # a scrape during an outage keeps the last queue figures and the counters
         m.WORKERS_ALIVE.set(0)
+    else:
+        _refresh_role_gauges(state, roles.overview, now)
     body = generate_latest()
-    # Controls: operations figures from the records; a database outage must not hide the rest.
-    with contextlib.suppress(SQLAlchemyError, OSError):
-        body += await render_record_metrics(state.sessionmaker, state.clock)
+    # Controls: operations figures from the records (empty when the database is down).
+    body += await render_record_metrics(state.sessionmaker, state.clock)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
-async def _refresh_role_gauges(state: AppState) -> None:
-    now = state.clock.now()
-    async with state.sessionmaker() as s:
-        workers = await list_workers(s, now=now, stale_seconds=state.settings.worker_stale_seconds)
-        queue = await queue_view(s, now=now)
-    alive = [w for w in workers if w.alive]
+def _refresh_role_gauges(state: AppState, overview: WorkersOverview, now: datetime) -> None:
+    alive = overview.alive
     m.WORKERS_ALIVE.set(len(alive))
     m.WORKER_HEARTBEAT_AGE.clear()
     m.WORKER_RUNNING.clear()
     for w in alive:
         m.WORKER_HEARTBEAT_AGE.labels(worker=w.id, kind=w.kind).set(max(0.0, (now - w.last_heartbeat).total_seconds()))
         m.WORKER_RUNNING.labels(worker=w.id, kind=w.kind).set(len(w.running))
+    queue = overview.queue
+    m.run_counts(queue.queued, queue.running)
     m.QUEUE_DEPTH.set(queue.queued)
-    m.RUNS_RUNNING.set(queue.running)  # also set by observe_run_counts; the same figure
     m.OLDEST_QUEUED_AGE.set(queue.oldest_queued_age_seconds or 0.0)
     m.WORKER_HERE.set(1 if _worker_role(state) != "disabled" else 0)

@@ -65,6 +65,10 @@ class DeliveryAcceptedOut(BaseModel):
     status: str = "accepted"
 
 
+# A refused delivery's code as HTTP; any other code is a ValidationFailed's (422).
+_REFUSED_STATUS = {"not_found": 404, "unauthorized": 401, "rate_limited": 429, "conflict": 409}
+
+
 def _service(state: State, session: Session) -> HookService:
     return HookService(session, TaskDeps(clock=state.clock))
 
@@ -124,7 +128,7 @@ async def deliver_hook_event(hook_id: HookId, request: Request, state: State, se
         message = outcome.reason or "refused"
         if outcome.code == "not_found":
             message = f"No hook with id {hook_id}."
-        return error_response(outcome.code, message, outcome.status, details)
+        return error_response(outcome.code, message, _REFUSED_STATUS.get(outcome.code, 422), details)
     assert outcome.delivery_id is not None and outcome.execution_id is not None
     accepted = DeliveryAcceptedOut(delivery_id=outcome.delivery_id, execution_id=outcome.execution_id)
     return JSONResponse(accepted.model_dump(), status_code=202)

@@ -36,14 +36,7 @@ class KeyOut(BaseModel):
 
     @classmethod
     def of(cls, key: KeyView) -> KeyOut:
-        return cls(
-            id=key.id,
-            name=key.name,
-            prefix=key.prefix,
-            scope=key.scope,
-            created_at=key.created_at,
-            revoked_at=key.revoked_at,
-        )
+        return cls.model_validate(key, from_attributes=True)
 
 
 class KeyCreated(KeyOut):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.deps import State, Tasks
+from app.api.deps import Tasks
 from app.api.params import NO_NUL, Offset, TaskId
 from app.api.schemas import ExecutionOut, Page, RunNowIn, TaskOut
 from app.services.inputs import PauseNote, TaskCreate, TaskUpdate
@@ -19,15 +19,14 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 
 
 @router.post("", status_code=201)
-async def create_task(body: TaskCreate, tasks: Tasks, state: State) -> TaskOut:
+async def create_task(body: TaskCreate, tasks: Tasks) -> TaskOut:
     task = await tasks.create(body)
-    return TaskOut.of(task, spread_seconds=state.settings.spread_round_hours)
+    return TaskOut.of(task)
 
 
 @router.get("")
 async def list_tasks(
     tasks: Tasks,
-    state: State,
     limit: Limit = 50,
     offset: Offset = 0,
     task_state: Annotated[TaskState | None, Query(alias="state")] = None,
@@ -35,20 +34,17 @@ async def list_tasks(
     kind: Annotated[ScheduleKind | None, Query()] = None,
 ) -> Page[TaskOut]:
     page = await tasks.list(TaskFilter(state=task_state, q=q, schedule_kind=kind), limit=limit, offset=offset)
-    spread = state.settings.spread_round_hours
-    return Page(
-        items=[TaskOut.of(t, spread_seconds=spread) for t in page.items], total=page.total, limit=limit, offset=offset
-    )
+    return Page(items=[TaskOut.of(t) for t in page.items], total=page.total, limit=limit, offset=offset)
 
 
 @router.get("/{task_id}")
-async def get_task(task_id: TaskId, tasks: Tasks, state: State) -> TaskOut:
-    return TaskOut.of(await tasks.get(task_id), spread_seconds=state.settings.spread_round_hours)
+async def get_task(task_id: TaskId, tasks: Tasks) -> TaskOut:
+    return TaskOut.of(await tasks.get(task_id))
 
 
 @router.patch("/{task_id}")
-async def update_task(task_id: TaskId, body: TaskUpdate, tasks: Tasks, state: State) -> TaskOut:
-    return TaskOut.of(await tasks.update(task_id, body), spread_seconds=state.settings.spread_round_hours)
+async def update_task(task_id: TaskId, body: TaskUpdate, tasks: Tasks) -> TaskOut:
+    return TaskOut.of(await tasks.update(task_id, body))
 
 
 @router.delete("/{task_id}", status_code=204)
@@ -58,15 +54,15 @@ async def delete_task(task_id: TaskId, tasks: Tasks) -> Response:
 
 
 @router.post("/{task_id}/pause")
-async def pause_task(task_id: TaskId, tasks: Tasks, state: State, body: PauseNote | None = None) -> TaskOut:
+async def pause_task(task_id: TaskId, tasks: Tasks, body: PauseNote | None = None) -> TaskOut:
     paused = await tasks.pause(task_id, body.note if body else None)
-    return TaskOut.of(paused, spread_seconds=state.settings.spread_round_hours)
+    return TaskOut.of(paused)
 
 
 @router.post("/{task_id}/resume")
-async def resume_task(task_id: TaskId, tasks: Tasks, state: State, body: PauseNote | None = None) -> TaskOut:
+async def resume_task(task_id: TaskId, tasks: Tasks, body: PauseNote | None = None) -> TaskOut:
     resumed = await tasks.resume(task_id, body.note if body else None)
-    return TaskOut.of(resumed, spread_seconds=state.settings.spread_round_hours)
+    return TaskOut.of(resumed)
 
 
 @router.post("/{task_id}/run", status_code=202)

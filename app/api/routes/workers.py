@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from app.api.deps import Session, State
-from app.services import workers as worker_views
+from app.services.workers import workers_overview
 
 router = APIRouter(tags=["workers"])
 
@@ -41,9 +41,9 @@ class WorkersOut(BaseModel):
 
 @router.get("/api/workers")
 async def list_workers(session: Session, state: State) -> WorkersOut:
-    now = state.clock.now()
-    workers = await worker_views.list_workers(session, now=now, stale_seconds=state.settings.worker_stale_seconds)
-    queue = await worker_views.queue_view(session, now=now)
+    overview = await workers_overview(session, now=state.clock.now(), stale_seconds=state.settings.worker_stale_seconds)
     return WorkersOut(
-        items=[WorkerOut(**asdict(w)) for w in workers], total=len(workers), queue=QueueOut(**asdict(queue))
+        items=[WorkerOut(**asdict(w)) for w in overview.workers],
+        total=len(overview.workers),
+        queue=QueueOut(**asdict(overview.queue)),
     )

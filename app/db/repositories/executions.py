@@ -154,12 +154,6 @@ class ExecutionRepository:
         )
         return list((await self.session.execute(stmt)).scalars()), int(total)
 
-    async def count_by_status(self, statuses: Sequence[str]) -> dict[str, int]:
-        """How many records are in each of ``statuses`` (zero for none)."""
-        query = select(Execution.status, func.count()).where(Execution.status.in_(statuses)).group_by(Execution.status)
-        found = {str(status): int(n) for status, n in (await self.session.execute(query)).all()}
-        return {str(status): found.get(str(status), 0) for status in statuses}
-
     async def promote_waiting(self, task_id: int | None = None) -> Sequence[int]:
         """Queue the earliest ``waiting`` record of each task (or of ``task_id``) that has no active run.
 
