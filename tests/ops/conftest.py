@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, cast
 
 import httpx
@@ -25,6 +24,7 @@ from app.db.engine import create_engine, create_sessionmaker
 from app.db.models import Task
 from app.db.repositories import ExecutionRepository, FireRow
 from app.services.notifier import NullListener
+from tests.support.live_server import serve_handler
 
 START = datetime(2026, 11, 23, 8, 0, 0, tzinfo=UTC)
 
@@ -140,13 +140,6 @@ def receiver() -> Iterator[Receiver]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/secret-token?x=1"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_handler(Handler) as port:
+        state.url = f"http://127.0.0.1:{port}/hooks/secret-token?x=1"
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import threading
 import tracemalloc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from app.clock import ManualClock
 from app.notify import Notifier, NotifySpec
 from tests.ops.conftest import START
 from tests.ops.test_notify import Sleeps, event
+from tests.support.live_server import serve_handler
 
 HUGE = 200 * 1024 * 1024  # what the receiver offers to send
 CHUNK = b"z" * (1024 * 1024)
@@ -49,17 +49,9 @@ def flood() -> Iterator[Flood]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_handler(Handler) as port:
+        state.url = f"http://127.0.0.1:{port}/hook"
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 async def test_a_huge_webhook_answer_is_not_read(flood: Flood) -> None:

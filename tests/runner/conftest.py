@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,6 +19,7 @@ from app.netguard import NetGuard
 from app.runner.agent import AgentConfig, AgentRunner
 from app.runner.base import RunRequest
 from app.runner.tools import HttpToolConfig
+from tests.support.live_server import serve_handler
 from tests.support.openai_stub import OpenAIStub, openai_stub
 
 __all__ = ["openai_stub"]
@@ -137,13 +137,5 @@ class Web:
 
 @pytest.fixture
 def web() -> Iterator[Web]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Web(port=server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serve_handler(_Site) as port:
+        yield Web(port=port)

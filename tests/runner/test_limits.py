@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-import threading
 import tracemalloc
 import zlib
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from prometheus_client import REGISTRY as PROM
 from app import metrics
 from app.runner.tools import REGISTRY, Tool, ToolContext
 from tests.runner.conftest import MakeRunner, make_request
+from tests.support.live_server import serve_handler
 from tests.support.openai_stub import OpenAIStub
 
 
@@ -153,16 +153,8 @@ class _Hostile(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def hostile() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serve_handler(_Hostile) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 async def _fetch(openai_stub: OpenAIStub, make_runner: MakeRunner, url: str) -> Any:
