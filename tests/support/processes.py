@@ -35,13 +35,15 @@ def answers_ok(url: str) -> bool:
 
 
 class TaskrunnerProcess:
-    """``taskrunner <args>`` with ``env`` over ours, listening on its own port; output goes to ``log``
-    (stderr to ``stderr`` when given)."""
+    """``taskrunner <args>`` with ``env`` over ours (``None`` unsets a variable), listening on its own
+    port; output goes to ``log`` (stderr to ``stderr`` when given)."""
 
-    def __init__(self, args: Sequence[str], log: Path, env: Mapping[str, str], *, stderr: Path | None = None) -> None:
+    def __init__(
+        self, args: Sequence[str], log: Path, env: Mapping[str, str | None], *, stderr: Path | None = None
+    ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        full_env = {
+        merged = {
             **os.environ,
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
@@ -49,6 +51,7 @@ class TaskrunnerProcess:
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
             **env,
         }
+        full_env = {name: value for name, value in merged.items() if value is not None}
         self.log_path = log
         self.log = log.open("w")
         self.err = stderr.open("w") if stderr is not None else self.log
@@ -82,10 +85,12 @@ class TaskrunnerProcess:
 
 
 class Instance(TaskrunnerProcess):
-    """``taskrunner serve`` on ``url`` with no LLM configured."""
+    """``taskrunner serve`` on ``url`` with no LLM configured: each run fails at once."""
 
     def __init__(self, url: str, log: Path) -> None:
-        env = {"DATABASE_URL": url, "LLM_MODEL": "openai/not-configured", "OPENAI_API_KEY": ""}
+        # OPENAI_API_KEY unset, not empty: an empty key passes litellm's check, then every run retries
+        # the SDK's "Missing credentials" as transient for seconds, and a graceful stop waits for them.
+        env = {"DATABASE_URL": url, "LLM_MODEL": "openai/not-configured", "OPENAI_API_KEY": None}
         super().__init__(["serve"], log, env)
 
 
