@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -45,7 +44,8 @@ from app.db.models import Task
 from app.runner.base import RunOutcome, RunRequest, StepSink
 from app.scheduler.core import SchedulerCore
 from app.services.notifier import NullListener
-from bench.common import rss_mb, scratch_postgres, summary
+from bench.common import rss_mb, scratch_postgres, summary, wipe
+from tests.support.live_server import free_port
 
 # Open loop: a request every 25 ms whether or not earlier ones were answered, so a frozen
 # server shows up in many samples instead of silently sending fewer requests.
@@ -71,12 +71,6 @@ with ThreadPoolExecutor(200) as pool:
 class InstantRunner:
     async def run(self, request: RunRequest, *, on_step: StepSink | None = None) -> RunOutcome:
         return RunOutcome(status="succeeded", output="ok")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def bulk_tasks(url: str, n: int, *, due: datetime | None, kinds: str) -> None:
@@ -128,14 +122,6 @@ def bulk_tasks(url: str, n: int, *, due: datetime | None, kinds: str) -> None:
     with engine.begin() as conn:
         for i in range(0, n, 5000):
             conn.execute(insert(cast(Table, Task.__table__)), rows[i : i + 5000])
-    engine.dispose()
-
-
-def wipe(url: str) -> None:
-    engine = create_engine(sync_url(url))
-    with engine.begin() as conn:
-        conn.execute(text("TRUNCATE tasks, executions, execution_steps, workers RESTART IDENTITY CASCADE"))
-        conn.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
     engine.dispose()
 
 

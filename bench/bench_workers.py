@@ -27,6 +27,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -36,6 +39,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import psycopg
 from sqlalchemy import Table, create_engine, event, insert, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clock import SystemClock
 from app.db.engine import create_engine as create_async
@@ -47,24 +51,12 @@ from app.workers.in_process import InProcessExecutor
 from app.workers.queue import ProcrastinateExecutor
 from app.workers.worker import WorkerProcess
 from bench.bench_runner import responder
-from bench.bench_scheduler import InstantRunner, Server, bulk_tasks, burst_baseline, burst_ours, free_port, start_probe
-from bench.common import pct, scratch_postgres, summary
+from bench.bench_scheduler import InstantRunner, Server, bulk_tasks, burst_baseline, burst_ours, start_probe
+from bench.common import dsn, pct, scratch_postgres, summary, wipe
+from tests.support.live_server import free_port
 from tests.support.openai_stub import serve_in_process
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg", "postgresql")
-
-
-def wipe(url: str) -> None:
-    with psycopg.connect(dsn(url)) as conn:
-        conn.execute(
-            "TRUNCATE tasks, executions, execution_steps, workers, procrastinate_jobs, procrastinate_workers,"
-            " procrastinate_events RESTART IDENTITY CASCADE"
-        )
-        conn.execute("DROP TABLE IF EXISTS apscheduler_jobs")
 
 
 def queue_runs(url: str, n: int) -> None:
@@ -234,7 +226,20 @@ class RoundTrips:
             setattr(connector, name, counted)
 
 
-async def cost_in_process(url: str, n: int) -> tuple[float, float]:
+@dataclass
+class Queued:
+    """``n`` queued runs and what records them in this process: sessions, a clock, the record writer."""
+
+    ids: list[int]
+    sessions: async_sessionmaker[AsyncSession]
+    clock: SystemClock
+    writer: RecordWriter
+    trips: RoundTrips
+
+
+@asynccontextmanager
+async def queued(url: str, n: int) -> AsyncIterator[Queued]:
+    """``n`` queued runs on the emptied database, with a started record writer whose statements are counted."""
     wipe(url)
     queue_runs(url, n)
     engine = create_async(url)
@@ -244,24 +249,36 @@ async def cost_in_process(url: str, n: int) -> tuple[float, float]:
     clock = SystemClock()
     writer = RecordWriter(sessions, clock)
     writer.start()
-    executor = InProcessExecutor(
-        sessions, InstantRunner(), writer, clock, max_concurrent_runs=20, timing=WorkerTiming(heartbeat_seconds=3600)
-    )
-    await executor.start()
     with psycopg.connect(dsn(url)) as conn:
         ids = [r[0] for r in conn.execute("SELECT id FROM executions ORDER BY id")]
-    trips.count = 0
-    cpu = time.process_time()
-    executor.submit(ids)
-    while executor.busy():
-        await asyncio.gather(*executor.busy())
-    while writer.backlog:  # noqa: ASYNC110
-        await asyncio.sleep(0.001)
-    cpu = time.process_time() - cpu
-    count = trips.count
-    await executor.stop(1)
-    await writer.close()
-    await engine.dispose()
+    try:
+        yield Queued(ids=ids, sessions=sessions, clock=clock, writer=writer, trips=trips)
+    finally:
+        await writer.close()
+        await engine.dispose()
+
+
+async def cost_in_process(url: str, n: int) -> tuple[float, float]:
+    async with queued(url, n) as q:
+        executor = InProcessExecutor(
+            q.sessions,
+            InstantRunner(),
+            q.writer,
+            q.clock,
+            max_concurrent_runs=20,
+            timing=WorkerTiming(heartbeat_seconds=3600),
+        )
+        await executor.start()
+        q.trips.count = 0
+        cpu = time.process_time()
+        executor.submit(q.ids)
+        while executor.busy():
+            await asyncio.gather(*executor.busy())
+        while q.writer.backlog:  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
+        cpu = time.process_time() - cpu
+        count = q.trips.count
+        await executor.stop(1)
     return cpu * 1000 / n, count / n
 
 
@@ -271,53 +288,41 @@ async def cost_queue(url: str, n: int) -> tuple[float, float]:
     from app.workers.queue import RUN_QUEUE, register_run_task
     from app.workers.running import RunProcessor
 
-    wipe(url)
-    queue_runs(url, n)
-    engine = create_async(url)
-    trips = RoundTrips()
-    trips.sqlalchemy(engine)
-    sessions = create_sessionmaker(engine)
-    clock = SystemClock()
-    writer = RecordWriter(sessions, clock)
-    writer.start()
-    scheduler_side = ProcrastinateExecutor(url, sessions, clock)
-    trips.procrastinate(scheduler_side._app.connector)
-    await scheduler_side.start()
-    processor = RunProcessor(sessions, InstantRunner(), writer, clock, worker_id="w-bench")
-    from app.workers.queue import build_app
+    async with queued(url, n) as q:
+        scheduler_side = ProcrastinateExecutor(url, q.sessions, q.clock)
+        q.trips.procrastinate(scheduler_side._app.connector)
+        await scheduler_side.start()
+        processor = RunProcessor(q.sessions, InstantRunner(), q.writer, q.clock, worker_id="w-bench")
+        from app.workers.queue import build_app
 
-    app = build_app(url, pool_size=10)
-    trips.procrastinate(app.connector)
+        app = build_app(url, pool_size=10)
+        q.trips.procrastinate(app.connector)
 
-    async def run_one(execution_id: int, by_user: Any) -> None:
-        await processor.process(execution_id, cancelled_by_user=by_user)
+        async def run_one(execution_id: int, by_user: Any) -> None:
+            await processor.process(execution_id, cancelled_by_user=by_user)
 
-    register_run_task(app, run_one)
-    with psycopg.connect(dsn(url)) as conn:
-        ids = [r[0] for r in conn.execute("SELECT id FROM executions ORDER BY id")]
-    async with app.open_async():
-        trips.count = 0
-        cpu = time.process_time()
-        scheduler_side.submit(ids)
-        while scheduler_side.backlog:  # noqa: ASYNC110
-            await asyncio.sleep(0.001)
-        worker = Worker(
-            app,
-            queues=[RUN_QUEUE],
-            concurrency=20,
-            wait=False,
-            install_signal_handlers=False,
-            delete_jobs="successful",
-            listen_notify=False,
-        )
-        await worker.run()  # type: ignore[no-untyped-call]
-        while writer.backlog:  # noqa: ASYNC110
-            await asyncio.sleep(0.001)
-        cpu = time.process_time() - cpu
-        count = trips.count
-    await scheduler_side.stop(1)
-    await writer.close()
-    await engine.dispose()
+        register_run_task(app, run_one)
+        async with app.open_async():
+            q.trips.count = 0
+            cpu = time.process_time()
+            scheduler_side.submit(q.ids)
+            while scheduler_side.backlog:  # noqa: ASYNC110
+                await asyncio.sleep(0.001)
+            worker = Worker(
+                app,
+                queues=[RUN_QUEUE],
+                concurrency=20,
+                wait=False,
+                install_signal_handlers=False,
+                delete_jobs="successful",
+                listen_notify=False,
+            )
+            await worker.run()  # type: ignore[no-untyped-call]
+            while q.writer.backlog:  # noqa: ASYNC110
+                await asyncio.sleep(0.001)
+            cpu = time.process_time() - cpu
+            count = q.trips.count
+        await scheduler_side.stop(1)
     return cpu * 1000 / n, count / n
 
 
@@ -361,12 +366,10 @@ def main() -> None:
             print(f"workers     run started after T (ms):   {summary(ours['started_ms'])}")
             print(f"workers     API latency in burst (ms):  {summary(ours['api_ms'])}")
             print(f"workers     outcomes: {ours['statuses']}")
-            wipe(url)
             today = burst_ours(url, args.tasks)
             print(f"in-process  fire recorded after T (ms): {summary(today['recorded_ms'])}")
             print(f"in-process  run started after T (ms):   {summary(today['started_ms'])}")
             print(f"in-process  API latency in burst (ms):  {summary(today['api_ms'])}")
-            wipe(url)
             aps = burst_baseline(url, args.tasks)
             print(f"APScheduler job started after T (ms):   {summary(aps['started_ms'])}")
             print(f"APScheduler API latency in burst (ms):  {summary(aps['api_ms'])}")

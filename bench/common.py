@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmarks: a scratch PostgreSQL database, percentiles, RSS."""
+"""Helpers shared by the benchmarks: a scratch PostgreSQL database (and wiping it), percentiles, RSS."""
 
 from __future__ import annotations
 
@@ -30,6 +30,21 @@ def scratch_postgres() -> Iterator[str]:
     finally:
         with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def dsn(url: str) -> str:
+    """The psycopg DSN of an asyncpg database URL."""
+    return url.replace("postgresql+asyncpg", "postgresql")
+
+
+def wipe(url: str) -> None:
+    """Empty the scratch database between phases: our tables, procrastinate's, and APScheduler's job store."""
+    with psycopg.connect(dsn(url)) as conn:
+        conn.execute(
+            "TRUNCATE tasks, executions, execution_steps, workers, procrastinate_jobs, procrastinate_workers,"
+            " procrastinate_events RESTART IDENTITY CASCADE"
+        )
+        conn.execute("DROP TABLE IF EXISTS apscheduler_jobs")
 
 
 def pct(values: Sequence[float], p: float) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -16,14 +17,15 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 @pytest.fixture(scope="session", params=database.selected_backends())
 def migrated_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database migrated once per session and backend."""
-    if request.param == "postgresql":
-        url = database.create_postgres_database()
+    with database.fresh(request.param, tmp_path_factory.mktemp("db")) as url:
         database.migrate(url)
         yield url
-        database.drop_postgres_database(url)
-    else:
-        url = database.create_sqlite_database(tmp_path_factory.mktemp("db"))
-        database.migrate(url)
+
+
+@pytest.fixture(params=database.selected_backends())
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty (unmigrated) database for one test, on each backend."""
+    with database.fresh(request.param, tmp_path) as url:
         yield url
 
 

@@ -28,7 +28,7 @@ from app.db.repositories.overview import (
 from app.errors import NotFound
 from app.schedules.of_task import compile_task
 from app.services.views import RunView, TaskView
-from app.vocabulary import ExecutionStatus
+from app.services.workers import queue_view
 
 __all__ = [
     "FAILED_STATUSES",
@@ -126,6 +126,7 @@ class Health:
 class OverviewService:
     def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self.clock = clock
+        self.session = session
         self.repo = OverviewRepository(session)
         self.tasks = TaskRepository(session)
         self.executions = ExecutionRepository(session)
@@ -237,11 +238,11 @@ class OverviewService:
     async def health(self, *, hours: int = 24) -> Health:
         now = self.clock.now()
         since = now - timedelta(hours=hours)
-        active = await self.executions.count_by_status((ExecutionStatus.QUEUED, ExecutionStatus.RUNNING))
+        queue = await queue_view(self.session, now=now)
         counts = await self.repo.health(since=since, now=now, on_time_ms=ON_TIME_MS)
         return Health(
-            queued=active[ExecutionStatus.QUEUED],
-            running=active[ExecutionStatus.RUNNING],
+            queued=queue.queued,
+            running=queue.running,
             by_status=counts.by_status,
             failures=sum(counts.by_status.get(s, 0) for s in FAILED_STATUSES),
             started=counts.started,

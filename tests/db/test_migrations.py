@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect
@@ -27,16 +25,6 @@ STEPS_DOWN = [
     ("0001", {"chat_conversations", "chat_messages"}, set()),
     ("base", {"tasks", "executions", "execution_steps"}, set()),
 ]
-
-
-@pytest.fixture(params=database.selected_backends())
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "postgresql":
-        url = database.create_postgres_database()
-        yield url
-        database.drop_postgres_database(url)
-    else:
-        yield database.create_sqlite_database(tmp_path)
 
 
 def assert_no_drift(engine: Engine) -> None:

@@ -14,25 +14,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_leadership import Instance
-from tests.support import database
+from tests.support.processes import Instance
 
 ROUNDS = 40
 
 
-@pytest.fixture(params=database.selected_backends())
-def any_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "postgresql":
-        url = database.create_postgres_database()
-        yield url
-        database.drop_postgres_database(url)
-    else:
-        yield database.create_sqlite_database(tmp_path)
-
-
 @pytest.fixture
-def server(any_url: str, tmp_path: Path) -> Iterator[str]:
-    instance = Instance(any_url, tmp_path / "serve.log")
+def server(fresh_url: str, tmp_path: Path) -> Iterator[str]:
+    instance = Instance(fresh_url, tmp_path / "serve.log")
     try:
         instance.wait_ready()
         yield instance.base

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.e2e.test_leadership import Instance, wait_for
+from tests.support.processes import Instance, wait_for
 from tests.support.tcp_proxy import TcpProxy
 
 

@@ -3,63 +3,31 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.live_server import free_port
 from tests.support.openai_stub import OpenAIStub
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.processes import TaskrunnerProcess, wait_for
 
 pytestmark = pytest.mark.slow
 
 
-def _wait(predicate: Any, timeout: float, what: str) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _ready(base: str) -> bool:
-    try:
-        return httpx.get(base + "/readyz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 def test_every_line_is_json_with_request_ids_audit_and_a_clean_shutdown(tmp_path: Path) -> None:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     with OpenAIStub() as stub:
         stub.push_text("All systems operational.")
         env = {
-            **os.environ,
             "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/logs.db",
-            "PORT": str(port),
-            "HOST": "127.0.0.1",
-            "LOG_FORMAT": "json",
             "LLM_MODEL": "openai/stub-model",
             "LLM_API_BASE": stub.api_base,
             "LLM_API_KEY": "sk-test-secret-value",
-            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
         }
-        out, err = (tmp_path / "stdout.txt").open("w"), (tmp_path / "stderr.txt").open("w")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli.main", "serve"], cwd=ROOT, env=env, stdout=out, stderr=err
-        )
+        server = TaskrunnerProcess(["serve"], tmp_path / "stdout.txt", env, stderr=tmp_path / "stderr.txt")
+        base = server.base
         try:
-            _wait(lambda: _ready(base), 60, "readiness")
+            server.wait_ready(60)
             created = httpx.post(
                 base + "/api/tasks",
                 json={
@@ -77,18 +45,14 @@ def test_every_line_is_json_with_request_ids_audit_and_a_clean_shutdown(tmp_path
             missing = httpx.get(base + "/api/tasks/999999")
             assert missing.status_code == 404 and len(missing.headers["X-Request-ID"]) == 32
             run = httpx.post(f"{base}/api/tasks/{task_id}/run").json()
-            _wait(
+            wait_for(
                 lambda: httpx.get(f"{base}/api/executions/{run['id']}").json()["status"] == "succeeded",
                 30,
                 "the run to succeed",
             )
             httpx.delete(f"{base}/api/tasks/{task_id}").raise_for_status()
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-            code = proc.wait(60)
-            out.close()
-            err.close()
+            code = server.stop()
     assert code == 0
     lines = [
         line

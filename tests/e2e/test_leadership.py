@@ -2,74 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
 
-from tests.support.live_server import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-class Instance:
-    def __init__(self, url: str, log: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "PORT": str(self.port),
-            "HOST": "127.0.0.1",
-            "LOG_FORMAT": "json",
-            "LLM_MODEL": "openai/not-configured",
-            "OPENAI_API_KEY": "",
-            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-        }
-        self.log = log.open("w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli.main", "serve"],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=self.log,
-        )
-
-    def wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            try:
-                if httpx.get(self.base + "/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"instance on {self.port} never became ready")
-
-    def role(self) -> str:
-        return str(httpx.get(self.base + "/readyz", timeout=5).json()["checks"]["scheduler"])
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        code = self.proc.wait(timeout)
-        self.log.close()
-        return code
-
-
-def wait_for(predicate: object, timeout: float, what: str) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():  # type: ignore[operator]
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.support.processes import Instance, leader_and_standby, wait_for
 
 
 def fires(url: str) -> list[tuple[int, object]]:
@@ -85,8 +25,7 @@ def test_one_leader_standby_serves_and_takes_over_after_kill(pg_url: str, tmp_pa
     b = Instance(pg_url, tmp_path / "b.log")
     b.wait_ready()
     try:
-        wait_for(lambda: {a.role(), b.role()} == {"leader", "standby"}, 15, "one leader and one standby")
-        leader, standby = (a, b) if a.role() == "leader" else (b, a)
+        leader, standby = leader_and_standby(a, b)
         # The standby serves the API; the leader hears about the task by polling.
         created = httpx.post(
             standby.base + "/api/tasks",

@@ -24,7 +24,7 @@ from app.db.engine import create_engine, create_sessionmaker
 from app.db.models import Task
 from app.db.repositories import ExecutionRepository, FireRow
 from app.services.notifier import NullListener
-from tests.support.http_server import serving
+from tests.support.live_server import serve_handler
 
 START = datetime(2026, 11, 23, 8, 0, 0, tzinfo=UTC)
 
@@ -140,6 +140,6 @@ def receiver() -> Iterator[Receiver]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    with serving(Handler) as port:
+    with serve_handler(Handler) as port:
         state.url = f"http://127.0.0.1:{port}/hooks/secret-token?x=1"
         yield state

@@ -15,7 +15,7 @@ from app.clock import ManualClock
 from app.notify import Notifier, NotifySpec
 from tests.ops.conftest import START
 from tests.ops.test_notify import Sleeps, event
-from tests.support.http_server import serving
+from tests.support.live_server import serve_handler
 
 HUGE = 200 * 1024 * 1024  # what the receiver offers to send
 CHUNK = b"z" * (1024 * 1024)
@@ -49,7 +49,7 @@ def flood() -> Iterator[Flood]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    with serving(Handler) as port:
+    with serve_handler(Handler) as port:
         state.url = f"http://127.0.0.1:{port}/hook"
         yield state
 

@@ -19,7 +19,7 @@ from app.netguard import NetGuard
 from app.runner.agent import AgentConfig, AgentRunner
 from app.runner.base import RunRequest
 from app.runner.tools import HttpToolConfig
-from tests.support.http_server import serving
+from tests.support.live_server import serve_handler
 from tests.support.openai_stub import OpenAIStub, openai_stub
 
 __all__ = ["openai_stub"]
@@ -137,5 +137,5 @@ class Web:
 
 @pytest.fixture
 def web() -> Iterator[Web]:
-    with serving(_Site) as port:
+    with serve_handler(_Site) as port:
         yield Web(port=port)

@@ -17,7 +17,7 @@ from prometheus_client import REGISTRY as PROM
 from app import metrics
 from app.runner.tools import REGISTRY, Tool, ToolContext
 from tests.runner.conftest import MakeRunner, make_request
-from tests.support.http_server import serving
+from tests.support.live_server import serve_handler
 from tests.support.openai_stub import OpenAIStub
 
 
@@ -153,7 +153,7 @@ class _Hostile(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def hostile() -> Iterator[str]:
-    with serving(_Hostile) as port:
+    with serve_handler(_Hostile) as port:
         yield f"http://127.0.0.1:{port}"
 
 

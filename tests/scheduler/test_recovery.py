@@ -9,9 +9,9 @@ from sqlalchemy import update
 
 from app.db.models import Execution, Task
 from app.db.repositories import ExecutionRepository, FireRow
-from app.db.worker_models import Worker
 from tests.scheduler.conftest import START, Harness
 from tests.scheduler.test_firing import executions, task_row, utc
+from tests.support.records import worker_row
 
 
 async def _down_for(harness: Harness, hours: float) -> None:
@@ -222,17 +222,7 @@ async def test_every_due_fire_is_accounted_for(harness: Harness) -> None:
 
 async def _held_by(harness: Harness, execution_id: int, worker_id: str, *, last_heartbeat: datetime) -> None:
     async with harness.sessions() as s:
-        s.add(
-            Worker(
-                id=worker_id,
-                kind="worker",
-                hostname="elsewhere",
-                pid=1,
-                concurrency=1,
-                started_at=last_heartbeat,
-                last_heartbeat=last_heartbeat,
-            )
-        )
+        s.add(worker_row(worker_id, last_heartbeat))
         await s.execute(update(Execution).where(Execution.id == execution_id).values(worker_id=worker_id))
         await s.commit()
 

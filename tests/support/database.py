@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -40,6 +42,19 @@ def drop_postgres_database(url: str) -> None:
 
 def create_sqlite_database(directory: Path) -> str:
     return f"sqlite+aiosqlite:///{directory / f'taskrunner-{uuid.uuid4().hex[:8]}.db'}"
+
+
+@contextmanager
+def fresh(backend: str, directory: Path) -> Iterator[str]:
+    """The URL of a new, empty database on ``backend`` (a file in ``directory`` for SQLite); dropped after."""
+    if backend == "postgresql":
+        url = create_postgres_database()
+        try:
+            yield url
+        finally:
+            drop_postgres_database(url)
+    else:
+        yield create_sqlite_database(directory)
 
 
 def migrate(url: str) -> None:

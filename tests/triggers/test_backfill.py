@@ -27,7 +27,10 @@ def utc(year: int, month: int, day: int, hour: int) -> datetime:
     return datetime(year, month, day, hour, tzinfo=UTC)
 
 
-async def backfill(h: Harness, task_id: int, *, dry_run: bool, start: str = START, end: str = END) -> BackfillReport:
+async def backfill(
+    h: Harness, task_id: int, *, dry_run: bool, start: str = START, end: str = END, drain: bool = True
+) -> BackfillReport:
+    """Backfill ``task_id`` from ``start`` to ``end`` through the service, then (``drain``) run what fell due."""
     broker = EventBroker()
     assert h.core is not None
     broker.subscribe(scheduler_subscriber(h.core))
@@ -36,7 +39,8 @@ async def backfill(h: Harness, task_id: int, *, dry_run: bool, start: str = STAR
             task_id, datetime.fromisoformat(start), datetime.fromisoformat(end), dry_run=dry_run
         )
         await uow.commit()
-    await h.core.drain()
+    if drain:
+        await h.core.drain()
     return report
 
 
@@ -88,7 +92,7 @@ async def test_backfill_waits_behind_a_running_run(harness: Harness) -> None:
     task_id = await harness.create(schedule=BERLIN_9AM)
     await harness.call(lambda svc: svc.run_now(task_id), drain=False)
     await asyncio.wait_for(harness.runner.started.wait(), 5)
-    report = await backfill_nodrain(harness, task_id)
+    report = await backfill(harness, task_id, dry_run=False, drain=False)
     assert [f.status for f in report.fires] == ["waiting"] * 3
     harness.runner.gate.set()
     assert harness.core is not None
@@ -97,18 +101,6 @@ async def test_backfill_waits_behind_a_running_run(harness: Harness) -> None:
     runs = await records(harness, task_id)
     assert [r.status for r in runs] == ["succeeded"] * 4
     assert [r.trigger for r in runs] == ["backfill", "backfill", "backfill", "manual"]
-
-
-async def backfill_nodrain(h: Harness, task_id: int) -> BackfillReport:
-    broker = EventBroker()
-    assert h.core is not None
-    broker.subscribe(scheduler_subscriber(h.core))
-    async with UnitOfWork(h.sessions, broker) as uow:
-        report = await BackfillService(uow.session, SystemClock()).backfill(
-            task_id, datetime.fromisoformat(START), datetime.fromisoformat(END), dry_run=False
-        )
-        await uow.commit()
-    return report
 
 
 async def test_backfill_api_answers_the_fires_and_refuses_bad_windows(client: httpx.AsyncClient) -> None:
@@ -155,7 +147,7 @@ async def test_retention_never_prunes_a_backfilled_run_still_waiting(harness: Ha
 
     await harness.start()
     task_id = await harness.create(schedule=BERLIN_9AM)
-    await backfill_nodrain(harness, task_id)
+    await backfill(harness, task_id, dry_run=False, drain=False)
     async with harness.sessions() as s:
         ids = await RetentionRepository(s).expired_ids(before=utc(2026, 11, 20, 0), limit=100)
     assert ids == []

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.db.models import Execution
 from app.runner.base import RunRequest
 from app.runner.prompt import initial_messages
+from tests.runner.conftest import make_request
 from tests.scheduler.conftest import Harness
 
 
@@ -47,24 +48,7 @@ async def test_an_idempotency_key_is_honoured_for_24_hours(harness: Harness) -> 
 
 
 def _request(inputs: dict[str, object] | None) -> RunRequest:
-    now = datetime(2026, 11, 23, 8, tzinfo=UTC)
-    return RunRequest(
-        execution_id=1,
-        task_id=1,
-        task_name="triage",
-        instructions="Summarise the ticket.",
-        timezone="UTC",
-        model=None,
-        tools=(),
-        max_steps=3,
-        timeout_seconds=10,
-        max_retries=0,
-        trigger="manual",
-        scheduled_for=now,
-        window_start=None,
-        window_end=now,
-        inputs=inputs,
-    )
+    return make_request(instructions="Summarise the ticket.", inputs=inputs)
 
 
 def test_inputs_are_quoted_data_after_the_instructions() -> None:

@@ -10,9 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,10 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.live_server import free_port
 from tests.support.openai_stub import OpenAIStub, Reply
+from tests.support.processes import ROOT, TaskrunnerProcess
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 KEY = "trk_" + "b" * 43
 ARTIFACTS = Path(os.environ.get("ARTIFACTS_DIR", ROOT / "tmp" / "artifacts")) / "screenshots"
@@ -41,43 +37,24 @@ def agent(body: dict[str, Any]) -> Reply:
     return Reply(tool_calls=(("current_time", {"timezone": "Europe/Berlin"}),), prompt_tokens=30, completion_tokens=6)
 
 
-class Server:
+class Server(TaskrunnerProcess):
+    """``taskrunner serve`` on ``db_url`` with the stub as its LLM, ready when built."""
+
     def __init__(self, db_url: str, stub: OpenAIStub, log: Path, *, api_keys: str = "") -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
         env = {
-            **os.environ,
             "DATABASE_URL": db_url,
-            "HOST": "127.0.0.1",
-            "PORT": str(self.port),
-            "LOG_FORMAT": "json",
             "LLM_MODEL": "openai/gpt-4o-mini",
             "LLM_API_BASE": stub.api_base,
             "LLM_API_KEY": "sk-test",
             "API_KEYS": api_keys,
             "SESSION_SECRET": "browser-test-secret-0123456789",
-            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
         }
-        self.log = log.open("w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli.main", "serve"], cwd=ROOT, env=env, stdout=self.log, stderr=self.log
-        )
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if httpx.get(self.base + "/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise AssertionError(f"the server did not become ready: {log.read_text()[-2000:]}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(60)
-        self.log.close()
+        super().__init__(["serve"], log, env)
+        try:
+            self.wait_ready(60)
+        except AssertionError:
+            self.stop()
+            raise
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ from sqlalchemy import select, text, update
 
 from app.db.models import Execution
 from app.db.repositories.workers import WorkerRepository
-from app.db.worker_models import Worker
 from app.scheduler.writer import RecordWriter
 from app.workers.queue import queued_without_job
 from app.workers.running import RunProcessor
 from app.workers.settle import settle_lost_runs
+from tests.support.records import worker_row
 from tests.workers.conftest import GatedRunner, Rig
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -54,18 +54,7 @@ async def test_the_claim_moves_only_queued_runs(records: Rig) -> None:
 
 async def _worker(rig: Rig, worker_id: str, last_heartbeat: datetime, *, stopped: bool = False) -> None:
     async with rig.sessions() as s, s.begin():
-        await WorkerRepository(s).register(
-            Worker(
-                id=worker_id,
-                kind="worker",
-                hostname="h",
-                pid=1,
-                concurrency=1,
-                started_at=last_heartbeat,
-                last_heartbeat=last_heartbeat,
-                stopped_at=last_heartbeat if stopped else None,
-            )
-        )
+        await WorkerRepository(s).register(worker_row(worker_id, last_heartbeat, stopped=stopped))
 
 
 async def _running(rig: Rig, task_id: int, worker_id: str | None) -> int:

@@ -12,7 +12,8 @@ import pytest
 
 from tests.support import database
 from tests.support.openai_stub import StubProcess, serve_in_process
-from tests.workers.processes import Proc, create_and_run, rows, slow_replies, wait_for, worker_ids
+from tests.support.processes import wait_for
+from tests.workers.processes import Proc, create_and_run, rows, slow_replies, worker_ids
 
 pytestmark = pytest.mark.slow
 
