@@ -50,11 +50,10 @@ class Trigger(StrEnum):
     RETRY = "retry"
     EVENT = "event"
     BACKFILL = "backfill"
-    DEPENDENCY = "dependency"
 
 
 # Runs queued by a request rather than by the leader's own clock: the leader picks these up.
-ON_DEMAND_TRIGGERS: tuple[Trigger, ...] = (Trigger.MANUAL, Trigger.EVENT, Trigger.BACKFILL, Trigger.DEPENDENCY)
+ON_DEMAND_TRIGGERS: tuple[Trigger, ...] = (Trigger.MANUAL, Trigger.EVENT, Trigger.BACKFILL)
 # Runs asked for on purpose (run now, a retry, a backfill): they still run on a paused task.
 RUNS_WHEN_PAUSED: tuple[Trigger, ...] = (Trigger.MANUAL, Trigger.RETRY, Trigger.BACKFILL)
 
@@ -69,6 +68,15 @@ class MissedRunPolicy(StrEnum):
     SKIP = "skip"
     CATCHUP = "catchup"
     FAIL = "fail"
+
+
+class OverlapPolicy(StrEnum):
+    """What a fire does while the task's previous run is still queued or running (docs/controls.md)."""
+
+    SKIP = "skip"
+    BUFFER_ONE = "buffer_one"
+    CANCEL_OTHER = "cancel_other"
+    ALLOW = "allow"
 
 
 class KeyScope(StrEnum):

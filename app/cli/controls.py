@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
 from typing import Annotated, Any, cast
 
 import typer
@@ -16,14 +15,7 @@ from rich.table import Table
 from app.cli import render
 from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json
 from app.client.models import TaskFields
-
-
-class Overlap(StrEnum):
-    skip = "skip"
-    buffer_one = "buffer_one"
-    cancel_other = "cancel_other"
-    allow = "allow"
-
+from app.vocabulary import OverlapPolicy
 
 # Option flag -> task field; `--clear FIELD` sets any nullable one back to null.
 CLEARABLE = (
@@ -41,7 +33,7 @@ CLEARABLE = (
 def task_controls(
     task_id: Annotated[int, typer.Argument(help="The task's id.", min=1)],
     overlap: Annotated[
-        Overlap | None,
+        OverlapPolicy | None,
         typer.Option("--overlap", help="A fire while a run is going: skip, buffer_one, cancel_other, allow."),
     ] = None,
     concurrency_key: Annotated[

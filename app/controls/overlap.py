@@ -11,10 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
-
-OverlapPolicy = Literal["skip", "buffer_one", "cancel_other", "allow"]
-OVERLAP_POLICIES: tuple[OverlapPolicy, ...] = ("skip", "buffer_one", "cancel_other", "allow")
 
 PRIMARY_SLOT = 0
 BUFFER_SLOT = 1

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.notify import NotifySpec
 from app.schedules.spec import EARLIEST, LATEST, AnySpec, CronSpec, IntervalSpec, OnceSpec, ScheduleSpec
-from app.vocabulary import MissedRunPolicy
+from app.vocabulary import MissedRunPolicy, OverlapPolicy
 
 __all__ = [
     "EARLIEST",
@@ -24,7 +24,6 @@ __all__ = [
     "TaskUpdate",
 ]
 
-OverlapPolicy = Literal["skip", "buffer_one", "cancel_other", "allow"]
 CONCURRENCY_KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$"
 
 # Controls (docs/controls.md); in an update, null clears the nullable ones.
