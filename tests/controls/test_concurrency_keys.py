@@ -82,6 +82,11 @@ class Worker:
         task.add_done_callback(self.background.discard)
 
     async def close(self) -> None:
+        # Let every run and its after-work (finish writes, notifications) end before the engine goes:
+        # a query still in aiosqlite's thread when the loop closes fails the next test's setup.
+        while busy := self.executor.busy():
+            await asyncio.gather(*busy, return_exceptions=True)
+        await asyncio.gather(*self.background, return_exceptions=True)
         await self.writer.close()
         await self.engine.dispose()
 
