@@ -13,6 +13,7 @@ recognised and removed whole.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from app.redact import REDACTED, Redactor, is_secret_key
@@ -52,6 +53,20 @@ def clip_text(text: str, limit: int, *, redactor: Redactor = _PATTERNS_ONLY) -> 
         return storable(redactor.text(text))
     head = storable(redactor.text(text[: limit + _MARGIN]))
     return f"{head[:limit]}…[truncated at {limit} of {len(text)} characters]"
+
+
+def clip_json(value: Any, limit: int, *, redactor: Redactor = _PATTERNS_ONLY) -> str:
+    """A JSON-like ``value`` as JSON text of at most ``limit`` characters (plus a marker), secrets removed.
+
+    Strings are redacted and cut as :func:`clip_value` does, then the text is cut once;
+    the marker counts the characters of the whole value's JSON, never of a cut copy.
+    A cut string always lies past the text's cut, so only that one marker is shown.
+    """
+    text = json.dumps(clip_value(value, limit, redactor=redactor), ensure_ascii=False, default=str)
+    if len(text) <= limit:
+        return text
+    whole = max(len(text), len(json.dumps(value, ensure_ascii=False, default=str)))
+    return f"{text[:limit]}…[truncated at {limit} of {whole} characters]"
 
 
 def clip_value(value: Any, limit: int, *, redactor: Redactor = _PATTERNS_ONLY) -> Any:

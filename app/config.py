@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     worker_stale_seconds: float = Field(default=30.0, gt=0)
     worker_sweep_seconds: float = Field(default=10.0, gt=0)
     worker_stop_grace_seconds: float = Field(default=30.0, ge=0)
+    # A followed run's event stream (GET /api/executions/{id}/events) says it is alive after this much silence.
+    events_heartbeat_seconds: float = Field(default=15.0, gt=0, le=3600)
 
     @field_validator("llm_api_base", "llm_api_key", "api_keys", "http_tool_allow_hosts", "smtp_host", "smtp_username")
     @classmethod

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from app.vocabulary import HookRefusal
+
 ON_TIME_SECONDS = 60.0
 
 FIRES = Counter("taskrunner_fires_total", "Due fires by outcome", ["outcome"])
@@ -49,6 +51,7 @@ SLA_BREACHES = Counter(
 )
 RUNS_QUEUED = Gauge("taskrunner_runs_queued", "Runs waiting to start (whole database, at scrape time)")
 RUNS_RUNNING = Gauge("taskrunner_runs_running", "Runs in progress (whole database, at scrape time)")
+HOOK_REFUSALS = Counter("taskrunner_hook_refusals_total", "Inbound hook deliveries refused, by reason", ["reason"])
 HTTP_DURATION = Histogram(
     "taskrunner_http_request_duration_seconds",
     "HTTP request duration by method, route template and status",
@@ -107,6 +110,8 @@ def initialise(models: Iterable[str], tools: Iterable[str]) -> None:
     for tool in tools:
         for outcome in ("ok", "error"):
             TOOL_CALLS.labels(tool=tool, outcome=outcome)
+    for refusal in HookRefusal:
+        HOOK_REFUSALS.labels(reason=refusal)
 
 
 def fire_recorded(status: str) -> None:
@@ -115,6 +120,10 @@ def fire_recorded(status: str) -> None:
         FIRES.labels(outcome=outcome).inc()
     if outcome == "missed":
         SLA_BREACHES.labels(kind="missed").inc()
+
+
+def hook_refused(reason: HookRefusal) -> None:
+    HOOK_REFUSALS.labels(reason=reason).inc()
 
 
 def http_request(method: str, route: str, status: int, seconds: float) -> None:

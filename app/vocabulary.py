@@ -58,6 +58,23 @@ ON_DEMAND_TRIGGERS: tuple[Trigger, ...] = (Trigger.MANUAL, Trigger.EVENT, Trigge
 RUNS_WHEN_PAUSED: tuple[Trigger, ...] = (Trigger.MANUAL, Trigger.RETRY, Trigger.BACKFILL)
 
 
+class HookRefusal(StrEnum):
+    """Why an inbound event hook refused a delivery (the ``reason`` label of its metric)."""
+
+    NOT_FOUND = "not_found"  # no such hook
+    BAD_TOKEN = "bad_token"
+    MISSING_SIGNATURE = "missing_signature"
+    BAD_TIMESTAMP = "bad_timestamp"
+    STALE_TIMESTAMP = "stale_timestamp"
+    BAD_SIGNATURE = "bad_signature"
+    REPLAY = "replay"  # a signature already accepted
+    BAD_DELIVERY_ID = "bad_delivery_id"
+    RATE_LIMITED = "rate_limited"
+    INVALID_BODY = "invalid_body"
+    TASK_NOT_ACTIVE = "task_not_active"
+    RUN_REFUSED = "run_refused"  # the run could not start (the task is busy, inputs refused)
+
+
 class ScheduleKind(StrEnum):
     CRON = "cron"
     ONCE = "once"

@@ -220,6 +220,36 @@ def steps_table(steps: Sequence[Mapping[str, Any]]) -> Table:
     return table
 
 
+def run_status_line(run: Mapping[str, Any]) -> Text:
+    """``Run 12 of task 3: running`` with the status in its colour, and why when the record says."""
+    line = Text(f"Run {run['id']} of task {run['task_id']}: ")
+    line.append_text(styled(run["status"]))
+    detail = run.get("error") or run.get("reason")
+    if detail:
+        line.append(f" ({clip(detail, 120)})")
+    return line
+
+
+def step_line(step: Mapping[str, Any]) -> Text:
+    """One step as it happens: index, kind, name, latency, tokens, and what it did (the tools an LLM call asked for)."""
+    output = step.get("output")
+    if step.get("error"):
+        result = Text(clip(step["error"], 100), style="red")
+    elif step["kind"] == "llm" and isinstance(output, dict) and output.get("tool_calls"):
+        result = Text("calls " + ", ".join(str(c.get("name")) for c in output["tool_calls"]))
+    elif step["kind"] == "llm" and isinstance(output, dict):
+        result = Text(clip(output.get("content") or "", 100))
+    else:
+        result = Text(clip(_text(output), 100))
+    line = Text(f"  #{step['index']} {step['kind']} {step['name']}  {step['latency_ms']:.0f} ms")
+    spent = tokens(step.get("prompt_tokens"), step.get("completion_tokens"))
+    if spent != "-":
+        line.append(f"  {spent} tokens")
+    line.append("  -> ")
+    line.append_text(result)
+    return line
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""

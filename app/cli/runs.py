@@ -9,6 +9,7 @@ import typer
 
 from app.cli import render
 from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, UrlOpt, connect, fail, print_json
+from app.cli.follow import FollowOpt, exit_unless_succeeded, follow
 from app.cli.parsing import parse_when
 from app.client import APIError, TaskrunnerClient
 from app.client import models as m
@@ -77,14 +78,21 @@ def list_runs(
     out.print(render.runs_table(page["items"], page["total"], zones))
 
 
+RunIdArg = Annotated[int, typer.Argument(help="The run's id (see `taskrunner runs list`).", min=1)]
+
+
 @app.command("show")
 def show(
-    execution_id: Annotated[int, typer.Argument(help="The run's id (see `taskrunner runs list`).", min=1)],
+    execution_id: RunIdArg,
+    follow: FollowOpt = False,
     url: UrlOpt = DEFAULT_URL,
     api_key: ApiKeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show one run with every LLM call and tool call it made."""
+    """Show one run with every LLM call and tool call it made (--follow: as they happen)."""
+    if follow:
+        follow_run(execution_id, url=url, api_key=api_key, as_json=as_json)
+        return
     with connect(url, api_key) as client:
         run = client.get_execution(execution_id)
         zone = None if as_json else timezones_of(client, {run["task_id"]}).get(run["task_id"])
@@ -95,6 +103,23 @@ def show(
     out.print(render.run_panel(run, zone))
     if run.get("steps"):
         out.print(render.steps_table(run["steps"]))
+
+
+@app.command("follow")
+def follow_run(
+    execution_id: RunIdArg,
+    url: UrlOpt = DEFAULT_URL,
+    api_key: ApiKeyOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Each event as one line of JSON.")] = False,
+) -> None:
+    """Follow a run live: its steps as they happen, then status, output, tokens and cost (exit 1 unless succeeded)."""
+    with connect(url, api_key) as client:
+        zone = None
+        if not as_json:
+            run = client.get_execution(execution_id)  # a 404 before anything else
+            zone = timezones_of(client, {run["task_id"]}).get(run["task_id"])
+        final = follow(client, execution_id, timezone=zone, as_json=as_json)
+    exit_unless_succeeded(final)
 
 
 @app.command("cancel")

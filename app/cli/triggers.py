@@ -1,4 +1,4 @@
-"""``taskrunner task run`` with inputs, an idempotency key and ``--wait``; ``taskrunner task backfill``."""
+"""``taskrunner task run`` with inputs, an idempotency key, ``--wait`` or ``--follow``; ``taskrunner task backfill``."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ from app.cli.common import (
     print_json,
     read_file_or_stdin,
 )
+from app.cli.follow import FollowOpt, exit_unless_succeeded
+from app.cli.follow import follow as follow_run
 from app.client import TaskrunnerClient
 from app.client.models import Execution
 
@@ -86,6 +88,7 @@ def run(
     idempotency_key: KeyOpt = None,
     wait: WaitOpt = False,
     wait_timeout: WaitTimeoutOpt = 3600.0,
+    follow: FollowOpt = False,
     url: UrlOpt = DEFAULT_URL,
     api_key: ApiKeyOpt = None,
     as_json: JsonOpt = False,
@@ -97,17 +100,25 @@ def run(
         fail(str(exc))
     with connect(url, api_key) as client:
         execution = client.run_task(task_id, inputs=inputs, idempotency_key=idempotency_key)
-        if wait:
+        if follow:
+            zone = None if as_json else render.task_timezone(client.get_task(task_id))
+            if not as_json:
+                render.console().print(f"Queued run {execution['id']} of task {task_id}; following it.")
+            execution = follow_run(client, execution["id"], timezone=zone, as_json=as_json)
+        elif wait:
             try:
                 execution = wait_for(client, execution["id"], wait_timeout)
             except TimeoutError as exc:
                 fail(f"{exc}; follow it with: taskrunner runs show {execution['id']}")
+    if follow:
+        exit_unless_succeeded(execution)  # the events said it all
+        return
     if as_json:
         print_json(execution)
     elif not wait:
         render.console().print(
             f"Queued run {execution['id']} of task {execution['task_id']} (status {execution['status']}). "
-            f"Follow it with: taskrunner runs show {execution['id']}"
+            f"Follow it with: taskrunner runs follow {execution['id']}"
         )
     else:
         console = render.console()

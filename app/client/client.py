@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import httpx
@@ -20,6 +21,7 @@ from app.client import models as m
 from app.client.errors import APIError, ClientError, ServerUnreachable
 
 DEFAULT_URL = "http://127.0.0.1:8000"
+FOLLOW_RETRIES = 3  # a followed run's stream reopened this many times in a row without news
 
 
 class TaskrunnerClient:
@@ -32,10 +34,13 @@ class TaskrunnerClient:
         api_key: str | None = None,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
+        async_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout, transport=transport)
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._timeout = timeout
+        self._async_transport = async_transport  # for the streams of follow_execution
+        self._http = httpx.Client(base_url=self.base_url, headers=self._headers, timeout=timeout, transport=transport)
 
     def __enter__(self) -> TaskrunnerClient:
         return self
@@ -174,6 +179,41 @@ class TaskrunnerClient:
         """Cancel a queued or running run; a running one answers with ``cancel_requested_at`` set."""
         return cast(m.Execution, self._call("POST", f"/api/executions/{execution_id}/cancel"))
 
+    async def follow_execution(self, execution_id: int, *, from_step: int = 0) -> AsyncIterator[m.RunEvent]:
+        """The run's events as they happen: ``status`` (first, then on each change), each ``step``, last ``end``.
+
+        Reads the server-sent events of ``GET /api/executions/{id}/events``; a stream that
+        closes before ``end`` (the server's limit, a dropped connection) is reopened from the
+        next step, up to ``FOLLOW_RETRIES`` times in a row without news.
+        """
+        failures = 0
+        async with httpx.AsyncClient(
+            base_url=self.base_url, headers=self._headers, timeout=self._timeout, transport=self._async_transport
+        ) as http:
+            while True:
+                try:
+                    async with http.stream(
+                        "GET", f"/api/executions/{execution_id}/events", params={"from_step": from_step}
+                    ) as response:
+                        if response.is_error:
+                            await response.aread()
+                            raise _api_error(response)
+                        async for event in _server_sent(response.aiter_lines()):
+                            failures = 0
+                            if event["event"] == "step":
+                                from_step = int(event["data"]["index"]) + 1
+                            yield event
+                            if event["event"] == "end":
+                                return
+                except httpx.TransportError as exc:
+                    failures += 1
+                    if failures > FOLLOW_RETRIES:
+                        raise ServerUnreachable(f"lost the event stream of run {execution_id}: {exc}") from exc
+                    continue
+                failures += 1  # closed without an end: open it again from the next step
+                if failures > FOLLOW_RETRIES:
+                    raise ServerUnreachable(f"the event stream of run {execution_id} keeps closing early")
+
     # -- workers --------------------------------------------------------------------------------
     def list_workers(self) -> m.Workers:
         """Every registered worker (alive or not), the runs each holds, and the queue."""
@@ -300,6 +340,20 @@ class TaskrunnerClient:
         if response.is_error:
             raise _api_error(response)
         return response
+
+
+async def _server_sent(lines: AsyncIterator[str]) -> AsyncIterator[m.RunEvent]:
+    """The named events of a server-sent event stream, their data decoded as JSON (comments skipped)."""
+    name, data = "message", list[str]()
+    async for line in lines:
+        if not line:
+            if data and name in ("status", "step", "end"):
+                yield {"event": name, "data": json.loads("\n".join(data))}  # type: ignore[typeddict-item]
+            name, data = "message", list[str]()
+        elif line.startswith("event:"):
+            name = line[6:].strip()
+        elif line.startswith("data:"):
+            data.append(line[5:].removeprefix(" "))
 
 
 def _api_error(response: httpx.Response) -> APIError:

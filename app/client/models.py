@@ -158,6 +158,13 @@ class Step(TypedDict):
     attempt: int
 
 
+class RunEvent(TypedDict):
+    """One event of a followed run: ``status`` and ``end`` carry an :class:`Execution`, ``step`` a :class:`Step`."""
+
+    event: Literal["status", "step", "end"]
+    data: Any
+
+
 class ExecutionDetail(Execution):
     steps: list[Step]
 

@@ -170,6 +170,7 @@ class Execution(Base):
         Index("ix_executions_status_scheduled_for", "status", "scheduled_for"),
         Index("ix_executions_scheduled_for", "scheduled_for"),
         Index("ix_executions_worker_id", "worker_id"),
+        Index("ix_executions_finished_at", "finished_at"),  # metrics: runs finished in the last 24 h
         {"sqlite_autoincrement": True},
     )
 

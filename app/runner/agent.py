@@ -20,7 +20,7 @@ from typing import Any
 
 import structlog
 
-from app.clip import clip_bytes, clip_text, clip_value, storable
+from app.clip import clip_bytes, clip_json, clip_text, clip_value, storable
 from app.clock import Clock
 from app.config import Settings
 from app.controls.budgets import price_call
@@ -191,12 +191,12 @@ class _Run:
     async def _loop(self) -> RunOutcome:
         specs = [tool.spec() for tool in self.tools.values()]
         messages = initial_messages(self.request, self.r.clock.now(), list(self.tools))
-        new = list(messages)  # messages not yet shown in a recorded step's input
+        shown = self._for_record(messages)  # messages not yet shown in a recorded step's input, as stored
         while True:
             stop = self.budget.check(time.monotonic())
             if stop is not None:
                 return self._outcome(stop.status, reason=stop.reason, error=stop.reason)
-            response = await self._ask(messages, new, specs)
+            response = await self._ask(messages, shown, specs)
             messages.append(response.raw_message)
             if response.content:
                 self.last_content = response.content
@@ -207,19 +207,27 @@ class _Run:
             results = await asyncio.gather(*(self._call_tool(call) for call in run))
             if refused:
                 results.extend(await self._refuse(refused, cap))
-            new = [
+            messages.extend(
                 {"role": "tool", "tool_call_id": call.id, "content": content}
                 for call, content in zip(response.tool_calls, results, strict=True)
+            )
+            # The contents are already redacted and cut once (_call_tool): cutting them again
+            # would replace their marker with one counting the cut text, not the tool's result.
+            shown = [
+                {"role": "tool", "tool_call_id": self._for_record(call.id), "content": content}
+                for call, content in zip(response.tool_calls, results, strict=True)
             ]
-            messages.extend(new)
 
     # -- LLM calls ----------------------------------------------------------------
     async def _ask(
-        self, messages: list[dict[str, Any]], new: list[dict[str, Any]], specs: list[dict[str, Any]]
+        self, messages: list[dict[str, Any]], shown: list[dict[str, Any]], specs: list[dict[str, Any]]
     ) -> LLMResponse:
-        """One model turn, retried per the policy; raises :class:`_Failed` when it gives up."""
+        """One model turn, retried per the policy; raises :class:`_Failed` when it gives up.
+
+        ``shown`` is the stored form of the messages added since the last recorded turn.
+        """
         step_input = {
-            "new_messages": self._for_record(new),
+            "new_messages": shown,
             "message_count": len(messages),
             "tools": [s["function"]["name"] for s in specs],
         }
@@ -294,7 +302,10 @@ class _Run:
 
     # -- tools --------------------------------------------------------------------
     async def _call_tool(self, call: ToolCall) -> str:
-        """Run one tool call and record it; returns the content of the tool message for the model."""
+        """Run one tool call and record it; returns the content of the tool message for the model.
+
+        That content is redacted and cut once, from the whole result, so it may be stored as is.
+        """
         started_at = self.r.clock.now()
         t0 = time.perf_counter()
         args: Any = call.arguments
@@ -316,8 +327,8 @@ class _Run:
         except Exception as exc:  # a broken tool must not crash the run: the model is told, we log it
             error = f"{call.name} failed: {type(exc).__name__}: {exc}"
             self.log.warning("run.tool_crashed", tool=call.name, exc_info=True)
-        limit = self.r.config.max_tool_result_chars
-        output = self._for_record({"error": error} if error else result)
+        answer = {"error": error} if error else result
+        output = self._for_record(answer)
         await self._record(
             kind="tool",
             name=storable(call.name[:200]),
@@ -327,7 +338,7 @@ class _Run:
             started_at=started_at,
             latency_ms=(time.perf_counter() - t0) * 1000,
         )
-        return clip_text(json.dumps(output, ensure_ascii=False, default=str), limit)
+        return clip_json(answer, self.r.config.max_tool_result_chars, redactor=self.r.redact)
 
     async def _refuse(self, calls: list[ToolCall], cap: int) -> list[str]:
         """Answer tool calls past the per-turn cap without running them; one step records the cut."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +15,7 @@ from app.db.repositories import ExecutionFilter, ExecutionRepository, TaskReposi
 from app.errors import NotFound, ValidationFailed
 from app.schedules.of_task import compile_task
 from app.services.explain import explain_task
-from app.services.views import Explanation, Page, RunTotals, RunView, StatusTotal
+from app.services.views import Explanation, Page, RunProgress, RunTotals, RunView, StatusTotal, StepView
 from app.vocabulary import NOT_EXECUTED_STATUSES, ExecutionStatus, TaskState
 
 __all__ = ["ExecutionFilter", "ExecutionService"]
@@ -46,6 +47,19 @@ class ExecutionService:
         steps = await self.executions.steps(execution_id)
         zone = (await self.tasks.timezones([execution.task_id])).get(execution.task_id, "UTC")
         return RunView.of(execution, zone, steps)
+
+    async def progress(self, execution_id: int, *, from_step: int = 0) -> RunProgress:
+        """The run without its steps, and its steps from index ``from_step`` on; NotFound if no such run.
+
+        The record is read before the steps: a run seen finished has written all its steps.
+        """
+        execution = await self.executions.get(execution_id)
+        if execution is None:
+            raise NotFound("execution", execution_id)
+        zone = (await self.tasks.timezones([execution.task_id])).get(execution.task_id, "UTC")
+        steps = await self.executions.steps(execution_id, from_index=from_step)
+        tz = ZoneInfo(zone)
+        return RunProgress(run=RunView.of(execution, zone), steps=tuple(StepView.of(s, tz) for s in steps))
 
     async def explain(
         self, task_id: int, *, since: datetime | None = None, until: datetime | None = None

@@ -5,6 +5,11 @@ Signature: ``X-Taskrunner-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<bo
 a signature already accepted is a replay. Senders that cannot sign send the secret itself in
 ``X-Taskrunner-Token``. After a rotation the old secret is valid for a grace period. Every
 delivery, accepted or refused, is recorded with its reason.
+
+A token has no timestamp to go stale and no signature to replay: a sender that names each
+delivery (``X-Taskrunner-Delivery``, ``X-GitHub-Delivery`` or ``Idempotency-Key``) gets one
+run per name within 24 hours, through the run's idempotency key (unique per task, so
+concurrent repeats agree); a token sender without one gets no replay protection.
 """
 
 from __future__ import annotations
@@ -20,16 +25,22 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import metrics
 from app.db.hook_models import HookDelivery, TaskHook
 from app.db.repositories import TaskRepository
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.services import run_inputs
 from app.services.tasks import TaskDeps, TaskService
-from app.vocabulary import TaskState, Trigger
+from app.vocabulary import HookRefusal, TaskState, Trigger
 
 MAX_SKEW = timedelta(minutes=5)
 DEFAULT_RATE_PER_MINUTE = 60
 DEFAULT_GRACE = timedelta(hours=24)
+# Headers naming a delivery, first found wins: a repeated id within 24 hours is not run again.
+DELIVERY_ID_HEADERS = ("x-taskrunner-delivery", "x-github-delivery", "idempotency-key")
+MAX_DELIVERY_ID_CHARS = 190
+_REPLAY = "replay: this signature was already accepted"
+_KEY_PREFIX = "hook:"  # the run's idempotency key (unique per task): kept apart from keys callers choose
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,7 +74,8 @@ class HookView:
 
 @dataclass(frozen=True, kw_only=True)
 class DeliveryOutcome:
-    """What became of a delivery; when refused, ``code`` says why: ``not_found``, ``unauthorized``,
+    """What became of a delivery: ``accepted``, ``duplicate`` (a repeated delivery id: the first
+    one's run, nothing run again), or when refused why: ``not_found``, ``unauthorized``,
     ``rate_limited``, ``conflict``, or a :class:`~app.errors.ValidationFailed` code."""
 
     delivery_id: int | None
@@ -71,6 +83,22 @@ class DeliveryOutcome:
     code: str
     reason: str | None = None
     execution_id: int | None = None
+
+
+def _delivery_key(headers: dict[str, str]) -> tuple[str | None, str | None]:
+    """The idempotency key a delivery id header asks for (or None), and why the header is refused (or None)."""
+    for name in DELIVERY_ID_HEADERS:
+        value = headers.get(name)
+        if value is None:
+            continue
+        if not value.strip() or len(value) > MAX_DELIVERY_ID_CHARS or not value.isprintable():
+            return None, f"bad delivery id in {name}: 1 to {MAX_DELIVERY_ID_CHARS} printable characters expected"
+        return _KEY_PREFIX + value, None
+    return None, None
+
+
+def _repeated(key: str) -> str:
+    return f"repeated delivery {key.removeprefix(_KEY_PREFIX)!r}: answered with the run it started, nothing run again"
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -155,15 +183,28 @@ class HookService:
         await self.session.flush()
 
     async def deliver(self, hook_id: str, headers: dict[str, str], body: bytes) -> DeliveryOutcome:
-        """Check and act on one delivery; the caller commits (refusals are recorded too)."""
+        """Check and act on one delivery; the caller commits (refusals are recorded too).
+
+        ``headers`` have lower-case names. A delivery id seen within 24 hours answers the
+        run the first delivery started (``code`` ``duplicate``) instead of starting another.
+        """
         hook = await self.session.get(TaskHook, hook_id)
         if hook is None:
             # Nothing to record against; the same answer as a bad signature tells a prober nothing.
+            metrics.hook_refused(HookRefusal.NOT_FOUND)
             return DeliveryOutcome(delivery_id=None, accepted=False, code="not_found", reason="no such hook")
         now = self.deps.clock.now()
         refused = self._authenticate(hook, headers, body, now)
         if refused is not None:
-            return await self._refuse(hook, now, "unauthorized", refused)
+            return await self._refuse(hook, now, "unauthorized", *refused)
+        key, bad_key = _delivery_key(headers)
+        if bad_key is not None:
+            return await self._refuse(hook, now, "validation_error", HookRefusal.BAD_DELIVERY_ID, bad_key)
+        tasks = TaskService(self.session, self.deps)
+        if key is not None:
+            earlier = await tasks.run_with_key(hook.task_id, key)
+            if earlier is not None:
+                return await self._duplicate(hook, now, key, earlier.id)
         signature = headers.get("x-taskrunner-signature") if "x-taskrunner-token" not in headers else None
         recent = await self.session.scalar(
             select(func.count())
@@ -171,42 +212,70 @@ class HookService:
             .where(
                 HookDelivery.hook_id == hook.id,
                 HookDelivery.accepted.is_(True),
+                HookDelivery.reason.is_(None),  # repeated deliveries started nothing: not counted
                 HookDelivery.received_at > now - timedelta(minutes=1),
             )
         )
         if (recent or 0) >= hook.rate_per_minute:
-            return await self._refuse(hook, now, "rate_limited", f"rate limit: {hook.rate_per_minute} events a minute")
+            return await self._refuse(
+                hook,
+                now,
+                "rate_limited",
+                HookRefusal.RATE_LIMITED,
+                f"rate limit: {hook.rate_per_minute} events a minute",
+            )
         try:
             inputs = json.loads(body) if body else {}
         except (ValueError, UnicodeDecodeError):
-            return await self._refuse(hook, now, "validation_error", "the body is not JSON")
+            return await self._refuse(hook, now, "validation_error", HookRefusal.INVALID_BODY, "the body is not JSON")
         if not isinstance(inputs, dict):
-            return await self._refuse(hook, now, "validation_error", "the body must be a JSON object")
+            return await self._refuse(
+                hook, now, "validation_error", HookRefusal.INVALID_BODY, "the body must be a JSON object"
+            )
         task = await TaskRepository(self.session).get(hook.task_id)
         if task is None or task.state != TaskState.ACTIVE:
             state = task.state if task is not None else "deleted"
-            return await self._refuse(hook, now, "conflict", f"the task is {state}")
-        delivery = HookDelivery(hook_id=hook.id, received_at=now, accepted=True, signature=signature)
-        try:
-            async with self.session.begin_nested():
-                self.session.add(delivery)
+            return await self._refuse(hook, now, "conflict", HookRefusal.TASK_NOT_ACTIVE, f"the task is {state}")
+        # The transaction's first write comes outside any savepoint: on SQLite a savepoint
+        # that opens the transaction commits when released, and a transaction that read
+        # before writing fails at once, not after a wait, when another writer went first.
+        delivery = HookDelivery(hook_id=hook.id, received_at=now, accepted=True)
+        self.session.add(delivery)
+        await self.session.flush()
+        if signature is not None:
+            try:
+                async with self.session.begin_nested():
+                    delivery.signature = signature
+                    await self.session.flush()
+            except IntegrityError:
+                delivery.signature, delivery.accepted, delivery.reason = None, False, _REPLAY
                 await self.session.flush()
-        except IntegrityError:
-            return await self._refuse(hook, now, "conflict", "replay: this signature was already accepted")
+                metrics.hook_refused(HookRefusal.REPLAY)
+                return DeliveryOutcome(delivery_id=delivery.id, accepted=False, code="conflict", reason=_REPLAY)
         try:
             async with self.session.begin_nested():
-                run = await TaskService(self.session, self.deps).run_now(
-                    hook.task_id, inputs=run_inputs.check_inputs(inputs), trigger=Trigger.EVENT
+                run = await tasks.run_now(
+                    hook.task_id,
+                    inputs=run_inputs.check_inputs(inputs),
+                    trigger=Trigger.EVENT,
+                    idempotency_key=key,
                 )
         except (Conflict, ValidationFailed) as exc:
             delivery.accepted, delivery.signature, delivery.reason = False, None, exc.message
             await self.session.flush()
+            metrics.hook_refused(HookRefusal.RUN_REFUSED)
             return DeliveryOutcome(delivery_id=delivery.id, accepted=False, code=exc.code, reason=exc.message)
         delivery.execution_id = run.id
+        code = "accepted"
+        if key is not None and await self._started_by_another(hook, run.id, delivery.id):
+            # A concurrent delivery with the same id won the key (unique per task): its run is the answer.
+            delivery.reason, code = _repeated(key), "duplicate"
         await self.session.flush()
-        return DeliveryOutcome(delivery_id=delivery.id, accepted=True, code="accepted", execution_id=run.id)
+        return DeliveryOutcome(delivery_id=delivery.id, accepted=True, code=code, execution_id=run.id)
 
-    def _authenticate(self, hook: TaskHook, headers: dict[str, str], body: bytes, now: datetime) -> str | None:
+    def _authenticate(
+        self, hook: TaskHook, headers: dict[str, str], body: bytes, now: datetime
+    ) -> tuple[HookRefusal, str] | None:
         """None when the delivery proves it knows a valid secret; else why not."""
         valid = [hook.secret]
         if hook.previous_secret and hook.previous_valid_until and now < hook.previous_valid_until:
@@ -215,25 +284,53 @@ class HookService:
         if token is not None:
             if any(hmac.compare_digest(token.encode(), s.encode()) for s in valid):
                 return None
-            return "bad token"
+            return HookRefusal.BAD_TOKEN, "bad token"
         signature, timestamp = headers.get("x-taskrunner-signature"), headers.get("x-taskrunner-timestamp")
         if not signature or not timestamp:
-            return "missing signature: send X-Taskrunner-Signature and X-Taskrunner-Timestamp, or X-Taskrunner-Token"
+            return (
+                HookRefusal.MISSING_SIGNATURE,
+                "missing signature: send X-Taskrunner-Signature and X-Taskrunner-Timestamp, or X-Taskrunner-Token",
+            )
         try:
             sent = datetime.fromtimestamp(int(timestamp), tz=now.tzinfo)
         except (ValueError, OverflowError, OSError):
-            return "bad timestamp: unix seconds expected"
+            return HookRefusal.BAD_TIMESTAMP, "bad timestamp: unix seconds expected"
         if abs(now - sent) > MAX_SKEW:
-            return f"stale timestamp: {int(abs(now - sent).total_seconds())}s from now (at most 300s)"
+            seconds = int(abs(now - sent).total_seconds())
+            return HookRefusal.STALE_TIMESTAMP, f"stale timestamp: {seconds}s from now (at most 300s)"
         if any(hmac.compare_digest(signature.encode(), sign(s, timestamp, body).encode()) for s in valid):
             return None
-        return "bad signature"
+        return HookRefusal.BAD_SIGNATURE, "bad signature"
 
-    async def _refuse(self, hook: TaskHook, now: datetime, code: str, reason: str) -> DeliveryOutcome:
+    async def _refuse(
+        self, hook: TaskHook, now: datetime, code: str, refusal: HookRefusal, reason: str
+    ) -> DeliveryOutcome:
         delivery = HookDelivery(hook_id=hook.id, received_at=now, accepted=False, reason=reason)
         self.session.add(delivery)
         await self.session.flush()
+        metrics.hook_refused(refusal)
         return DeliveryOutcome(delivery_id=delivery.id, accepted=False, code=code, reason=reason)
+
+    async def _duplicate(self, hook: TaskHook, now: datetime, key: str, execution_id: int) -> DeliveryOutcome:
+        """Record a repeated delivery id: accepted, pointing at the first delivery's run, running nothing."""
+        delivery = HookDelivery(
+            hook_id=hook.id,
+            received_at=now,
+            accepted=True,
+            reason=_repeated(key),
+            execution_id=execution_id,
+        )
+        self.session.add(delivery)
+        await self.session.flush()
+        return DeliveryOutcome(delivery_id=delivery.id, accepted=True, code="duplicate", execution_id=execution_id)
+
+    async def _started_by_another(self, hook: TaskHook, execution_id: int, delivery_id: int) -> bool:
+        stmt = select(HookDelivery.id).where(
+            HookDelivery.hook_id == hook.id,
+            HookDelivery.execution_id == execution_id,
+            HookDelivery.id != delivery_id,
+        )
+        return (await self.session.scalar(stmt.limit(1))) is not None
 
     async def _of_task(self, task_id: int) -> TaskHook | None:
         return (await self.session.execute(select(TaskHook).where(TaskHook.task_id == task_id))).scalars().first()

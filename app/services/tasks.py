@@ -290,6 +290,11 @@ class TaskService:
         record(self.session, RunQueued(execution_id=execution.id, task_id=task.id))
         return RunView.of(execution, task.timezone)
 
+    async def run_with_key(self, task_id: int, key: str) -> RunView | None:
+        """The run started with idempotency ``key`` within the last 24 hours, if any (what ``run_now`` would answer)."""
+        task = await self._get(task_id)
+        return await self._by_key(task, key, self.deps.clock.now())
+
     async def _by_key(self, task: Task, key: str, now: datetime) -> RunView | None:
         """The run started with ``key`` within the window; an older one gives its key up."""
         execution = await self.executions.by_idempotency_key(task.id, key)

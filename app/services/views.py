@@ -18,7 +18,7 @@ from app.db.models import Execution, ExecutionStep, Task
 from app.nl import RunExplained
 from app.schedules.of_task import compile_task, spec_of
 from app.schedules.spec import AnySpec, OnceSpec
-from app.vocabulary import ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskState, Trigger
+from app.vocabulary import UNFINISHED_STATUSES, ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskState, Trigger
 
 DEFAULT_NEXT_RUNS = 5
 T = TypeVar("T")
@@ -321,3 +321,16 @@ class ParsedSchedule:
     schedule_words: tuple[str, ...] = ()
     runs: tuple[RunExplained, ...] = ()  # next runs on the local clock, clock changes flagged
     explanation: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunProgress:
+    """A run as it stands (without steps) and its steps from some index on: one look at a run being followed."""
+
+    run: RunView
+    steps: tuple[StepView, ...]
+
+    @property
+    def finished(self) -> bool:
+        """True once the run will change no more (neither queued, running nor waiting)."""
+        return self.run.status not in UNFINISHED_STATUSES

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
 
-from app.clip import clip_bytes, clip_text, clip_value, size_words, storable
+from app.clip import clip_bytes, clip_json, clip_text, clip_value, size_words, storable
 from app.redact import Redactor
 
 KEY = "sk-secret-key-0123456789"
@@ -34,6 +35,16 @@ def test_values_keep_their_shape_and_secret_keys_are_blanked() -> None:
         "n": 3,
         "a\ufffd": "[REDACTED]…[truncated at 10 of 24 characters]",
     }
+
+
+def test_json_is_cut_once_and_the_marker_counts_the_whole_value() -> None:
+    value = {"Cookie": "c=1", "body": f"{KEY} " + "y" * 300}
+    cut = clip_json(value, 100, redactor=REDACT)
+    whole = len(json.dumps(value))
+    assert (
+        cut == '{"Cookie": "[REDACTED]", "body": "[REDACTED] ' + "y" * 55 + f"…[truncated at 100 of {whole} characters]"
+    )
+    assert clip_json({"a": "b"}, 100) == '{"a": "b"}'
 
 
 def test_cutting_megabytes_costs_milliseconds() -> None:

@@ -104,6 +104,35 @@ async def test_tool_arguments_are_stored_cut(openai_stub: OpenAIStub, make_runne
     assert len(json.dumps(outcome.steps[0].output)) < 20_000  # the LLM step's copy of the call too
 
 
+@pytest.mark.parametrize(
+    "result",
+    [
+        {"status": 200, "body": "x" * 50_000 + "the end"},  # one long string
+        {"items": [f"item {i:05d}" for i in range(4000)]},  # many short ones
+    ],
+    ids=["long-string", "many-strings"],
+)
+async def test_a_long_tool_result_is_cut_once_and_the_marker_counts_the_whole(
+    openai_stub: OpenAIStub, make_runner: MakeRunner, result: dict[str, Any]
+) -> None:
+    async def big(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
+        return result
+
+    tool = Tool(name="big", description="answers a lot", parameters={"type": "object"}, handler=big)
+    openai_stub.push_tool_calls([("big", {})])
+    openai_stub.push_text("done")
+
+    outcome = await make_runner(tools={**REGISTRY, "big": tool}).run(make_request(tools=("big",)))
+
+    whole = len(json.dumps(result, ensure_ascii=False))
+    (told,) = tool_messages(openai_stub.requests[1])
+    (stored,) = outcome.steps[2].input["new_messages"]
+    assert stored["content"] == told["content"]  # the record shows what the model read
+    assert stored["content"].count("…[truncated at") == 1
+    assert stored["content"].endswith(f"…[truncated at 16000 of {whole} characters]")
+    assert stored["content"].startswith(json.dumps(result, ensure_ascii=False)[:16000])
+
+
 def test_metric_labels_never_take_invented_tool_or_model_names() -> None:
     before = PROM.get_sample_value("taskrunner_tool_calls_total", {"tool": "other", "outcome": "error"}) or 0.0
     for i in range(5):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -10,11 +11,13 @@ from typing import Any
 import httpx
 import pytest
 import time_machine
+from prometheus_client import REGISTRY as PROM
 
 from app.api.app import create_app
 from app.config import Settings
 from app.services.hooks import sign
 from app.services.notifier import NullListener
+from app.vocabulary import HookRefusal
 from tests.api.test_tasks_api import assert_error, create
 from tests.scheduler.conftest import START
 
@@ -175,3 +178,86 @@ async def test_body_must_be_a_json_object(client: httpx.AsyncClient) -> None:
     paused = await client.post(f"/api/tasks/{task['id']}/pause")
     assert paused.status_code == 200
     assert "paused" in assert_error(await client.post(hook["url"], json={}, headers=token), 409, "conflict")["message"]
+
+
+# -- delivery ids: the replay guard for token senders ---------------------------------
+
+
+async def test_a_repeated_delivery_id_answers_the_first_run_and_runs_nothing(
+    keyed: httpx.AsyncClient, frozen: time_machine.Traveller
+) -> None:
+    task = await new_task(keyed)
+    hook = await enable(keyed, task["id"])
+    token = {"X-Taskrunner-Token": hook["secret"]}
+    first = await keyed.post(hook["url"], json={"n": 1}, headers={**token, "X-Taskrunner-Delivery": "d-1"})
+    assert first.status_code == 202 and first.json()["status"] == "accepted", first.text
+    run_id = first.json()["execution_id"]
+    # The same delivery again (another body even): 200 with the first run, nothing queued.
+    again = await keyed.post(hook["url"], json={"n": 2}, headers={**token, "X-Taskrunner-Delivery": "d-1"})
+    assert again.status_code == 200, again.text
+    assert again.json()["execution_id"] == run_id and again.json()["status"] == "duplicate"
+    # GitHub's header names a delivery as well (the first header found wins).
+    github = await keyed.post(hook["url"], json={}, headers={**token, "X-GitHub-Delivery": "d-1"})
+    assert github.status_code == 200 and github.json()["execution_id"] == run_id
+    listed = (await keyed.get(f"/api/tasks/{task['id']}/executions", headers=AUTH)).json()
+    assert listed["total"] == 1 and listed["items"][0]["inputs"] == {"n": 1}
+    recorded = await deliveries(keyed, task["id"])
+    assert [(d["accepted"], d["execution_id"]) for d in recorded] == [(True, run_id)] * 3
+    assert recorded[0]["reason"].startswith("repeated delivery 'd-1'") and recorded[-1]["reason"] is None
+    # Another delivery id is another event (refused here only because the first run is still queued).
+    other = await keyed.post(hook["url"], json={}, headers={**token, "Idempotency-Key": "d-2"})
+    assert "already running" in assert_error(other, 409, "conflict")["message"]
+    # After 24 hours the id may start a run again.
+    assert (await keyed.post(f"/api/executions/{run_id}/cancel", headers=AUTH)).status_code == 200
+    frozen.shift(timedelta(hours=24, seconds=1))
+    later = await keyed.post(hook["url"], json={}, headers={**token, "X-Taskrunner-Delivery": "d-1"})
+    assert later.status_code == 202, later.text
+    assert later.json()["execution_id"] != run_id
+
+
+async def test_concurrent_deliveries_with_one_id_start_one_run(keyed: httpx.AsyncClient) -> None:
+    task = await new_task(keyed)
+    hook = await enable(keyed, task["id"])
+    headers = {"X-Taskrunner-Token": hook["secret"], "X-Taskrunner-Delivery": "burst-1"}
+    responses = await asyncio.gather(*(keyed.post(hook["url"], json={"i": i}, headers=headers) for i in range(8)))
+    assert sorted(r.status_code for r in responses) == [200] * 7 + [202], [r.text for r in responses]
+    assert len({r.json()["execution_id"] for r in responses}) == 1
+    listed = (await keyed.get(f"/api/tasks/{task['id']}/executions", headers=AUTH)).json()
+    assert listed["total"] == 1
+    recorded = await deliveries(keyed, task["id"])
+    assert len(recorded) == 8 and sum(d["reason"] is None for d in recorded) == 1
+
+
+async def test_signed_deliveries_resent_with_a_new_signature_are_deduped_too(keyed: httpx.AsyncClient) -> None:
+    task = await new_task(keyed)
+    hook = await enable(keyed, task["id"])
+    body, headers = signed(hook["secret"], {"a": 1})
+    first = await keyed.post(hook["url"], content=body, headers={**headers, "X-GitHub-Delivery": "gh-9"})
+    assert first.status_code == 202, first.text
+    resent_body, resent = signed(hook["secret"], {"a": 1}, at=START.timestamp() + 30)
+    again = await keyed.post(hook["url"], content=resent_body, headers={**resent, "X-GitHub-Delivery": "gh-9"})
+    assert again.status_code == 200 and again.json()["execution_id"] == first.json()["execution_id"]
+
+
+async def test_a_bad_delivery_id_is_refused_and_counted(keyed: httpx.AsyncClient) -> None:
+    task = await new_task(keyed)
+    hook = await enable(keyed, task["id"])
+    before = {r: refusals(r) for r in ("bad_delivery_id", "bad_token", "not_found")}
+    token = {"X-Taskrunner-Token": hook["secret"]}
+    for bad in ("x" * 191, "   "):
+        refused = await keyed.post(hook["url"], json={}, headers={**token, "X-Taskrunner-Delivery": bad})
+        assert "delivery id" in assert_error(refused, 422, "validation_error")["message"]
+    assert_error(await keyed.post(hook["url"], json={}, headers={"X-Taskrunner-Token": "nope"}), 401, "unauthorized")
+    assert_error(await keyed.post("/api/hooks/hk_unknown", json={}), 404, "not_found")
+    assert refusals("bad_delivery_id") == before["bad_delivery_id"] + 2
+    assert refusals("bad_token") == before["bad_token"] + 1
+    assert refusals("not_found") == before["not_found"] + 1
+    listed = (await keyed.get(f"/api/tasks/{task['id']}/executions", headers=AUTH)).json()
+    assert listed["total"] == 0
+    metrics_text = (await keyed.get("/metrics", headers=AUTH)).text
+    for reason in HookRefusal:  # every reason is a series from the start
+        assert f'taskrunner_hook_refusals_total{{reason="{reason}"}}' in metrics_text
+
+
+def refusals(reason: str) -> float:
+    return PROM.get_sample_value("taskrunner_hook_refusals_total", {"reason": reason}) or 0.0

@@ -13,7 +13,7 @@ from app.api.contract import error_responses
 from app.api.deps import Session, State
 from app.api.errors import error_response
 from app.api.params import TaskId
-from app.services.hooks import HookService
+from app.services.hooks import DELIVERY_ID_HEADERS, HookService
 from app.services.tasks import TaskDeps
 
 router = APIRouter(tags=["tasks"])
@@ -61,8 +61,12 @@ class HookOut(BaseModel):
 
 class DeliveryAcceptedOut(BaseModel):
     delivery_id: int
-    execution_id: int
-    status: str = "accepted"
+    execution_id: int = Field(
+        description="The run this delivery started, or for a repeated delivery id the first one's."
+    )
+    status: str = Field(
+        default="accepted", description="`accepted` (202: a run started) or `duplicate` (200: nothing run again)."
+    )
 
 
 # A refused delivery's code as HTTP; any other code is a ValidationFailed's (422).
@@ -116,11 +120,14 @@ async def disable_task_hook(task_id: TaskId, state: State, session: Session) -> 
     "/api/hooks/{hook_id}",
     status_code=202,
     response_model=DeliveryAcceptedOut,
-    responses=error_responses(401, 409, 422, 429),
+    responses={
+        200: {"model": DeliveryAcceptedOut, "description": "A repeated delivery id: the first delivery's run."},
+        **error_responses(401, 409, 422, 429),
+    },
 )
 async def deliver_hook_event(hook_id: HookId, request: Request, state: State, session: Session) -> Response:
     body = await request.body()
-    headers = {k.lower(): v for k, v in request.headers.items() if k.lower().startswith("x-taskrunner-")}
+    headers = {k.lower(): v for k, v in request.headers.items() if _read_header(k.lower())}
     outcome = await _service(state, session).deliver(hook_id, headers, body)
     # Returned, not raised: the unit of work commits, so a refusal is recorded with its reason.
     if not outcome.accepted:
@@ -130,5 +137,12 @@ async def deliver_hook_event(hook_id: HookId, request: Request, state: State, se
             message = f"No hook with id {hook_id}."
         return error_response(outcome.code, message, _REFUSED_STATUS.get(outcome.code, 422), details)
     assert outcome.delivery_id is not None and outcome.execution_id is not None
-    accepted = DeliveryAcceptedOut(delivery_id=outcome.delivery_id, execution_id=outcome.execution_id)
-    return JSONResponse(accepted.model_dump(), status_code=202)
+    accepted = DeliveryAcceptedOut(
+        delivery_id=outcome.delivery_id, execution_id=outcome.execution_id, status=outcome.code
+    )
+    # A repeated delivery id started nothing: 200 with the first delivery's run.
+    return JSONResponse(accepted.model_dump(), status_code=200 if outcome.code == "duplicate" else 202)
+
+
+def _read_header(name: str) -> bool:
+    return name.startswith("x-taskrunner-") or name in DELIVERY_ID_HEADERS

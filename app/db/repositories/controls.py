@@ -408,3 +408,37 @@ async def record_stats(session: AsyncSession, *, since: datetime, default_on_tim
         succeeded += int(row[6] or 0)
         retried += int(row[7] or 0)
     return RecordTotals(missed=missed, succeeded=succeeded, retried=retried, sla_breaches=breaches, tasks=tasks)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TriggerCount:
+    """Runs of one trigger and status: how many started, and how many finished, since some instant."""
+
+    trigger: str
+    status: str
+    started: int
+    finished: int
+
+
+async def runs_by_trigger(session: AsyncSession, *, since: datetime, unfinished: Sequence[str]) -> list[TriggerCount]:
+    """Runs started and runs finished at or after ``since``, by trigger and (current) status (all processes).
+
+    A run started since then has finished since then or not yet, so only those rows are
+    read: by the finished-at index, and the few unfinished ones by status.
+    """
+    started = _E.c.started_at >= since
+    finished = _E.c.finished_at >= since
+    stmt = (
+        select(
+            _E.c.trigger,
+            _E.c.status,
+            func.sum(case((started, 1), else_=0)),
+            func.sum(case((finished, 1), else_=0)),
+        )
+        .where(or_(finished, and_(_E.c.finished_at.is_(None), _E.c.status.in_(unfinished))))
+        .group_by(_E.c.trigger, _E.c.status)
+    )
+    return [
+        TriggerCount(trigger=str(r[0]), status=str(r[1]), started=int(r[2] or 0), finished=int(r[3] or 0))
+        for r in (await session.execute(stmt)).all()
+    ]

@@ -128,8 +128,13 @@ class ExecutionRepository:
     async def get(self, execution_id: int) -> Execution | None:
         return await self.session.get(Execution, execution_id)
 
-    async def steps(self, execution_id: int) -> Sequence[ExecutionStep]:
-        stmt = select(ExecutionStep).where(ExecutionStep.execution_id == execution_id).order_by(ExecutionStep.index)
+    async def steps(self, execution_id: int, *, from_index: int = 0) -> Sequence[ExecutionStep]:
+        """The run's steps in order, from ``from_index`` on."""
+        stmt = (
+            select(ExecutionStep)
+            .where(ExecutionStep.execution_id == execution_id, ExecutionStep.index >= from_index)
+            .order_by(ExecutionStep.index)
+        )
         return list((await self.session.execute(stmt)).scalars())
 
     async def list(self, flt: ExecutionFilter, *, limit: int, offset: int) -> tuple[Sequence[Execution], int]:
