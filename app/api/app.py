@@ -120,7 +120,12 @@ def create_app(
         backend = Backend(
             services=lambda: committed(
                 app.state.taskrunner.sessionmaker,
-                ServiceDeps(clock=clock, llm=llm_client, llm_model=settings.llm_model),
+                ServiceDeps(
+                    clock=clock,
+                    llm=llm_client,
+                    llm_model=settings.llm_model,
+                    http_allow_hosts=tuple(settings.http_allow_host_list),
+                ),
                 events,
             ),
             clock=clock,

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +41,7 @@ from pydantic import (
 )
 
 from app.config import Settings
-from app.netguard import Resolver
+from app.netguard import BlockedAddress, NetGuard, Resolver
 from app.runner.fetch import AddressRefused, Fetched, FetchError, HttpLimits, URLRefused, check_http_url, fetch
 from app.vocabulary import ConditionKind, ConditionOutcome
 
@@ -105,6 +106,20 @@ class ConditionSpec(BaseModel):
 def parse_condition(raw: dict[str, Any] | None) -> ConditionSpec | None:
     """The condition stored on a task, or None when there is none."""
     return ConditionSpec.model_validate(raw) if raw else None
+
+
+async def literal_refusal(url: str, guard: NetGuard) -> str | None:
+    """Why ``guard`` refuses ``url`` when its host is an IP address (decided without DNS), else None."""
+    parsed = check_http_url(url)
+    try:
+        ipaddress.ip_address(parsed.host.strip("[]"))
+    except ValueError:
+        return None  # a name: resolved and checked at run time
+    try:
+        await guard.vet(parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
+    except BlockedAddress as exc:
+        return str(exc).removeprefix("refused: ")
+    return None
 
 
 def shown(url: str) -> str:
