@@ -110,7 +110,7 @@ def check_http_url(text: str) -> httpx.URL:
     """``text`` as an absolute http(s) URL with a host; :class:`URLRefused` otherwise."""
     try:
         url = httpx.URL(text)
-    except httpx.InvalidURL as exc:
+    except (httpx.InvalidURL, ValueError) as exc:  # idna's errors are ValueErrors, not InvalidURL
         raise URLRefused(f"invalid URL: {exc}") from exc
     _check_url(url)
     return url

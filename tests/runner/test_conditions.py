@@ -27,6 +27,9 @@ from tests.support.live_server import serve_handler
 
 URL = "https://example.com/feed"
 H1 = hashlib.sha256(b"one").hexdigest()
+P7 = PreviousCheck(execution_id=7, content_hash=H1)
+CHANGED = {"url_changed": URL}
+OK = {"http_ok": URL}
 
 
 def test_the_spec_is_exactly_one_http_url_and_dumps_only_its_key() -> None:
@@ -42,18 +45,25 @@ def test_the_spec_is_exactly_one_http_url_and_dumps_only_its_key() -> None:
 @pytest.mark.parametrize(
     ("spec", "answer", "previous", "outcome", "text", "stores_hash"),
     [
-        ({"url_changed": URL}, Answer(status=200, data=b"one"), None, "met", f"content at {URL} checked for the first time", True),
-        ({"url_changed": URL}, Answer(status=200, data=b"one"), PreviousCheck(execution_id=7, content_hash=H1), "not_met", f"content at {URL} unchanged since run 7", True),
-        ({"url_changed": URL}, Answer(status=204, data=b"two"), PreviousCheck(execution_id=7, content_hash=H1), "met", f"content at {URL} changed since run 7", True),
-        ({"url_changed": URL}, Answer(status=404, data=b"one"), PreviousCheck(execution_id=7, content_hash=H1), "error", f"{URL} answered 404, content not compared", False),
-        ({"url_changed": URL}, Answer(failure="unreachable: connection refused"), None, "error", f"{URL} unreachable: connection refused", False),
-        ({"http_ok": URL}, Answer(status=200), None, "met", f"{URL} answered 200", False),
-        ({"http_ok": URL}, Answer(status=299), None, "met", f"{URL} answered 299", False),
-        ({"http_ok": URL}, Answer(status=301), None, "not_met", f"{URL} answered 301", False),
-        ({"http_ok": URL}, Answer(status=503), None, "not_met", f"{URL} answered 503", False),
-        ({"http_ok": URL}, Answer(failure="unreachable: timed out"), None, "error", f"{URL} unreachable: timed out", False),
+        (CHANGED, Answer(status=200, data=b"one"), None, "met", f"content at {URL} checked for the first time", True),
+        (CHANGED, Answer(status=200, data=b"one"), P7, "not_met", f"content at {URL} unchanged since run 7", True),
+        (CHANGED, Answer(status=204, data=b"two"), P7, "met", f"content at {URL} changed since run 7", True),
+        (CHANGED, Answer(status=404, data=b"one"), P7, "error", f"{URL} answered 404, content not compared", False),
+        (
+            CHANGED,
+            Answer(failure="unreachable: connection refused"),
+            None,
+            "error",
+            f"{URL} unreachable: connection refused",
+            False,
+        ),
+        (OK, Answer(status=200), None, "met", f"{URL} answered 200", False),
+        (OK, Answer(status=299), None, "met", f"{URL} answered 299", False),
+        (OK, Answer(status=301), None, "not_met", f"{URL} answered 301", False),
+        (OK, Answer(status=503), None, "not_met", f"{URL} answered 503", False),
+        (OK, Answer(failure="unreachable: timed out"), None, "error", f"{URL} unreachable: timed out", False),
     ],
-)  # fmt: skip
+)
 def test_judge(
     spec: dict[str, str], answer: Answer, previous: PreviousCheck | None, outcome: str, text: str, stores_hash: bool
 ) -> None:
