@@ -7,7 +7,8 @@ Tree::
     │   ├── InvalidCron             invalid_cron     (422)  details: field, value
     │   ├── InvalidTimezone         invalid_timezone (422)  details: timezone, suggestions
     │   ├── ScheduleInPast          schedule_in_past (422)  details: at, now
-    │   └── AmbiguousSchedule       ambiguous_schedule (422) details: question
+    │   ├── AmbiguousSchedule       ambiguous_schedule (422) details: question
+    │   └── ConditionRefused        condition_refused (422) details: url
     ├── NotFound                    not_found        (404)  details: resource, id
     ├── Conflict                    conflict         (409)
     ├── Unauthorized                unauthorized     (401)
@@ -66,6 +67,12 @@ class AmbiguousSchedule(ValidationFailed):
     def __init__(self, question: str, *, details: dict[str, Any] | None = None) -> None:
         super().__init__(question, details={"question": question, **(details or {})})
         self.question = question
+
+
+class ConditionRefused(ValidationFailed):
+    """A run condition's URL names an address the network guard refuses (HTTP_TOOL_ALLOW_HOSTS)."""
+
+    code = "condition_refused"
 
 
 class NotFound(TaskRunnerError):

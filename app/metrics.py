@@ -3,8 +3,9 @@
 Fire outcomes, trigger delay and the on-time rate, runs by status and their
 duration, LLM calls/tokens/cost/retries by model (the model the run asked for,
 the same label on success and error), tool calls by tool and outcome, SLA
-breaches, queued and running runs, HTTP latency by route template and status,
-and whether this instance leads the scheduler. :func:`initialise` creates every
+breaches, run-condition checks by kind and outcome, queued and running runs,
+HTTP latency by route template and status, and whether this instance leads the
+scheduler. :func:`initialise` creates every
 label series at start so dashboards and alerts see zeros, not gaps. No series is
 per task: labels stay bounded by configuration (models, tools, routes).
 """
@@ -42,6 +43,11 @@ TASK_SLA_BREACHES = Counter(
     "Breaches of a task's own SLA (max_delay_seconds, max_duration_seconds) seen by this process",
     ["task_id", "kind"],
 )
+CONDITION_CHECKS = Counter(
+    "taskrunner_condition_checks_total",
+    "Run conditions checked before a run, by kind and outcome (met: ran; not_met, error: skipped)",
+    ["kind", "outcome"],
+)
 SCHEDULER_LEADER = Gauge("taskrunner_scheduler_leader", "1 if this instance runs the scheduler")
 LLM_RETRIES = Counter("taskrunner_llm_retries_total", "LLM calls retried after a transient failure", ["model"])
 SLA_BREACHES = Counter(
@@ -62,6 +68,8 @@ HTTP_DURATION = Histogram(
 FIRE_OUTCOMES = ("ran", "skipped", "missed", "failed")
 RUN_STATUSES = ("succeeded", "failed", "timed_out", "cancelled", "interrupted")
 SLA_KINDS = ("late_start", "missed", "timed_out", "failed")
+CONDITION_KINDS = ("url_changed", "http_ok")
+CONDITION_OUTCOMES = ("met", "not_met", "error")
 
 _started = {"on_time": 0, "late": 0}
 
@@ -100,6 +108,9 @@ def initialise(models: Iterable[str], tools: Iterable[str]) -> None:
         RUNS_STARTED.labels(on_time=on_time)
     for kind in SLA_KINDS:
         SLA_BREACHES.labels(kind=kind)
+    for kind in CONDITION_KINDS:
+        for outcome in CONDITION_OUTCOMES:
+            CONDITION_CHECKS.labels(kind=kind, outcome=outcome)
     for model in map(model_label, models):
         for outcome in ("ok", "error"):
             LLM_CALLS.labels(model=model, outcome=outcome)
@@ -177,6 +188,11 @@ def step_recorded(
             LLM_COST.labels(model=name).inc(cost_usd)
     else:
         TOOL_CALLS.labels(tool=tool_label(name), outcome=outcome).inc()
+
+
+def condition_checked(kind: str, outcome: str) -> None:
+    """A run condition was checked (app.runner.conditions); labels are the vocabulary's, so bounded."""
+    CONDITION_CHECKS.labels(kind=kind, outcome=outcome).inc()
 
 
 def sla_breached(task_id: int, kind: str) -> None:

@@ -101,3 +101,21 @@ class KeyScope(StrEnum):
 
     FULL = "full"
     READ_ONLY = "read_only"
+
+
+class ConditionKind(StrEnum):
+    """What a task's run condition checks before a run (docs/triggers.md, "Conditions")."""
+
+    URL_CHANGED = "url_changed"  # the content at a URL differs from the last check's (SHA-256)
+    HTTP_OK = "http_ok"  # a URL answers 2xx
+
+
+class ConditionOutcome(StrEnum):
+    MET = "met"  # the run goes ahead
+    NOT_MET = "not_met"  # skipped: nothing to do
+    ERROR = "error"  # skipped: the condition could not be checked (unreachable, refused, not 2xx for url_changed)
+
+
+# Runs that check the task's condition: fires by the clock and events. Runs asked for on
+# purpose (run now, a retry of a lost run, a backfill) run without it, as they run on a paused task.
+CHECKS_CONDITION: tuple[Trigger, ...] = (Trigger.SCHEDULE, Trigger.CATCHUP, Trigger.EVENT)

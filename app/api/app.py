@@ -37,6 +37,7 @@ from app.llm.base import LLMClient
 from app.mcp import Backend
 from app.mcp.http import McpEndpoint
 from app.runner.base import PreviousRuns, Runner
+from app.runner.conditions import ConditionChecker
 from app.runner.tools import TOOL_NAMES
 from app.services.catalog import ServiceDeps
 from app.services.database import install_audit, open_engine, sessions_for
@@ -99,6 +100,7 @@ def create_app(
                 timing=timing,
                 on_run_finished=_run_finished_publisher(events),
                 controls=ControlSettings.from_settings(settings),
+                conditions=_condition_checker(settings),
             )
             scheduler.start()
             chosen = scheduler
@@ -118,7 +120,12 @@ def create_app(
         backend = Backend(
             services=lambda: committed(
                 app.state.taskrunner.sessionmaker,
-                ServiceDeps(clock=clock, llm=llm_client, llm_model=settings.llm_model),
+                ServiceDeps(
+                    clock=clock,
+                    llm=llm_client,
+                    llm_model=settings.llm_model,
+                    http_allow_hosts=tuple(settings.http_allow_host_list),
+                ),
                 events,
             ),
             clock=clock,
@@ -204,10 +211,16 @@ def _start_worker(
             preload=None if runner_factory is not None else _preload_llm,
             controls=ControlSettings.from_settings(settings),
             on_run_finished=_run_finished_publisher(events),
+            conditions=_condition_checker(settings),
         )
     )
     thread.start()
     return thread
+
+
+def _condition_checker(settings: Settings) -> ConditionChecker:
+    """Run conditions reach what the agent's HTTP tool reaches (HTTP_TOOL_ALLOW_HOSTS, body limit)."""
+    return ConditionChecker.from_settings(settings)
 
 
 def _run_finished_publisher(events: EventBroker) -> RunFinishedHook:

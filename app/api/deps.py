@@ -73,6 +73,7 @@ def task_service(state: State, s: Session) -> TaskService:
         llm=state.llm,
         llm_model=state.settings.llm_model,
         spread_seconds=state.settings.spread_round_hours,
+        http_allow_hosts=tuple(state.settings.http_allow_host_list),
     )
     return TaskService(s, deps)
 

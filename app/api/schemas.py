@@ -57,6 +57,7 @@ class TaskOut(BaseModel):
     max_delay_seconds: int | None = None
     max_duration_seconds: int | None = None
     pause_note: str | None = None
+    condition: dict[str, Any] | None = None
     next_run_at: datetime | None
     next_runs: list[datetime]
     next_fires: list[FireOut] = []
@@ -119,6 +120,7 @@ class ExecutionOut(BaseModel):
     due_at: datetime | None = None
     sla_breach: str | None = None
     inputs: dict[str, Any] | None = None
+    condition_result: str | None = None  # what the task's run condition found before this run
 
     @classmethod
     def of(cls, run: RunView) -> ExecutionOut:

@@ -133,6 +133,8 @@ def task_panel(task: Mapping[str, Any]) -> Table:
     controls = _controls_line(task)
     if controls:
         rows.append(("Controls", controls))
+    if task.get("condition"):
+        rows.append(("Runs only if", condition_words(task["condition"])))
     if task.get("description"):
         rows.append(("From words", task["description"]))
     if task.get("assumptions"):
@@ -188,6 +190,8 @@ def run_panel(run: Mapping[str, Any], timezone: str | None) -> Table:
         rows.append(("SLA breach", Text(run["sla_breach"], style="red")))
     if run.get("reason"):
         rows.append(("Why", run["reason"]))
+    if run.get("condition_result") and run["condition_result"] not in (run.get("reason") or ""):
+        rows.append(("Condition", run["condition_result"]))
     if run.get("inputs") is not None:
         rows.append(("Inputs", Text(json.dumps(run["inputs"], ensure_ascii=False, sort_keys=True))))
     if run.get("error"):
@@ -258,6 +262,15 @@ def _text(value: Any) -> str:
     import json
 
     return json.dumps(value, ensure_ascii=False)
+
+
+def condition_words(condition: Mapping[str, Any]) -> str:
+    """A run condition in words: ``the content at URL changed`` or ``URL answers 2xx``."""
+    if condition.get("url_changed"):
+        return f"the content at {condition['url_changed']} changed since the last check"
+    if condition.get("http_ok"):
+        return f"{condition['http_ok']} answers 2xx"
+    return json.dumps(dict(condition), sort_keys=True)
 
 
 def _controls_line(task: Mapping[str, Any]) -> str:

@@ -38,6 +38,35 @@ ToolOpt = Annotated[list[str] | None, typer.Option("--tool", help="A tool the ag
 MaxStepsOpt = Annotated[int | None, typer.Option("--max-steps", min=1, help="Most LLM steps per run.")]
 TimeoutOpt = Annotated[int | None, typer.Option("--timeout", min=1, help="Seconds a run may take.")]
 RetriesOpt = Annotated[int | None, typer.Option("--max-retries", min=0, help="Retries of a failed run.")]
+IfChangedOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--if-changed",
+        metavar="URL",
+        help="Run a fire only if the content at URL changed since the last check (else skipped, no LLM call).",
+    ),
+]
+IfOkOpt = Annotated[
+    str | None,
+    typer.Option("--if-ok", metavar="URL", help="Run a fire only if URL answers 2xx (else skipped, no LLM call)."),
+]
+NoConditionOpt = Annotated[bool, typer.Option("--no-condition", help="Remove the task's run condition.")]
+
+
+def build_condition(
+    if_changed: str | None, if_ok: str | None, *, remove: bool = False
+) -> tuple[bool, dict[str, str] | None]:
+    """Whether a condition flag was given, and the condition JSON (None: remove it); ValueError when several."""
+    given = [
+        flag for flag, value in (("--if-changed", if_changed), ("--if-ok", if_ok), ("--no-condition", remove)) if value
+    ]
+    if len(given) > 1:
+        raise ValueError(f"give one of --if-changed, --if-ok, --no-condition (got {', '.join(given)})")
+    if if_changed:
+        return True, {"url_changed": if_changed}
+    if if_ok:
+        return True, {"http_ok": if_ok}
+    return remove, None
 
 
 def build_schedule(cron: str | None, at: str | None, every: str | None, tz: str | None) -> dict[str, Any] | None:
@@ -104,6 +133,8 @@ def create(
     max_steps: MaxStepsOpt = None,
     timeout: TimeoutOpt = None,
     max_retries: RetriesOpt = None,
+    if_changed: IfChangedOpt = None,
+    if_ok: IfOkOpt = None,
     paused: Annotated[bool, typer.Option("--paused", help="Create it paused.")] = False,
     url: UrlOpt = DEFAULT_URL,
     api_key: ApiKeyOpt = None,
@@ -112,6 +143,7 @@ def create(
     """Create a task from --cron/--at/--every with --name and --instructions, or from plain words."""
     try:
         schedule = build_schedule(cron, at, every, tz)
+        _, condition = build_condition(if_changed, if_ok)
     except ValueError as exc:
         fail(str(exc), 2)
     body = _options(
@@ -124,6 +156,8 @@ def create(
         timeout=timeout,
         max_retries=max_retries,
     )
+    if condition is not None:
+        body["condition"] = condition
     if description:
         if schedule is not None:
             fail("give the schedule either in words or with --cron/--at/--every, not both", 2)
@@ -204,6 +238,9 @@ def update(
     max_steps: MaxStepsOpt = None,
     timeout: TimeoutOpt = None,
     max_retries: RetriesOpt = None,
+    if_changed: IfChangedOpt = None,
+    if_ok: IfOkOpt = None,
+    no_condition: NoConditionOpt = False,
     paused: Annotated[bool | None, typer.Option("--paused/--active", help="Pause it, or make it active again.")] = None,
     url: UrlOpt = DEFAULT_URL,
     api_key: ApiKeyOpt = None,
@@ -212,6 +249,7 @@ def update(
     """Change a task; a new schedule takes effect at once and keeps the task's timezone unless --tz."""
     try:
         schedule = build_schedule(cron, at, every, tz)
+        condition_given, condition = build_condition(if_changed, if_ok, remove=no_condition)
     except ValueError as exc:
         fail(str(exc), 2)
     body = _options(
@@ -224,6 +262,8 @@ def update(
         timeout=timeout,
         max_retries=max_retries,
     )
+    if condition_given:
+        body["condition"] = condition
     if paused is not None:
         body["enabled"] = not paused
     with connect(url, api_key) as client:

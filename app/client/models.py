@@ -29,6 +29,13 @@ class Schedule(TypedDict, total=False):
     timezone: str
 
 
+class Condition(TypedDict, total=False):
+    """A run condition (docs/triggers.md, "Conditions"): exactly one of the two keys."""
+
+    url_changed: str
+    http_ok: str
+
+
 class ControlFields(TypedDict, total=False):
     """A task's controls (docs/controls.md), as sent and as answered."""
 
@@ -62,6 +69,7 @@ class TaskFields(ControlFields, total=False):
     retry_on_interrupt: bool
     enabled: bool
     notify: dict[str, Any] | None
+    condition: Condition | None
 
 
 class TaskControls(ControlFields, total=False):
@@ -88,6 +96,7 @@ class Task(TaskControls):
     max_retries: int
     retry_on_interrupt: NotRequired[bool]
     notify: dict[str, Any] | None
+    condition: NotRequired[Condition | None]
     next_run_at: str | None
     next_runs: list[str]
     last_fire_at: str | None
@@ -121,6 +130,7 @@ class Execution(TypedDict):
     worker_id: NotRequired[str | None]  # the worker that ran (or runs) it
     cancel_requested_at: NotRequired[str | None]
     inputs: NotRequired[dict[str, Any] | None]
+    condition_result: NotRequired[str | None]  # what the task's run condition found before this run
 
 
 class BackfillFire(TypedDict):

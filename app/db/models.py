@@ -88,6 +88,8 @@ class Task(Base):
     resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # failure streaks count from here
     max_delay_seconds: Mapped[int | None] = mapped_column(Integer)
     max_duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    # Checked before a run (app.runner.conditions): {"url_changed": URL} or {"http_ok": URL}.
+    condition: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
     state: Mapped[TaskState] = mapped_column(StrEnumText(TaskState), default=TaskState.ACTIVE)
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -152,6 +154,10 @@ class Execution(Base):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     slot: Mapped[int | None] = mapped_column(Integer, default=0)
     sla_breach: Mapped[str | None] = mapped_column(Text)
+    # The task's condition as this run checked it: what it found, in words, and for
+    # url_changed the SHA-256 (hex) of the content read, which the next check compares with.
+    condition_result: Mapped[str | None] = mapped_column(Text)
+    condition_hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         # No fire is recorded (and so run) twice.
@@ -171,6 +177,14 @@ class Execution(Base):
         Index("ix_executions_scheduled_for", "scheduled_for"),
         Index("ix_executions_worker_id", "worker_id"),
         Index("ix_executions_finished_at", "finished_at"),  # metrics: runs finished in the last 24 h
+        # The last condition check of a task (app.runner.conditions): only rows that stored a hash.
+        Index(
+            "ix_executions_condition_checks",
+            "task_id",
+            "started_at",
+            postgresql_where=text("condition_hash IS NOT NULL"),
+            sqlite_where=text("condition_hash IS NOT NULL"),
+        ),
         {"sqlite_autoincrement": True},
     )
 

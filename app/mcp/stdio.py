@@ -23,7 +23,9 @@ async def serve_database(settings: Settings, *, read_only: bool) -> None:
     llm = _llm(settings)
     sessions = sessions_for(engine)
     clock = SystemClock()
-    deps = ServiceDeps(clock=clock, llm=llm, llm_model=settings.llm_model)
+    deps = ServiceDeps(
+        clock=clock, llm=llm, llm_model=settings.llm_model, http_allow_hosts=tuple(settings.http_allow_host_list)
+    )
     # No scheduler in this process: the leader finds the changes in the database by polling.
     broker = EventBroker()
     backend = Backend(services=lambda: committed(sessions, deps, broker), clock=clock, read_only=read_only)

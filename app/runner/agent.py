@@ -25,7 +25,7 @@ from app.clock import Clock
 from app.config import Settings
 from app.controls.budgets import price_call
 from app.llm.base import LLMClient, LLMError, LLMNotConfigured, LLMResponse, LLMTransientError, ToolCall
-from app.netguard import NetGuard, Resolver, system_resolver
+from app.netguard import Resolver
 from app.redact import Redactor, configured_secrets
 from app.runner.base import PreviousRuns, RunOutcome, RunRequest, RunStatus, StepRecord, StepSink
 from app.runner.budget import Budget, Limits
@@ -57,11 +57,10 @@ class AgentConfig:
     @classmethod
     def from_settings(cls, settings: Settings, *, resolver: Resolver | None = None) -> AgentConfig:
         """The runner configuration the service's settings describe."""
-        guard = NetGuard(allow=settings.http_allow_host_list, resolver=resolver or system_resolver)
         return cls(
             default_model=settings.llm_model,
             call_timeout_seconds=settings.llm_call_timeout_seconds,
-            http=HttpToolConfig(guard=guard, max_body_bytes=settings.http_tool_max_body_bytes),
+            http=HttpToolConfig.from_settings(settings, resolver=resolver),
             max_tool_result_chars=settings.step_text_max_chars,
             run_output_max_bytes=settings.run_output_max_bytes,
             max_tool_calls_per_turn=settings.max_tool_calls_per_turn,

@@ -25,13 +25,17 @@ class ServiceDeps:
     clock: Clock
     llm: LLMClient | None = None
     llm_model: str | None = None
+    http_allow_hosts: tuple[str, ...] = ()  # HTTP_TOOL_ALLOW_HOSTS: what run conditions may name
 
 
 class Services:
     def __init__(self, session: AsyncSession, deps: ServiceDeps) -> None:
         self._session = session
         self.deps = deps
-        self.tasks = TaskService(session, TaskDeps(clock=deps.clock, llm=deps.llm, llm_model=deps.llm_model))
+        self.tasks = TaskService(
+            session,
+            TaskDeps(clock=deps.clock, llm=deps.llm, llm_model=deps.llm_model, http_allow_hosts=deps.http_allow_hosts),
+        )
         self.runs = ExecutionService(session, deps.clock)
         self.schedules = ScheduleService(deps.clock, deps.llm, deps.llm_model)
         self.conversations = ConversationService(session, deps.clock)

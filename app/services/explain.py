@@ -97,7 +97,8 @@ def _record_sentence(record: Execution, tz: str) -> str:
     if status == ExecutionStatus.SUCCEEDED:
         finished = f" at {spoken(record.finished_at, tz)}" if record.finished_at else ""
         took = f" in {record.duration_ms / 1000:.1f} s" if record.duration_ms is not None else ""
-        return f"{head} succeeded{finished}{took}."
+        met = f" (condition met: {record.condition_result})" if record.condition_result else ""
+        return f"{head} succeeded{finished}{took}{met}."
     if status in (ExecutionStatus.QUEUED, ExecutionStatus.RUNNING):
         return f"{head} is {status} now."
     if status == ExecutionStatus.WAITING:

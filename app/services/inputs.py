@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.notify import NotifySpec
+from app.runner.conditions import ConditionSpec
 from app.schedules.spec import EARLIEST, LATEST, AnySpec, CronSpec, IntervalSpec, OnceSpec, ScheduleSpec
 from app.vocabulary import MissedRunPolicy, OverlapPolicy
 
@@ -14,6 +15,7 @@ __all__ = [
     "EARLIEST",
     "LATEST",
     "AnySpec",
+    "ConditionSpec",
     "CronSpec",
     "IntervalSpec",
     "MissedRunPolicy",
@@ -97,6 +99,12 @@ class _Options(TextInput):
     )
     enabled: bool | None = Field(default=None, strict=True)
     notify: NotifySpec | None = Field(default=None, description="where to report runs: webhook and/or e-mail")
+    condition: ConditionSpec | None = Field(
+        default=None,
+        description="checked before each fire runs, with no LLM call: "
+        '{"url_changed": URL} (content changed since the last check) or {"http_ok": URL} (answers 2xx); '
+        "a fire whose condition is not met is recorded `skipped` with the reason; null removes it",
+    )
     overlap_policy: OverlapPolicy | None = Field(default=None, description="a fire while a run is still going")
     concurrency_key: str | None = Field(default=None, pattern=CONCURRENCY_KEY_PATTERN)
     jitter_seconds: int | None = Field(default=None, ge=0, le=86_400)

@@ -2,7 +2,7 @@
 
 A bundle is ``{"version": 1, "tasks": [definition, ...]}``; a definition holds a
 task's fields (name, instructions, schedule, policy, model, tools, limits,
-``enabled``, notify) and none of its run state, so a team can keep its schedules
+``enabled``, notify, condition) and none of its run state, so a team can keep its schedules
 in git and apply them to any instance. Importing creates a task for each new
 name and, for a name that exists, changes only the fields the definition gives
 that differ (absent fields stay as they are). The whole bundle is checked before
@@ -41,6 +41,7 @@ _FIELDS = (
     "max_retries",
     "enabled",
     "notify",
+    "condition",
 )
 
 
@@ -87,6 +88,7 @@ def definition(task: Task) -> dict[str, Any]:
         "max_retries": task.max_retries,
         "enabled": task.state == "active",
         "notify": task.notify,
+        "condition": task.condition,
     }
 
 

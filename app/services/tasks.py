@@ -16,9 +16,11 @@ from app.clock import Clock
 from app.controls.overlap import BUFFER_SLOT, first_slot
 from app.db.models import Task
 from app.db.repositories import ExecutionRepository, FireRow, TaskFilter, TaskRepository
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import ConditionRefused, Conflict, NotFound, ValidationFailed
 from app.llm.base import LLMClient
+from app.netguard import NetGuard
 from app.nl import parse_description
+from app.runner.conditions import ConditionSpec, literal_refusal
 from app.runner.tools import known_tools
 from app.schedules import CompiledSchedule, compile_schedule
 from app.schedules.of_task import compile_task
@@ -64,6 +66,7 @@ class TaskDeps:
     llm: LLMClient | None = None
     llm_model: str | None = None
     spread_seconds: int = 0  # SPREAD_ROUND_HOURS: how the views' due times spread round-hour fires
+    http_allow_hosts: tuple[str, ...] = ()  # HTTP_TOOL_ALLOW_HOSTS: addresses run conditions may name
 
 
 class TaskService:
@@ -104,6 +107,7 @@ class TaskService:
             assert data.schedule is not None and data.name and data.instructions
             spec, name, instructions = data.schedule, data.name, data.instructions
         compiled = compile_schedule(spec, anchor=now, now=now)
+        await self._check_condition(data.condition)
         task = Task(
             name=name,
             instructions=instructions,
@@ -118,6 +122,7 @@ class TaskService:
             retry_on_interrupt=bool(data.retry_on_interrupt),
             state=TaskState.ACTIVE if data.enabled is not False else TaskState.PAUSED,
             notify=data.notify.model_dump(mode="json") if data.notify else None,
+            condition=data.condition.model_dump(mode="json") if data.condition else None,
             **_controls_of(data),
             revision=1,
             created_at=now,
@@ -127,6 +132,15 @@ class TaskService:
         await self.tasks.add(task)
         record(self.session, TaskChanged(task_id=task.id))
         return self._view(task)
+
+    async def _check_condition(self, condition: ConditionSpec | None) -> None:
+        """Refuse a condition whose URL is an IP address the network guard refuses (no DNS needed);
+        host names are resolved and checked when the condition runs (their addresses may change)."""
+        if condition is None:
+            return
+        why = await literal_refusal(condition.url, NetGuard(allow=self.deps.http_allow_hosts))
+        if why is not None:
+            raise ConditionRefused(f"The condition's URL is refused: {why}.", details={"url": condition.url})
 
     async def get(self, task_id: int, *, next_runs: int | None = None) -> TaskView:
         """The task with its next runs (``next_runs`` of them, default a few), or NotFound."""
@@ -179,6 +193,9 @@ class TaskService:
             task.missed_run_policy = data.missed_run_policy
         if "notify" in fields:
             task.notify = data.notify.model_dump(mode="json") if data.notify else None
+        if "condition" in fields:  # null removes it
+            await self._check_condition(data.condition)
+            task.condition = data.condition.model_dump(mode="json") if data.condition else None
         if "tools" in fields:
             task.tools = _check_tools(data.tools or [])
         for name in inputs.CONTROL_FIELDS:  # controls: null clears, except where a default applies

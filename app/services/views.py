@@ -78,6 +78,7 @@ class TaskView:
     max_duration_seconds: int | None = None
     pause_note: str | None = None
     retry_on_interrupt: bool = False  # a run lost with its worker starts again (docs/operations.md)
+    condition: dict[str, Any] | None = None  # checked before each fire runs (docs/triggers.md, "Conditions")
     next_fires: tuple[FireView, ...] = ()  # next_runs with their due times
 
     @property
@@ -152,6 +153,7 @@ class TaskView:
             max_duration_seconds=task.max_duration_seconds,
             pause_note=task.pause_note,
             retry_on_interrupt=bool(task.retry_on_interrupt),
+            condition=task.condition,
             next_fires=fires,
         )
 
@@ -220,6 +222,7 @@ class RunView:
     cancel_requested_at: datetime | None = None
     steps: tuple[StepView, ...] | None = None
     inputs: dict[str, Any] | None = None  # what the run was started with (a JSON object)
+    condition_result: str | None = None  # what the task's condition check found, when it was checked
 
     @classmethod
     def of(cls, execution: Execution, timezone: str, steps: Sequence[ExecutionStep] | None = None) -> RunView:
@@ -250,6 +253,7 @@ class RunView:
             cancel_requested_at=_local(execution.cancel_requested_at, tz),
             steps=tuple(StepView.of(s, tz) for s in steps) if steps is not None else None,
             inputs=execution.inputs,
+            condition_result=execution.condition_result,
         )
 
 

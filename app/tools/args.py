@@ -6,12 +6,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.services.inputs import ScheduleSpec
+from app.services.inputs import ConditionSpec, ScheduleSpec
 from app.vocabulary import ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskState
 
 TIME_HELP = (
     "ISO 8601 (a time without offset is in the user's timezone), 'today', 'yesterday', "
     "or a span back from now such as '24h' or '7 days'"
+)
+
+CONDITION_HELP = (
+    'Optional check before each fire, costing no LLM call: {"url_changed": URL} runs only if the content '
+    'at URL changed since the last check, {"http_ok": URL} only if URL answers 2xx; otherwise the fire is '
+    "recorded skipped with the reason."
 )
 
 
@@ -62,6 +68,7 @@ class ScheduleTask(_Args):
     model: str | None = Field(default=None, min_length=1, max_length=200, description="LLM for the runs.")
     tools: list[str] | None = Field(default=None, max_length=50, description="Tools the agent may use.")
     missed_run_policy: MissedRunPolicy | None = None
+    condition: ConditionSpec | None = Field(default=None, description=CONDITION_HELP)
 
     @model_validator(mode="after")
     def _when(self) -> ScheduleTask:
@@ -102,6 +109,14 @@ class UpdateTask(_Args):
     max_steps: int | None = Field(default=None, ge=1, le=200)
     timeout_seconds: int | None = Field(default=None, ge=1, le=86_400)
     max_retries: int | None = Field(default=None, ge=0, le=10)
+    condition: ConditionSpec | None = Field(default=None, description=CONDITION_HELP)
+    remove_condition: bool = Field(default=False, description="Remove the task's run condition (runs every fire).")
+
+    @model_validator(mode="after")
+    def _one_condition_change(self) -> UpdateTask:
+        if self.remove_condition and self.condition is not None:
+            raise ValueError("give either `condition` or `remove_condition`, not both")
+        return self
 
 
 class ListRuns(_Args):

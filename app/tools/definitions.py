@@ -48,6 +48,8 @@ async def schedule_task(ctx: ToolContext, a: A.ScheduleTask) -> dict[str, Any]:
             instructions=a.instructions,
         )
     options = a.model_dump(include={"model", "tools", "missed_run_policy"}, exclude_none=True)
+    if a.condition is not None:
+        options["condition"] = a.condition
     data = data.model_copy(update=options)
     task = await ctx.services.tasks.create(data)
     return {"status": "created", "task": task_dict(task, next_runs=NEXT_RUNS, full=True)}
@@ -77,8 +79,11 @@ async def show_task(ctx: ToolContext, a: A.TaskRef) -> dict[str, Any]:
 async def update_task(ctx: ToolContext, a: A.UpdateTask) -> dict[str, Any]:
     task = await ctx.services.tasks.get(a.task_id)
     fields: dict[str, Any] = a.model_dump(
-        exclude_none=True, exclude={"task_id", "schedule_text", "cron", "at", "every_seconds", "timezone"}
+        exclude_none=True,
+        exclude={"task_id", "schedule_text", "cron", "at", "every_seconds", "timezone", "remove_condition"},
     )
+    if a.remove_condition:
+        fields["condition"] = None
     schedule = await _new_schedule(ctx, task, a)
     if schedule is not None:
         fields["schedule"] = schedule

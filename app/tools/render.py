@@ -42,6 +42,7 @@ def task_dict(task: TaskView, *, next_runs: int = 0, full: bool = False) -> dict
             "updated_at": iso(task.updated_at),
             "parser": task.parser,
             "assumptions": list(task.assumptions),
+            "condition": task.condition,
         }
     else:
         view["instructions"] = _clip(task.instructions, 200)
@@ -68,6 +69,8 @@ def run_dict(run: RunView, *, full: bool = False) -> dict[str, Any]:
     }
     if run.inputs is not None:
         view["inputs"] = run.inputs
+    if run.condition_result is not None:
+        view["condition_result"] = run.condition_result
     if full:
         view["output"] = _clip(run.output, 4000)
         view["model"] = run.model

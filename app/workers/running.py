@@ -2,7 +2,9 @@
 
 Every executor hands execution ids to a :class:`RunProcessor`. It claims the run,
 loads the task and its recent records in batches, calls the runner and closes the
-record. A task paused before its run started is ``cancelled``; a cancel asked for
+record. A task with a run condition (:mod:`app.runner.conditions`) has it checked right
+after the claim, before any LLM call: a condition not met closes the record ``skipped``
+with the reason. A task paused before its run started is ``cancelled``; a cancel asked for
 while the run goes ends it ``cancelled`` with the steps done so far; a run cut off
 by its worker stopping is left to :mod:`app.workers.settle` (``interrupted`` or retried).
 
@@ -29,14 +31,16 @@ from app import metrics
 from app.clock import Clock
 from app.controls.sla import start_delay_ms
 from app.db.models import Task
+from app.db.repositories import ExecutionRepository
 from app.db.repositories.workers import ClaimedRun, WorkerRepository
 from app.notify import Notifier, run_event_if_wanted
 from app.runner.base import Runner, RunOutcome, RunRequest, StepRecord
+from app.runner.conditions import ConditionChecker, ConditionResult, PreviousCheck, parse_condition
 from app.scheduler.batching import TickBatcher
 from app.scheduler.context import ContextLoader, RunContext
 from app.scheduler.gate import Admission, RunGate
 from app.scheduler.writer import RecordWriter
-from app.vocabulary import RUNS_WHEN_PAUSED
+from app.vocabulary import CHECKS_CONDITION, RUNS_WHEN_PAUSED, ConditionKind
 from app.workers.base import RunFinishedHook
 
 log = structlog.get_logger("taskrunner.workers")
@@ -59,8 +63,11 @@ class RunProcessor:
         spawn: Callable[[Coroutine[Any, Any, Any]], None] | None = None,
         on_finished: RunFinishedHook | None = None,
         gate: RunGate | None = None,
+        conditions: ConditionChecker | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        # Run conditions (docs/triggers.md): checked after the claim, before any LLM call.
+        self._conditions = conditions or ConditionChecker()
         self._runner = runner
         self._on_finished = on_finished
         self.gate = gate
@@ -180,16 +187,19 @@ class RunProcessor:
             request = self._build_request(claimed, context)
             if request is None:
                 return
+            task = context.task
             started = self._clock.now()
             model = request.model or self._default_model
             delay_ms = start_delay_ms(claimed.trigger, scheduled_for, started)
             self.writer.update(execution_id, started_at=started, trigger_delay_ms=delay_ms, model=model)
         else:
-            request, _task, admission = admitted
+            request, task, admission = admitted
             started = admission.started_at  # the gate's claim wrote it, and the trigger delay
             model = request.model or self._default_model
             delay_ms = admission.delay_ms
             self.writer.update(execution_id, model=model)
+        if not await self._condition_allows(claimed, task, started, bound):
+            return
         metrics.run_started(delay_ms / 1000)
         bound.debug("run.started", trigger=claimed.trigger, delay_ms=delay_ms)
         outcome = await self._call_runner(request, bound)
@@ -219,6 +229,40 @@ class RunProcessor:
             await self.gate.finished(request, outcome, task, admission, duration_ms)
         log_finish = bound.debug if outcome.status == "succeeded" else bound.warning
         log_finish("run.finished", status=outcome.status, error=outcome.error)
+
+    async def _condition_allows(self, claimed: ClaimedRun, task: Task, started: datetime, bound: Any) -> bool:
+        """Check the task's condition (if any, and if this trigger checks it); when it is not met,
+        close the record ``skipped`` with the reason and answer False. No LLM call happens before."""
+        if not task.condition or claimed.trigger not in CHECKS_CONDITION:
+            return True
+        execution_id = claimed.execution_id
+        spec = parse_condition(task.condition)
+        assert spec is not None
+        previous = None
+        if spec.kind == ConditionKind.URL_CHANGED:
+            async with self._sessionmaker() as session:
+                found = await ExecutionRepository(session).last_condition_check(task.id, before=execution_id)
+            previous = PreviousCheck(execution_id=found[0], content_hash=found[1]) if found else None
+        result: ConditionResult = await self._conditions.check(spec, previous)
+        metrics.condition_checked(result.kind, result.outcome)
+        values = {"condition_result": result.text, "condition_hash": result.content_hash}
+        if result.met:
+            self.writer.update(execution_id, **values)
+            bound.debug("run.condition_met", condition=result.text)
+            return True
+        finished = self._clock.now()
+        await self.writer.finish(
+            execution_id,
+            **values,
+            status="skipped",
+            reason=result.skip_reason,
+            finished_at=finished,
+            duration_ms=int((finished - started).total_seconds() * 1000),
+        )
+        bound.info("run.condition_skipped", outcome=result.outcome, condition=result.text)
+        if self._on_finished is not None:  # the final record is stored: say so
+            self._on_finished(execution_id, claimed.task_id, "skipped")
+        return False
 
     def _spawn_here(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.create_task(coro)

@@ -24,6 +24,7 @@ from app.controls.settings import ControlSettings
 from app.db.engine import create_engine, create_sessionmaker
 from app.notify import Notifier
 from app.runner.base import PreviousRuns, Runner
+from app.runner.conditions import ConditionChecker
 from app.scheduler.gate import RunGate
 from app.scheduler.writer import RecordWriter
 from app.workers.base import RunFinishedHook, WorkerTiming, new_worker_id
@@ -53,6 +54,7 @@ class WorkerProcess:
         preload: Callable[[], None] | None = None,
         controls: ControlSettings | None = None,
         on_run_finished: RunFinishedHook | None = None,
+        conditions: ConditionChecker | None = None,
     ) -> None:
         self._url = database_url
         self._runner_factory = runner_factory
@@ -67,6 +69,7 @@ class WorkerProcess:
         self._preload = preload
         self._controls = controls or ControlSettings()
         self._on_run_finished = on_run_finished
+        self._conditions = conditions
         self.worker_id = new_worker_id(kind)
         self.processor: RunProcessor | None = None
         self._worker: Worker | None = None
@@ -107,6 +110,7 @@ class WorkerProcess:
             notifier=notifier,
             on_finished=self._on_run_finished,
             gate=gate,
+            conditions=self._conditions,
         )
         self.processor = processor
 

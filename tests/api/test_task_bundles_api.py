@@ -35,6 +35,7 @@ async def test_export_then_import_is_a_no_op_and_yaml_works(client: httpx.AsyncC
         "max_retries": 3,
         "enabled": True,
         "notify": None,
+        "condition": None,
     }
     assert bundle["tasks"][1]["enabled"] is False
 

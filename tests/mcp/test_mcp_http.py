@@ -239,3 +239,26 @@ async def test_cancel_run_stops_a_queued_run_and_refuses_a_finished_one(server: 
         assert again.is_error and data(again)["error"]["code"] == "conflict"
         missing = await mcp.call_tool("CancelRun", {"execution_id": 999_999})
         assert missing.is_error and data(missing)["error"]["code"] == "not_found"
+
+
+async def test_schedule_and_update_task_take_a_condition(server: str) -> None:
+    feed = "https://feeds.example.com/releases.xml"
+    async with client(server, "full-secret") as mcp:
+        made = data(
+            await mcp.call_tool(
+                "ScheduleTask",
+                {
+                    "schedule": {"kind": "interval", "every_seconds": 900},
+                    "instructions": "summarise the new releases",
+                    "condition": {"url_changed": feed},
+                },
+            )
+        )["task"]
+        assert made["condition"] == {"url_changed": feed}
+        task_id = made["task_id"]
+        changed = data(await mcp.call_tool("UpdateTask", {"task_id": task_id, "condition": {"http_ok": feed}}))
+        assert changed["task"]["condition"] == {"http_ok": feed} and changed["changed"] == ["condition"]
+        removed = data(await mcp.call_tool("UpdateTask", {"task_id": task_id, "remove_condition": True}))
+        assert removed["task"]["condition"] is None and removed["changed"] == ["condition"]
+        refused = await mcp.call_tool("UpdateTask", {"task_id": task_id, "condition": {"http_ok": "http://10.1.2.3/"}})
+        assert refused.is_error and data(refused)["error"]["code"] == "condition_refused"

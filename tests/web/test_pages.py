@@ -503,3 +503,20 @@ async def test_cancel_is_offered_only_when_the_services_can_cancel(
     assert done.status_code == 303 and "notice=cancelled" in done.headers["location"]
     if calls:
         assert calls == [int(run_path.rsplit("/", 1)[1])]
+
+
+async def test_task_and_run_pages_show_the_condition(web: httpx.AsyncClient, db_url: str) -> None:
+    feed = "https://feeds.example.com/releases.xml"
+    task = await create_task(web, condition={"url_changed": feed})
+    page = await web.get(f"/ui/tasks/{task['id']}")
+    assert "Runs only if" in page.text and f"<code>{feed}</code> changed since the last check" in page.text
+    row = FireRow(
+        task_id=int(task["id"]), scheduled_for=START - timedelta(hours=1), trigger="schedule", status="running"
+    )
+    [run_id] = await insert_runs(
+        db_url,
+        [(row, {"status": "succeeded", "condition_result": f"content at {feed} changed since run 3"})],
+        now=START,
+    )
+    run = await web.get(f"/ui/runs/{run_id}")
+    assert "<dt>Condition</dt><dd>content at " in run.text and "changed since run 3" in run.text

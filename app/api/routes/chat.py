@@ -82,7 +82,13 @@ def _service(state: State, session: Session) -> ChatService:
         message_max_chars=state.settings.chat_message_max_chars,
         secrets=configured_secrets(state.settings),
     )
-    services = Services(session, ServiceDeps(clock=state.clock, llm=state.llm, llm_model=state.settings.llm_model))
+    service_deps = ServiceDeps(
+        clock=state.clock,
+        llm=state.llm,
+        llm_model=state.settings.llm_model,
+        http_allow_hosts=tuple(state.settings.http_allow_host_list),
+    )
+    services = Services(session, service_deps)
     return ChatService(services, deps)
 
 

@@ -94,6 +94,18 @@ class ExecutionRepository:
         result = await self.session.execute(stmt, params)
         return [(int(r[0]), int(r[1]), r[2]) for r in result.all()]
 
+    async def last_condition_check(self, task_id: int, *, before: int) -> tuple[int, str] | None:
+        """The task's most recently started execution (other than ``before``) that stored a condition
+        hash, whatever its status: (its id, the hash), or None when no check stored one yet."""
+        stmt = (
+            select(_EXEC.c.id, _EXEC.c.condition_hash)
+            .where(_EXEC.c.task_id == task_id, _EXEC.c.condition_hash.is_not(None), _EXEC.c.id != before)
+            .order_by(_EXEC.c.started_at.desc(), _EXEC.c.id.desc())
+            .limit(1)
+        )
+        row = (await self.session.execute(stmt)).first()
+        return (int(row[0]), str(row[1])) if row is not None else None
+
     async def existing_keys(self, keys: Iterable[tuple[int, datetime]]) -> set[tuple[int, datetime]]:
         keys = list(keys)
         found: set[tuple[int, datetime]] = set()

@@ -10,26 +10,20 @@ never crashes a run.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from app.clock import Clock
-from app.netguard import NetGuard
 from app.runner.base import PreviousRuns
+from app.runner.fetch import HttpLimits
 
 
 class ToolError(Exception):
     """A tool failed in a way the model should be told about (bad arguments, refused URL...)."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class HttpToolConfig:
-    """Limits of the ``http_request`` tool."""
-
-    guard: NetGuard = field(default_factory=NetGuard)
-    max_body_bytes: int = 256 * 1024
-    timeout_seconds: float = 20.0
-    max_redirects: int = 5
+# Limits of the ``http_request`` tool: the guard, body size, timeout and redirects of every fetch.
+HttpToolConfig = HttpLimits
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -24,7 +24,12 @@ WHY_WINDOW = timedelta(hours=1)  # "why didn't it run at ...?" looks this far ei
 
 def task_deps(request: Request) -> TaskDeps:
     state = state_of(request)
-    return TaskDeps(clock=state.clock, llm=state.llm, llm_model=state.settings.llm_model)
+    return TaskDeps(
+        clock=state.clock,
+        llm=state.llm,
+        llm_model=state.settings.llm_model,
+        http_allow_hosts=tuple(state.settings.http_allow_host_list),
+    )
 
 
 def task_service(request: Request, session: Any) -> TaskService:
