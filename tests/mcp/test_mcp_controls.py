@@ -153,13 +153,13 @@ async def test_pause_with_a_note_then_resume(server: str) -> None:
 
 async def test_concurrency_keys_and_model_prices(server: str) -> None:
     async with client(server, "full-secret") as mcp:
-        hints = {t.name: t.annotations for t in (await mcp.list_tools()).tools}
+        hints = {t.name: t.annotations for t in (await mcp.list_tools()).tools if t.annotations is not None}
         for name in ("ListConcurrencyKeys", "ListModelPrices"):
-            assert hints[name] is not None and hints[name].read_only_hint, name
+            assert hints[name].read_only_hint, name
         for name in ("RemoveConcurrencyKey", "RemoveModelPrice"):
-            assert hints[name] is not None and hints[name].destructive_hint and not hints[name].read_only_hint, name
+            assert hints[name].destructive_hint and not hints[name].read_only_hint, name
         for name in ("SetConcurrencyKey", "SetModelPrice"):
-            assert hints[name] is not None and not hints[name].read_only_hint and hints[name].idempotent_hint
+            assert not hints[name].read_only_hint and hints[name].idempotent_hint, name
 
         await mcp.call_tool("ScheduleTask", {**EXPLICIT, "concurrency_key": "slack"})
         made = data(await mcp.call_tool("SetConcurrencyKey", {"key": "slack", "max_running": 2}))
