@@ -31,8 +31,9 @@ log = structlog.get_logger("taskrunner.mcp")
 INSTRUCTIONS = (
     "taskrunner schedules LLM-agent tasks. Create one with ScheduleTask (plain words or an explicit schedule), "
     "find tasks with ListSchedules, inspect with GetTask, run with RunTaskNow, read runs with ListRuns/GetRun, "
-    "ask why a task did not run with ExplainRun, and stop one with CancelSchedule. Ids in results are what the "
-    "other tools take. Times are ISO 8601 with offset, in the task's timezone."
+    "ask why a task did not run with ExplainRun, pause one with PauseTask or stop it with CancelSchedule. Controls "
+    "(overlap, concurrency keys, jitter, budgets, SLAs) are fields of ScheduleTask and UpdateTask. "
+    "Ids in results are what the other tools take. Times are ISO 8601 with offset, in the task's timezone."
 )
 SCOPE_KEY = "api_key_scope"  # set by the API's key middleware in the request's ASGI state
 

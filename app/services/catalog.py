@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import Clock
 from app.llm.base import LLMClient
+from app.services.concurrency import ControlService
 from app.services.conversations import ConversationService
 from app.services.executions import ExecutionService
 from app.services.schedules import ScheduleService
@@ -39,6 +40,7 @@ class Services:
         self.runs = ExecutionService(session, deps.clock)
         self.schedules = ScheduleService(deps.clock, deps.llm, deps.llm_model)
         self.conversations = ConversationService(session, deps.clock)
+        self.controls = ControlService(session, deps.clock)
 
     async def cancel_run(self, execution_id: int) -> RunView:
         """Cancel a queued or running run (the run-cancel use case every client shares)."""

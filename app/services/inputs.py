@@ -16,6 +16,7 @@ __all__ = [
     "LATEST",
     "AnySpec",
     "ConditionSpec",
+    "ControlInput",
     "CronSpec",
     "IntervalSpec",
     "MissedRunPolicy",
@@ -43,6 +44,8 @@ CONTROL_FIELDS = (
     "max_duration_seconds",
 )
 CONTROL_DEFAULTS = {"overlap_policy": "skip", "jitter_seconds": 0, "pause_on_budget": False}
+# The controls that may be switched off (null); the others always have a value.
+NULLABLE_CONTROLS = tuple(name for name in CONTROL_FIELDS if name not in CONTROL_DEFAULTS)
 
 DEFAULT_MAX_STEPS = 20
 DEFAULT_TIMEOUT_SECONDS = 300
@@ -84,7 +87,43 @@ class TextInput(BaseModel):
         return data
 
 
-class _Options(TextInput):
+class ControlInput(TextInput):
+    """The per-task controls (docs/controls.md), declared once for every door: API, tools, dashboard."""
+
+    overlap_policy: OverlapPolicy | None = Field(default=None, description="a fire while a run is still going")
+    concurrency_key: str | None = Field(
+        default=None,
+        pattern=CONCURRENCY_KEY_PATTERN,
+        description="tasks naming the same key share its limit of runs at once",
+    )
+    jitter_seconds: int | None = Field(
+        default=None, ge=0, le=86_400, description="move each fire later by a fixed offset below this"
+    )
+    max_cost_usd_per_run: float | None = Field(
+        default=None, ge=0, allow_inf_nan=False, description="US dollars; a run stops at the call that crosses it"
+    )
+    max_tokens_per_run: int | None = Field(
+        default=None, ge=1, le=100_000_000, description="a run stops at the call that crosses it"
+    )
+    max_cost_usd_per_day: float | None = Field(
+        default=None, ge=0, allow_inf_nan=False, description="US dollars; fires are skipped once spent (task's day)"
+    )
+    max_cost_usd_per_month: float | None = Field(
+        default=None, ge=0, allow_inf_nan=False, description="US dollars; fires are skipped once spent (task's month)"
+    )
+    pause_on_budget: bool | None = Field(default=None, description="also pause the task when a budget is hit")
+    pause_after_failures: int | None = Field(
+        default=None, ge=1, le=1000, description="pause after this many failed runs in a row"
+    )
+    max_delay_seconds: int | None = Field(
+        default=None, ge=0, le=7 * 86_400, description="SLA: a run starting later than this after its due time"
+    )
+    max_duration_seconds: int | None = Field(
+        default=None, ge=1, le=7 * 86_400, description="SLA: a run lasting longer than this"
+    )
+
+
+class _Options(ControlInput):
     # Counts and switches are strict: JSON `true` is not 1 and "20" is not a number.
     missed_run_policy: MissedRunPolicy | None = None
     model: str | None = Field(default=None, min_length=1, max_length=200)
@@ -105,17 +144,6 @@ class _Options(TextInput):
         '{"url_changed": URL} (content changed since the last check) or {"http_ok": URL} (answers 2xx); '
         "a fire whose condition is not met is recorded `skipped` with the reason; null removes it",
     )
-    overlap_policy: OverlapPolicy | None = Field(default=None, description="a fire while a run is still going")
-    concurrency_key: str | None = Field(default=None, pattern=CONCURRENCY_KEY_PATTERN)
-    jitter_seconds: int | None = Field(default=None, ge=0, le=86_400)
-    max_cost_usd_per_run: float | None = Field(default=None, ge=0)
-    max_tokens_per_run: int | None = Field(default=None, ge=1, le=100_000_000)
-    max_cost_usd_per_day: float | None = Field(default=None, ge=0)
-    max_cost_usd_per_month: float | None = Field(default=None, ge=0)
-    pause_on_budget: bool | None = None
-    pause_after_failures: int | None = Field(default=None, ge=1, le=1000)
-    max_delay_seconds: int | None = Field(default=None, ge=0, le=7 * 86_400)
-    max_duration_seconds: int | None = Field(default=None, ge=1, le=7 * 86_400)
 
 
 class TaskCreate(_Options):
@@ -152,12 +180,12 @@ class TaskUpdate(_Options):
     schedule: ScheduleSpec | None = None
 
 
-class PauseNote(BaseModel):
+class PauseNote(TextInput):
     """An optional note saying why a task is paused (or resumed); shown wherever the task is."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    note: str | None = Field(default=None, max_length=500)
+    note: str | None = Field(
+        default=None, max_length=500, description="why; shown with the task until it resumes (resuming clears it)"
+    )
 
 
 class ConcurrencyKeyIn(BaseModel):
@@ -169,5 +197,5 @@ class ConcurrencyKeyIn(BaseModel):
 class ModelPriceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    input_per_million: float = Field(ge=0, description="US dollars per million prompt tokens")
-    output_per_million: float = Field(ge=0, description="US dollars per million completion tokens")
+    input_per_million: float = Field(ge=0, allow_inf_nan=False, description="US dollars per million prompt tokens")
+    output_per_million: float = Field(ge=0, allow_inf_nan=False, description="US dollars per million completion tokens")

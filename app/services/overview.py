@@ -64,6 +64,7 @@ class RunRow:
 class RunDetail:
     run: RunView  # with its steps
     task_name: str | None  # None when the task has been deleted
+    retries: tuple[int, ...] = ()  # ids of later attempts of this run
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,6 +172,7 @@ class OverviewService:
         return RunDetail(
             run=RunView.of(execution, task.timezone if task else "UTC", steps),
             task_name=task.name if task else None,
+            retries=tuple(await self.repo.retries_of(execution.task_id, execution.id)),
         )
 
     async def task_rows(self, tasks: Sequence[TaskView]) -> list[TaskRow]:

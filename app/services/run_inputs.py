@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from app.errors import ValidationFailed
+from app.services.inputs import nul_path
 
 MAX_INPUT_BYTES = 64 * 1024
 MAX_KEY_CHARS = 200
@@ -25,6 +26,11 @@ def check_inputs(inputs: Any) -> dict[str, Any] | None:
     if not isinstance(inputs, dict):
         raise ValidationFailed(
             f"`inputs` must be a JSON object (got {type(inputs).__name__})", details={"field": "inputs"}
+        )
+    where = nul_path(inputs)
+    if where is not None:  # PostgreSQL cannot store it; refused on every database alike
+        raise ValidationFailed(
+            f"`inputs.{where}` contains a NUL character (\\u0000), which cannot be stored", details={"field": "inputs"}
         )
     try:
         size = encoded_size(inputs)

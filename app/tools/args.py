@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.services.inputs import ConditionSpec, ScheduleSpec
+from app.services.inputs import ConcurrencyKeyIn, ConditionSpec, ControlInput, ModelPriceIn, PauseNote, ScheduleSpec
 from app.vocabulary import ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskState
 
 TIME_HELP = (
@@ -25,8 +25,47 @@ class _Args(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+# The controls that can be switched off (app.services.inputs.NULLABLE_CONTROLS; a test keeps them equal).
+NullableControl = Literal[
+    "concurrency_key",
+    "max_cost_usd_per_run",
+    "max_tokens_per_run",
+    "max_cost_usd_per_day",
+    "max_cost_usd_per_month",
+    "pause_after_failures",
+    "max_delay_seconds",
+    "max_duration_seconds",
+]
+
+
+class NoArgs(_Args):
+    pass
+
+
 class TaskRef(_Args):
     task_id: int = Field(ge=1, description="The task's id.")
+
+
+class PauseOrResume(_Args, PauseNote):
+    task_id: int = Field(ge=1, description="The task's id.")
+
+
+class KeyRef(_Args):
+    key: str = Field(min_length=1, max_length=100, description="The concurrency key, e.g. 'slack'.")
+
+
+class SetConcurrencyKey(KeyRef, ConcurrencyKeyIn):
+    pass
+
+
+class ModelRef(_Args):
+    model: str = Field(
+        min_length=1, max_length=200, description="The model as litellm spells it, e.g. 'ollama/llama3'."
+    )
+
+
+class SetModelPrice(ModelRef, ModelPriceIn):
+    pass
 
 
 class RunNow(TaskRef):
@@ -46,7 +85,7 @@ class RunRef(_Args):
     execution_id: int = Field(ge=1, description="The execution's (run's) id.")
 
 
-class ScheduleTask(_Args):
+class ScheduleTask(_Args, ControlInput):
     description: str | None = Field(
         default=None,
         min_length=1,
@@ -94,7 +133,7 @@ class CancelSchedule(_Args):
     )
 
 
-class UpdateTask(_Args):
+class UpdateTask(_Args, ControlInput):
     task_id: int = Field(ge=1)
     name: str | None = Field(default=None, min_length=1, max_length=200)
     instructions: str | None = Field(default=None, min_length=1)
@@ -111,11 +150,19 @@ class UpdateTask(_Args):
     max_retries: int | None = Field(default=None, ge=0, le=10)
     condition: ConditionSpec | None = Field(default=None, description=CONDITION_HELP)
     remove_condition: bool = Field(default=False, description="Remove the task's run condition (runs every fire).")
+    clear: list[NullableControl] | None = Field(
+        default=None,
+        max_length=8,
+        description="Controls to switch off (their limit or key removed), e.g. ['max_cost_usd_per_day'].",
+    )
 
     @model_validator(mode="after")
-    def _one_condition_change(self) -> UpdateTask:
+    def _set_or_clear(self) -> UpdateTask:
         if self.remove_condition and self.condition is not None:
             raise ValueError("give either `condition` or `remove_condition`, not both")
+        both = sorted(set(self.clear or ()) & {n for n in self.model_fields_set if getattr(self, n) is not None})
+        if both:
+            raise ValueError(f"{', '.join(both)}: give a value or clear it, not both")
         return self
 
 

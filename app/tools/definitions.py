@@ -7,16 +7,18 @@ from typing import Any, TypeVar
 
 from app.errors import ValidationFailed
 from app.services.executions import ExecutionFilter
-from app.services.inputs import AnySpec, CronSpec, IntervalSpec, OnceSpec, TaskCreate, TaskUpdate
+from app.services.inputs import CONTROL_FIELDS, AnySpec, CronSpec, IntervalSpec, OnceSpec, TaskCreate, TaskUpdate
 from app.services.tasks import TaskFilter
 from app.services.views import TaskView
 from app.tools import args as A
 from app.tools.base import ToolContext, ToolDef, ToolFailed
+from app.tools.controls import CONTROL_TOOLS
 from app.tools.render import (
     explanation_dict,
     preview_dict,
     run_dict,
     run_with_steps,
+    spend_dict,
     task_dict,
     totals_dict,
 )
@@ -35,23 +37,19 @@ def _when(ctx: ToolContext, value: str | None, timezone: str) -> datetime | None
 # -- tasks -----------------------------------------------------------------------------------
 
 
+OPTIONS = {"model", "tools", "missed_run_policy", "condition", *CONTROL_FIELDS}
+
+
 async def schedule_task(ctx: ToolContext, a: A.ScheduleTask) -> dict[str, Any]:
+    fields: dict[str, Any] = a.model_dump(include=OPTIONS, exclude_none=True)
     if a.schedule is not None:
         assert a.instructions is not None
-        name = a.name or _name_from(a.instructions)
-        data = TaskCreate(name=name, instructions=a.instructions, schedule=a.schedule)
+        fields |= {"name": a.name or _name_from(a.instructions), "instructions": a.instructions, "schedule": a.schedule}
     else:
-        data = TaskCreate(
-            description=a.description,
-            timezone=a.timezone or ctx.timezone,
-            name=a.name,
-            instructions=a.instructions,
-        )
-    options = a.model_dump(include={"model", "tools", "missed_run_policy"}, exclude_none=True)
-    if a.condition is not None:
-        options["condition"] = a.condition
-    data = data.model_copy(update=options)
-    task = await ctx.services.tasks.create(data)
+        fields |= {"description": a.description, "timezone": a.timezone or ctx.timezone}
+        fields |= {k: v for k, v in (("name", a.name), ("instructions", a.instructions)) if v is not None}
+    # The service's own input shape checks it, as it checks an API request.
+    task = await ctx.services.tasks.create(TaskCreate.model_validate(fields))
     return {"status": "created", "task": task_dict(task, next_runs=NEXT_RUNS, full=True)}
 
 
@@ -69,8 +67,10 @@ async def find_tasks(ctx: ToolContext, a: A.FindTasks) -> dict[str, Any]:
 async def show_task(ctx: ToolContext, a: A.TaskRef) -> dict[str, Any]:
     task = await ctx.services.tasks.get(a.task_id)
     recent = await ctx.services.runs.list(ExecutionFilter(task_id=task.id), limit=RECENT_RUNS, offset=0)
+    spend = await ctx.services.controls.spend(task.id)
     return {
         "task": task_dict(task, next_runs=NEXT_RUNS, full=True),
+        "spend": spend_dict(spend),
         "recent_runs": [run_dict(r) for r in recent.items],
         "total_runs": recent.total,
     }
@@ -80,8 +80,9 @@ async def update_task(ctx: ToolContext, a: A.UpdateTask) -> dict[str, Any]:
     task = await ctx.services.tasks.get(a.task_id)
     fields: dict[str, Any] = a.model_dump(
         exclude_none=True,
-        exclude={"task_id", "schedule_text", "cron", "at", "every_seconds", "timezone", "remove_condition"},
+        exclude={"task_id", "schedule_text", "cron", "at", "every_seconds", "timezone", "clear", "remove_condition"},
     )
+    fields |= dict.fromkeys(a.clear or (), None)  # null switches a control off, as in PATCH /api/tasks
     if a.remove_condition:
         fields["condition"] = None
     schedule = await _new_schedule(ctx, task, a)
@@ -110,17 +111,18 @@ async def _new_schedule(ctx: ToolContext, task: TaskView, a: A.UpdateTask) -> di
     return None
 
 
-async def pause_task(ctx: ToolContext, a: A.TaskRef) -> dict[str, Any]:
-    return {"status": "paused", "task": task_dict(await ctx.services.tasks.pause(a.task_id))}
+async def pause_task(ctx: ToolContext, a: A.PauseOrResume) -> dict[str, Any]:
+    return {"status": "paused", "task": task_dict(await ctx.services.tasks.pause(a.task_id, a.note))}
 
 
-async def resume_task(ctx: ToolContext, a: A.TaskRef) -> dict[str, Any]:
-    return {"status": "resumed", "task": task_dict(await ctx.services.tasks.resume(a.task_id), next_runs=3)}
+async def resume_task(ctx: ToolContext, a: A.PauseOrResume) -> dict[str, Any]:
+    resumed = await ctx.services.tasks.resume(a.task_id, a.note)
+    return {"status": "resumed", "task": task_dict(resumed, next_runs=3)}
 
 
 async def cancel_schedule(ctx: ToolContext, a: A.CancelSchedule) -> dict[str, Any]:
     if a.pause:
-        return await pause_task(ctx, A.TaskRef(task_id=a.task_id))
+        return await pause_task(ctx, A.PauseOrResume(task_id=a.task_id))
     task = await ctx.services.tasks.get(a.task_id)
     await ctx.services.tasks.delete(a.task_id)
     return {"status": "deleted", "deleted": True, "task_id": task.id, "name": task.name}
@@ -235,7 +237,7 @@ def _name_from(instructions: str) -> str:
     return words if len(words) <= 60 else words[:59] + "…"
 
 
-TOOLS: tuple[ToolDef, ...] = (
+TASK_TOOLS: tuple[ToolDef, ...] = (
     ToolDef(
         name="ScheduleTask",
         chat_name="create_task",
@@ -245,7 +247,10 @@ TOOLS: tuple[ToolDef, ...] = (
             "'every weekday at 9am Berlin time, check status.example.com and summarise incidents'), or an explicit "
             "`schedule` with `instructions`. Returns the task with its schedule in words, its next runs and any "
             "assumptions: tell the user. If the words are ambiguous the error `ambiguous_schedule` carries the "
-            "question to ask the user."
+            "question to ask the user. Optional controls: `overlap_policy` (skip, buffer_one, cancel_other, "
+            "allow), `concurrency_key`, `jitter_seconds`, budgets (`max_cost_usd_per_run`, `max_tokens_per_run`, "
+            "`max_cost_usd_per_day`, `max_cost_usd_per_month`, `pause_on_budget`), `pause_after_failures`, and "
+            "SLAs (`max_delay_seconds`, `max_duration_seconds`)."
         ),
         args=A.ScheduleTask,
         handler=schedule_task,
@@ -272,7 +277,11 @@ TOOLS: tuple[ToolDef, ...] = (
         name="GetTask",
         chat_name="show_task",
         title="Show a task",
-        description="Show one task in full: schedule, next runs, instructions, options and its latest runs.",
+        description=(
+            "Show one task in full: schedule, next runs (with due times when jitter moves them), instructions, "
+            "options, its controls, its pause note, what it spent today and this month against its budgets, "
+            "and its latest runs."
+        ),
         args=A.TaskRef,
         handler=show_task,
         read_only=True,
@@ -285,7 +294,9 @@ TOOLS: tuple[ToolDef, ...] = (
         title="Change a task",
         description=(
             "Change a task: name, instructions, schedule (in words via `schedule_text`, or `cron`/`at`/"
-            "`every_seconds`), timezone, options. A new schedule takes effect at once."
+            "`every_seconds`), timezone, options, and its controls (overlap policy, concurrency key, jitter, "
+            "budgets, failure pause, SLAs; the same fields as ScheduleTask). Switch a control off by naming it "
+            "in `clear`. A new schedule takes effect at once."
         ),
         args=A.UpdateTask,
         handler=update_task,
@@ -297,20 +308,25 @@ TOOLS: tuple[ToolDef, ...] = (
         name="PauseTask",
         chat_name="pause_task",
         title="Pause a task",
-        description="Pause a task: it stops firing until resumed.",
-        args=A.TaskRef,
+        description=(
+            "Pause a task, optionally with a `note` saying why (shown with the task until it resumes): its "
+            "schedule stops firing until resumed. Its history is kept; run now and backfill still work."
+        ),
+        args=A.PauseOrResume,
         handler=pause_task,
         read_only=False,
         destructive=False,
         idempotent=True,
-        clients=frozenset({"chat"}),
     ),
     ToolDef(
         name="ResumeTask",
         chat_name="resume_task",
         title="Resume a task",
-        description="Resume a paused task; it fires again from its next scheduled time.",
-        args=A.TaskRef,
+        description=(
+            "Resume a paused task; it fires again from its next scheduled time. The pause note is cleared and "
+            "a fresh failure streak starts."
+        ),
+        args=A.PauseOrResume,
         handler=resume_task,
         read_only=False,
         destructive=False,
@@ -379,7 +395,9 @@ TOOLS: tuple[ToolDef, ...] = (
         title="List runs",
         description=(
             "List run records (executions), newest first, by task, status and scheduled time range. "
-            "Each has its id, status (succeeded, failed, missed, skipped, ...), trigger, times, tokens and cost."
+            "Each has its id, status (succeeded, failed, missed, skipped, waiting, ...), trigger (schedule, "
+            "manual, catchup, retry, event, backfill), inputs, nominal `scheduled_for` and `due_at` (after "
+            "jitter), times, tokens, cost, `sla_breach`, `attempt` and `retry_of`."
         ),
         args=A.ListRuns,
         handler=list_runs,
@@ -391,7 +409,10 @@ TOOLS: tuple[ToolDef, ...] = (
         name="GetRun",
         chat_name="show_run",
         title="Show a run",
-        description="Show one run record in full: output, error, tokens, cost and its steps (each LLM and tool call).",
+        description=(
+            "Show one run record in full: trigger, inputs, nominal and due time, output, error, tokens, cost, "
+            "SLA breach, attempt and the run it retries, and its steps (each LLM and tool call)."
+        ),
         args=A.RunRef,
         handler=show_run,
         read_only=True,
@@ -453,6 +474,9 @@ TOOLS: tuple[ToolDef, ...] = (
         idempotent=True,
     ),
 )
+
+
+TOOLS: tuple[ToolDef, ...] = TASK_TOOLS + CONTROL_TOOLS
 
 
 def tools_for(client: str, *, read_only: bool = False) -> tuple[ToolDef, ...]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from app.services.concurrency import KeyView, PriceView, SpendView
+from app.services.inputs import CONTROL_FIELDS
 from app.services.views import Explanation, RunTotals, RunView, SchedulePreview, TaskView
 from app.tools.times import local
 
@@ -26,8 +28,15 @@ def task_dict(task: TaskView, *, next_runs: int = 0, full: bool = False) -> dict
         "timezone": task.timezone,
         "next_run_at": iso(task.next_run_at),
     }
+    if task.pause_note:
+        view["pause_note"] = task.pause_note
     if next_runs and task.next_runs:
         view["next_runs"] = [iso(t) for t in task.next_runs[:next_runs]]
+        moved = [f for f in task.next_fires[:next_runs] if f.due_at != f.scheduled_for]
+        if moved:  # jitter or spread: each fire starts at its due time, recorded at its nominal one
+            view["next_fires"] = [
+                {"scheduled_for": iso(f.scheduled_for), "due_at": iso(f.due_at)} for f in task.next_fires[:next_runs]
+            ]
     if full:
         view |= {
             "instructions": task.instructions,
@@ -38,6 +47,8 @@ def task_dict(task: TaskView, *, next_runs: int = 0, full: bool = False) -> dict
             "max_steps": task.max_steps,
             "timeout_seconds": task.timeout_seconds,
             "max_retries": task.max_retries,
+            "retry_on_interrupt": task.retry_on_interrupt,
+            "controls": controls_dict(task),
             "created_at": iso(task.created_at),
             "updated_at": iso(task.updated_at),
             "parser": task.parser,
@@ -57,7 +68,9 @@ def run_dict(run: RunView, *, full: bool = False) -> dict[str, Any]:
         "status": run.status.value,
         "trigger": run.trigger.value,
         "scheduled_for": iso(run.scheduled_for),
+        "due_at": iso(run.due_at),
         "started_at": iso(run.started_at),
+        "trigger_delay_ms": run.trigger_delay_ms,
         "finished_at": iso(run.finished_at),
         "duration_ms": run.duration_ms,
         "reason": run.reason,
@@ -66,6 +79,8 @@ def run_dict(run: RunView, *, full: bool = False) -> dict[str, Any]:
         "completion_tokens": run.completion_tokens,
         "cost_usd": run.cost_usd,
         "attempt": run.attempt,
+        "retry_of": run.retry_of,
+        "sla_breach": run.sla_breach,
     }
     if run.inputs is not None:
         view["inputs"] = run.inputs
@@ -75,6 +90,40 @@ def run_dict(run: RunView, *, full: bool = False) -> dict[str, Any]:
         view["output"] = _clip(run.output, 4000)
         view["model"] = run.model
     return view
+
+
+def controls_dict(task: TaskView) -> dict[str, Any]:
+    """Every per-task control (docs/controls.md) by its field name; null means off."""
+    return {name: getattr(task, name) for name in CONTROL_FIELDS}
+
+
+def spend_dict(spend: SpendView) -> dict[str, Any]:
+    return {
+        "today_usd": spend.day_usd,
+        "max_cost_usd_per_day": spend.max_cost_usd_per_day,
+        "this_month_usd": spend.month_usd,
+        "max_cost_usd_per_month": spend.max_cost_usd_per_month,
+    }
+
+
+def key_dict(key: KeyView) -> dict[str, Any]:
+    return {
+        "key": key.key,
+        "max_running": key.max_running,
+        "running": key.running,
+        "queued": key.queued,
+        "tasks": key.tasks,
+        "updated_at": iso(key.updated_at),
+    }
+
+
+def price_dict(price: PriceView) -> dict[str, Any]:
+    return {
+        "model": price.model,
+        "input_per_million": price.input_per_million,
+        "output_per_million": price.output_per_million,
+        "updated_at": iso(price.updated_at),
+    }
 
 
 def run_with_steps(run: RunView) -> dict[str, Any]:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 NOTICES = {
     "created": "Task created.",
     "saved": "Changes saved.",
+    "removed": "Removed.",
     "paused": "Paused.",
     "resumed": "Resumed.",
     "deleted": "Task deleted.",

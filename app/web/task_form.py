@@ -64,18 +64,35 @@ DEFAULTS: dict[str, Any] = {
     "notify_webhook": "",
     "notify_email": "",
     "notify_on": "failure",
+    # Controls (docs/controls.md): empty means off, or the default where one applies.
+    "controls_shown": False,
+    "overlap_policy": "skip",
+    "concurrency_key": "",
+    "jitter_seconds": "",
+    "max_cost_usd_per_run": "",
+    "max_tokens_per_run": "",
+    "max_cost_usd_per_day": "",
+    "max_cost_usd_per_month": "",
+    "pause_on_budget": False,
+    "pause_after_failures": "",
+    "max_delay_seconds": "",
+    "max_duration_seconds": "",
 }
+WHOLE_CONTROLS = ("max_tokens_per_run", "pause_after_failures", "max_delay_seconds", "max_duration_seconds")
+COST_CONTROLS = ("max_cost_usd_per_run", "max_cost_usd_per_day", "max_cost_usd_per_month")
+_FLAGS = ("tools", "start_paused", "controls_shown", "pause_on_budget")
 
 
 def read_form(posted: dict[str, list[str]]) -> TaskForm:
     values = dict(DEFAULTS)
     for name in DEFAULTS:
-        if name in ("tools", "start_paused"):
+        if name in _FLAGS:
             continue
         if name in posted:
             values[name] = posted[name][0].strip()
     values["tools"] = [t for t in posted.get("tools", []) if t] if "tools_shown" in posted else None
-    values["start_paused"] = "start_paused" in posted
+    for flag in ("start_paused", "controls_shown", "pause_on_budget"):
+        values[flag] = flag in posted
     return TaskForm(values=values)
 
 
@@ -88,6 +105,48 @@ def _int(form: TaskForm, name: str) -> int | None:
     except ValueError:
         form.error(name, "Give a whole number.")
         return None
+
+
+def _amount(form: TaskForm, name: str) -> float | str | None:
+    """A dollar amount as typed; what is not a number goes to the service as typed, to be refused there."""
+    raw = str(form.values.get(name) or "").removeprefix("$")
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        return raw
+
+
+def controls_payload(form: TaskForm) -> dict[str, Any]:
+    """Every control as the form set it (empty: off, or its default); the services check the values."""
+    v = form.values
+    out: dict[str, Any] = {
+        "overlap_policy": v["overlap_policy"] or "skip",
+        "concurrency_key": v["concurrency_key"] or None,
+        "jitter_seconds": _int(form, "jitter_seconds") or 0,
+        "pause_on_budget": bool(v["pause_on_budget"]),
+    }
+    for name in WHOLE_CONTROLS:
+        out[name] = _int(form, name)
+    for name in COST_CONTROLS:
+        out[name] = _amount(form, name)
+    return out
+
+
+def control_values(task: Any) -> dict[str, Any]:
+    """The form's control fields filled from a task (its read model)."""
+    values: dict[str, Any] = {
+        "controls_shown": True,
+        "overlap_policy": str(task.overlap_policy),
+        "concurrency_key": task.concurrency_key or "",
+        "jitter_seconds": str(task.jitter_seconds or ""),
+        "pause_on_budget": bool(task.pause_on_budget),
+    }
+    for name in (*WHOLE_CONTROLS, *COST_CONTROLS):
+        value = getattr(task, name)
+        values[name] = "" if value is None else str(value)
+    return values
 
 
 def schedule_payload(form: TaskForm) -> dict[str, Any] | None:
@@ -137,6 +196,8 @@ def options_payload(form: TaskForm) -> dict[str, Any]:
 def create_payload(form: TaskForm) -> dict[str, Any]:
     v = form.values
     payload = options_payload(form)
+    if v["controls_shown"]:
+        payload |= {k: value for k, value in controls_payload(form).items() if value is not None}
     if v["start_paused"]:
         payload["enabled"] = False
     if v["mode"] == "words":

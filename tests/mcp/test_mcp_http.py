@@ -24,8 +24,30 @@ from tests.support.live_server import serve_in_thread
 from tests.support.openai_stub import OpenAIStub
 from tests.support.records import insert_runs
 
-WRITE_TOOLS = {"ScheduleTask", "UpdateTask", "ResumeTask", "CancelSchedule", "RunTaskNow", "CancelRun"}
-READ_TOOLS = {"ListSchedules", "GetTask", "ListRuns", "GetRun", "ExplainRun", "RunTotals", "PreviewSchedule"}
+WRITE_TOOLS = {
+    "ScheduleTask",
+    "UpdateTask",
+    "PauseTask",
+    "ResumeTask",
+    "CancelSchedule",
+    "RunTaskNow",
+    "CancelRun",
+    "SetConcurrencyKey",
+    "RemoveConcurrencyKey",
+    "SetModelPrice",
+    "RemoveModelPrice",
+}
+READ_TOOLS = {
+    "ListSchedules",
+    "GetTask",
+    "ListRuns",
+    "GetRun",
+    "ExplainRun",
+    "RunTotals",
+    "PreviewSchedule",
+    "ListConcurrencyKeys",
+    "ListModelPrices",
+}
 
 
 @pytest.fixture
@@ -155,6 +177,14 @@ async def test_keys_guard_mcp_and_read_only_keys_get_read_tools(server: str) -> 
         assert {t.name for t in (await mcp.list_tools()).tools} == READ_TOOLS
         refused = await mcp.call_tool("ScheduleTask", {"description": "every day at 9am, say hi"})
         assert refused.is_error and data(refused)["error"]["code"] == "forbidden"
+        for name, arguments in (
+            ("SetConcurrencyKey", {"key": "slack", "max_running": 1}),
+            ("PauseTask", {"task_id": 1, "note": "x"}),
+            ("SetModelPrice", {"model": "m", "input_per_million": 1, "output_per_million": 1}),
+        ):
+            withheld = await mcp.call_tool(name, arguments)
+            assert withheld.is_error and data(withheld)["error"]["code"] == "forbidden", name
+        assert data(await mcp.call_tool("ListConcurrencyKeys", {}))["keys"] == []
         assert data(await mcp.call_tool("ListSchedules", {}))["total"] == 0
 
 

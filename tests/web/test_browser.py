@@ -136,12 +136,37 @@ def test_create_from_words_run_now_watch_it_finish_pause_and_resume(
         expect(page.locator("#run-rows")).to_contain_text("succeeded")
         shot(page, "runs", backend)
 
-        # Pause and resume.
+        # Controls: set them in the edit form, see them on the task page.
         page.goto(task_url)
+        page.get_by_role("link", name="Edit", exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Edit")
+        page.locator("#controls summary").click()
+        page.get_by_label("When a fire comes while the previous run is still going").select_option("buffer_one")
+        page.get_by_label("Concurrency key").fill("slack")
+        page.get_by_label("Jitter (s)").fill("120")
+        page.get_by_label("$ per day").fill("2")
+        page.get_by_label("Max start delay (s)").fill("60")
+        shot(page, "task-edit-controls", backend)
+        page.get_by_role("button", name="Save").click()
+        expect(page).to_have_url(re.compile(r"/ui/tasks/\d+\?notice=saved$"))
+        controls = page.locator("section#controls")
+        expect(controls).to_contain_text("(buffer_one)")
+        expect(controls.get_by_role("link", name="slack")).to_be_visible()
+        expect(controls).to_contain_text("120 s")
+        expect(controls).to_contain_text(re.compile(r"Spent today\s*\$[0-9.]+ of \$2.00"))
+        expect(controls).to_contain_text("start within 60 s of its time")
+        expect(page.locator("ol.fires")).to_contain_text("(jitter)")
+        shot(page, "task-controls", backend)
+
+        # Pause with a note, see the note; resume clears it.
+        page.get_by_label("Pause note (optional)").fill("vendor <outage>")
         page.get_by_role("button", name="Pause").click()
         expect(page.locator("h1 .badge")).to_have_text("paused")
+        expect(page.locator("#pause-note")).to_have_text("Paused: vendor <outage>")
+        shot(page, "task-paused", backend)
         page.get_by_role("button", name="Resume").click()
         expect(page.locator("h1 .badge")).to_have_text("active")
+        expect(page.locator("#pause-note")).to_have_count(0)
         expect(page.locator(".strip .tick")).to_have_count(1)
         shot(page, "task-with-runs", backend)
 

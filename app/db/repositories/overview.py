@@ -95,6 +95,16 @@ class OverviewRepository:
         stmt = select(Task.id, Task.name).order_by(Task.name, Task.id).limit(limit)
         return [(int(r[0]), str(r[1])) for r in (await self.session.execute(stmt)).all()]
 
+    async def retries_of(self, task_id: int, execution_id: int, limit: int = 20) -> list[int]:
+        """Ids of the later attempts of a run (retries point at the first attempt), oldest first."""
+        stmt = (
+            select(Execution.id)
+            .where(Execution.task_id == task_id, Execution.retry_of == execution_id)
+            .order_by(Execution.id)
+            .limit(limit)
+        )
+        return [int(r[0]) for r in (await self.session.execute(stmt)).all()]
+
     async def last_status(self, task_ids: Sequence[int]) -> dict[int, Execution]:
         """Each task's latest record, in one statement (one indexed lookup per task on the page)."""
         if not task_ids:

@@ -21,6 +21,8 @@ from app.web.task_form import (
     FORM_ERROR,
     UNITS,
     TaskForm,
+    control_values,
+    controls_payload,
     create_payload,
     domain_error,
     options_payload,
@@ -128,6 +130,7 @@ def _form_of_task(task: TaskView) -> TaskForm:
         notify_email=notify.get("email") or "",
         notify_on=notify.get("on") or "failure",
     )
+    values.update(control_values(task))
     return TaskForm(values=values)
 
 
@@ -155,6 +158,8 @@ async def edit_task(request: Request, visitor: Visitor) -> Response:
         payload = options_payload(form)
         payload["name"] = form.values["name"] or None
         payload["instructions"] = form.values["instructions"] or None
+        if form.values["controls_shown"]:  # a form without the section leaves the controls as they are
+            payload |= controls_payload(form)
         if _schedule_changed(current, form):
             payload["schedule"] = schedule_payload(form)
         if not form.errors:

@@ -13,14 +13,15 @@ from starlette.responses import Response
 from app.errors import NotFound
 from app.services.cancel import cancel_execution
 from app.services.overview import Cursor, OverviewService, RunFilter, RunsPage
+from app.vocabulary import ACTIVE_STATUSES, ExecutionStatus, Trigger
 from app.web.base import Visitor, page, see_other, state_of, still_allowed, unit_of_work
 from app.web.events import stream
 from app.web.pages.tasks import task_service
 from app.web.render import fragment, render
 
-STATUSES = ("queued", "running", "succeeded", "failed", "timed_out", "cancelled", "skipped", "missed", "interrupted")
-TRIGGERS = ("schedule", "manual", "catchup", "retry")
-ACTIVE = ("queued", "running")
+STATUSES = tuple(s.value for s in ExecutionStatus)
+TRIGGERS = tuple(t.value for t in Trigger)
+ACTIVE = tuple(s.value for s in ACTIVE_STATUSES)
 PAGE_SIZE = 50
 
 
@@ -157,6 +158,7 @@ async def _run_values(request: Request, execution_id: int) -> dict[str, Any]:
         "e": run,
         "steps": step_list,
         "task_name": detail.task_name,
+        "retries": detail.retries,
         "tz": run.timezone,
         "window": _window(step_list),
         "active": run.status in ACTIVE,

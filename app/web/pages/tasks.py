@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
 from app.errors import Conflict, NotFound, TaskRunnerError, ValidationFailed
+from app.services.concurrency import ControlService
 from app.services.executions import ExecutionService
+from app.services.inputs import PauseNote
 from app.services.overview import OverviewService, TaskFilter, dst_change_on
 from app.services.tasks import TaskDeps, TaskService
 from app.web.base import Visitor, first, page, posted, see_other, state_of, unit_of_work
@@ -20,6 +24,7 @@ from app.web.render import render
 PAGE_SIZE = 50
 STATES = ("active", "paused", "completed")
 WHY_WINDOW = timedelta(hours=1)  # "why didn't it run at ...?" looks this far either side, as ExplainRun does
+SLA_BREACHES_SHOWN = 5
 
 
 def task_deps(request: Request) -> TaskDeps:
@@ -29,6 +34,7 @@ def task_deps(request: Request) -> TaskDeps:
         llm=state.llm,
         llm_model=state.settings.llm_model,
         http_allow_hosts=tuple(state.settings.http_allow_host_list),
+        spread_seconds=state.settings.spread_round_hours,
     )
 
 
@@ -107,16 +113,29 @@ def _why_at(raw: str, tz: str) -> datetime | None:
 
 @page
 async def task_detail(request: Request, visitor: Visitor) -> Response:
-    task_id = task_id_of(request)
+    return await _task_page(request, visitor, task_id_of(request))
+
+
+async def _task_page(
+    request: Request,
+    visitor: Visitor,
+    task_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The task page; after a refused Run now or Pause, with the errors beside the fields and what was typed."""
     clock = state_of(request).clock
     why_raw = (request.query_params.get("why_at") or "").strip()
     async with unit_of_work(request) as s:
         service = OverviewService(s, clock)
         task = await task_service(request, s).get(task_id, next_runs=10)
         tz = ZoneInfo(task.timezone)
-        fires = [(at, dst_change_on(at.astimezone(tz).date(), tz)) for at in task.next_runs]
+        fires = [(f, dst_change_on(f.scheduled_for.astimezone(tz).date(), tz)) for f in task.next_fires]
         recent = await service.recent_runs(task, 60)
         usage = await service.usage_by_day(task)
+        spend = await ControlService(s, clock).spend(task.id)
         explanation = None
         why_error = None
         if why_raw:
@@ -130,6 +149,7 @@ async def task_detail(request: Request, visitor: Visitor) -> Response:
                     )
                 except ValidationFailed:
                     why_error = "That time is still to come; ask about a time that has passed."
+    breaches = [r for r in recent if r.sla_breach]
     return render(
         request,
         "task.html",
@@ -139,32 +159,66 @@ async def task_detail(request: Request, visitor: Visitor) -> Response:
             "fires": fires,
             "recent": list(reversed(recent)),
             "usage": usage,
+            "spend": spend,
+            "breaches": breaches[:SLA_BREACHES_SHOWN],
+            "breach_count": len(breaches),
+            "recent_count": len(recent),
             "max_cost": max((d.cost_usd for d in usage), default=0.0),
             "max_runs": max((d.runs for d in usage), default=0),
             "why_at": why_raw or clock.now().astimezone(tz).replace(second=0, microsecond=0, tzinfo=None).isoformat(),
             "why_error": why_error,
             "explanation": explanation,
+            "errors": errors or {},
+            "typed": typed or {},
         },
         visitor=visitor,
+        status_code=status_code,
     )
+
+
+def _run_inputs(text: str) -> Any:
+    """The Run now form's inputs: JSON text (empty: none); the service checks it is a small JSON object."""
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ValidationFailed(f"The inputs are not valid JSON: {exc}.", details={"field": "inputs"}) from None
 
 
 @page
 async def task_action(request: Request, visitor: Visitor) -> Response:
-    """Run now, pause or resume one task."""
+    """Run now (with optional inputs and idempotency key), pause (with an optional note) or resume one task."""
     task_id = task_id_of(request)
     action = request.path_params["action"]
-    async with unit_of_work(request) as s:
-        service = task_service(request, s)
-        if action == "run":
-            execution = await service.run_now(task_id)
-            execution_id = execution.id
-        elif action == "pause":
-            await service.pause(task_id)
-        elif action == "resume":
-            await service.resume(task_id)
-        else:
-            raise NotFound("action", action)
+    form = posted(request)
+    typed = {name: first(form, name) for name in ("inputs", "idempotency_key", "note")}
+    try:
+        async with unit_of_work(request) as s:
+            service = task_service(request, s)
+            if action == "run":
+                execution = await service.run_now(
+                    task_id, inputs=_run_inputs(typed["inputs"]), idempotency_key=typed["idempotency_key"] or None
+                )
+                execution_id = execution.id
+            elif action == "pause":
+                note = PauseNote.model_validate({"note": typed["note"] or None}).note
+                await service.pause(task_id, note)
+            elif action == "resume":
+                await service.resume(task_id)
+            else:
+                raise NotFound("action", action)
+    except ValidationError as exc:
+        message = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        return await _task_page(request, visitor, task_id, errors={"note": message}, typed=typed, status_code=422)
+    except ValidationFailed as exc:
+        field = "idempotency_key" if exc.details.get("field") == "idempotency_key" else "inputs"
+        errors = {field: exc.message}
+        return await _task_page(request, visitor, task_id, errors=errors, typed=typed, status_code=422)
+    except Conflict as exc:
+        if action != "run":
+            raise
+        return await _task_page(request, visitor, task_id, errors={"run": exc.message}, typed=typed, status_code=409)
     if action == "run":
         return see_other(f"/ui/runs/{execution_id}", notice="queued")
     return see_other(f"/ui/tasks/{task_id}", notice="paused" if action == "pause" else "resumed")
