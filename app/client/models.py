@@ -45,6 +45,18 @@ class ControlFields(TypedDict, total=False):
     max_duration_seconds: int | None
 
 
+class Upstream(TypedDict):
+    task_id: int
+    on: Literal["succeeded", "failed", "finished"]
+
+
+class After(TypedDict):
+    """The tasks a task runs after (docs/triggers.md); as sent, one Upstream alone also works."""
+
+    mode: Literal["all", "any"]
+    tasks: list[Upstream]
+
+
 class TaskFields(ControlFields, total=False):
     """What a task is made of when created or changed (every field optional here)."""
 
@@ -62,6 +74,7 @@ class TaskFields(ControlFields, total=False):
     retry_on_interrupt: bool
     enabled: bool
     notify: dict[str, Any] | None
+    after: After | Upstream | None
 
 
 class TaskControls(ControlFields, total=False):
@@ -88,6 +101,7 @@ class Task(TaskControls):
     max_retries: int
     retry_on_interrupt: NotRequired[bool]
     notify: dict[str, Any] | None
+    after: NotRequired[After | None]
     next_run_at: str | None
     next_runs: list[str]
     last_fire_at: str | None
@@ -121,6 +135,7 @@ class Execution(TypedDict):
     worker_id: NotRequired[str | None]  # the worker that ran (or runs) it
     cancel_requested_at: NotRequired[str | None]
     inputs: NotRequired[dict[str, Any] | None]
+    upstream_execution_id: NotRequired[int | None]  # a dependency run: the upstream run whose end queued it
 
 
 class BackfillFire(TypedDict):

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.services.inputs import ScheduleSpec
+from app.services.inputs import AfterIn, ScheduleSpec, UpstreamIn
 from app.vocabulary import ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskState
 
 TIME_HELP = (
@@ -62,6 +62,14 @@ class ScheduleTask(_Args):
     model: str | None = Field(default=None, min_length=1, max_length=200, description="LLM for the runs.")
     tools: list[str] | None = Field(default=None, max_length=50, description="Tools the agent may use.")
     missed_run_policy: MissedRunPolicy | None = None
+    after: AfterIn | UpstreamIn | None = Field(
+        default=None,
+        description=(
+            "Also run after other tasks' runs end: {'tasks': [{'task_id': 3, 'on': 'succeeded'}], "
+            "'mode': 'all' (once every one has ended so) or 'any' (on each end)}; 'on' is succeeded, "
+            "failed or finished. The upstream run's output reaches the run as input."
+        ),
+    )
 
     @model_validator(mode="after")
     def _when(self) -> ScheduleTask:
@@ -102,6 +110,15 @@ class UpdateTask(_Args):
     max_steps: int | None = Field(default=None, ge=1, le=200)
     timeout_seconds: int | None = Field(default=None, ge=1, le=86_400)
     max_retries: int | None = Field(default=None, ge=0, le=10)
+    after: AfterIn | UpstreamIn | None = Field(
+        default=None,
+        description=(
+            "Replace what it runs after: other tasks' runs end: {'tasks': [{'task_id': 3, 'on': 'succeeded'}], "
+            "'mode': 'all' (once every one has ended so) or 'any' (on each end)}; 'on' is succeeded, "
+            "failed or finished. The upstream run's output reaches the run as input."
+        ),
+    )
+    clear_after: bool = Field(default=False, description="true: stop running after other tasks.")
 
 
 class ListRuns(_Args):

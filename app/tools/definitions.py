@@ -48,6 +48,8 @@ async def schedule_task(ctx: ToolContext, a: A.ScheduleTask) -> dict[str, Any]:
             instructions=a.instructions,
         )
     options = a.model_dump(include={"model", "tools", "missed_run_policy"}, exclude_none=True)
+    if a.after is not None:
+        options["after"] = a.after
     data = data.model_copy(update=options)
     task = await ctx.services.tasks.create(data)
     return {"status": "created", "task": task_dict(task, next_runs=NEXT_RUNS, full=True)}
@@ -77,8 +79,15 @@ async def show_task(ctx: ToolContext, a: A.TaskRef) -> dict[str, Any]:
 async def update_task(ctx: ToolContext, a: A.UpdateTask) -> dict[str, Any]:
     task = await ctx.services.tasks.get(a.task_id)
     fields: dict[str, Any] = a.model_dump(
-        exclude_none=True, exclude={"task_id", "schedule_text", "cron", "at", "every_seconds", "timezone"}
+        exclude_none=True,
+        exclude={"task_id", "schedule_text", "cron", "at", "every_seconds", "timezone", "after", "clear_after"},
     )
+    if a.clear_after and a.after is not None:
+        raise ToolFailed("bad_arguments", "Give either `after` or `clear_after`, not both.")
+    if a.clear_after:
+        fields["after"] = None
+    elif a.after is not None:
+        fields["after"] = a.after.model_dump(mode="json")
     schedule = await _new_schedule(ctx, task, a)
     if schedule is not None:
         fields["schedule"] = schedule

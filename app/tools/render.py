@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +44,11 @@ def task_dict(task: TaskView, *, next_runs: int = 0, full: bool = False) -> dict
             "parser": task.parser,
             "assumptions": list(task.assumptions),
         }
+        if task.after is not None:
+            view["after"] = {
+                "mode": task.after.mode.value,
+                "tasks": [{**asdict(u), "on": u.on.value} for u in task.after.tasks],
+            }
     else:
         view["instructions"] = _clip(task.instructions, 200)
     return view
@@ -68,6 +74,8 @@ def run_dict(run: RunView, *, full: bool = False) -> dict[str, Any]:
     }
     if run.inputs is not None:
         view["inputs"] = run.inputs
+    if run.upstream_execution_id is not None:
+        view["upstream_execution_id"] = run.upstream_execution_id
     if full:
         view["output"] = _clip(run.output, 4000)
         view["model"] = run.model

@@ -20,6 +20,7 @@ from app.clock import Clock
 from app.db.repositories.workers import WorkerRepository
 from app.notify import Notifier
 from app.runner.base import Runner
+from app.scheduler.dependencies import DependencyQueue
 from app.scheduler.gate import RunGate
 from app.scheduler.writer import RecordWriter
 from app.vocabulary import ON_DEMAND_TRIGGERS
@@ -50,6 +51,7 @@ class InProcessExecutor:
         timing: WorkerTiming | None = None,
         on_finished: RunFinishedHook | None = None,
         gate: RunGate | None = None,
+        dependencies: DependencyQueue | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._clock = clock
@@ -66,6 +68,8 @@ class InProcessExecutor:
             spawn=spawn,
             on_finished=on_finished,
             gate=gate,
+            dependencies=dependencies,
+            on_dependents=self.submit,
         )
         self._gate = gate
         if gate is not None:

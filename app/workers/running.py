@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import metrics
@@ -34,6 +35,7 @@ from app.notify import Notifier, run_event_if_wanted
 from app.runner.base import Runner, RunOutcome, RunRequest, StepRecord
 from app.scheduler.batching import TickBatcher
 from app.scheduler.context import ContextLoader, RunContext
+from app.scheduler.dependencies import DependencyQueue
 from app.scheduler.gate import Admission, RunGate
 from app.scheduler.writer import RecordWriter
 from app.vocabulary import RUNS_WHEN_PAUSED
@@ -59,9 +61,15 @@ class RunProcessor:
         spawn: Callable[[Coroutine[Any, Any, Any]], None] | None = None,
         on_finished: RunFinishedHook | None = None,
         gate: RunGate | None = None,
+        dependencies: DependencyQueue | None = None,
+        on_dependents: Callable[[list[int]], None] | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._runner = runner
+        # Tasks that run after this run's task: queued right after its record closes, handed
+        # to ``on_dependents`` (the leader's sweep queues them if this process dies in between).
+        self._dependencies = dependencies
+        self._on_dependents = on_dependents
         self._on_finished = on_finished
         self.gate = gate
         self.writer = writer
@@ -210,6 +218,7 @@ class RunProcessor:
             cost_usd=outcome.cost_usd,
         )
         metrics.run_finished(outcome.status, (finished - started).total_seconds())
+        await self._queue_dependents(execution_id, bound)
         if self._on_finished is not None:  # the final record is stored: say so
             self._on_finished(execution_id, claimed.task_id, outcome.status)
         self._notify(request, outcome, scheduled_for, finished)
@@ -219,6 +228,19 @@ class RunProcessor:
             await self.gate.finished(request, outcome, task, admission, duration_ms)
         log_finish = bound.debug if outcome.status == "succeeded" else bound.warning
         log_finish("run.finished", status=outcome.status, error=outcome.error)
+
+    async def _queue_dependents(self, execution_id: int, bound: Any) -> None:
+        if self._dependencies is None:
+            return
+        try:
+            queued = await self._dependencies.after_end(execution_id)
+        except (SQLAlchemyError, OSError) as exc:  # the leader's sweep queues them later
+            bound.warning("dependency.queue_failed", error=str(exc).splitlines()[0])
+            return
+        if queued.cancelled:
+            self.supersede(queued.cancelled)  # the dependent's overlap policy cancel_other
+        if queued.queued and self._on_dependents is not None:
+            self._on_dependents(list(queued.queued))
 
     def _spawn_here(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.create_task(coro)

@@ -15,6 +15,7 @@ from tests.support import database
 
 # (revision to go down to, tables that must then be gone, task columns that must then be gone)
 STEPS_DOWN = [
+    ("0007", {"task_dependencies"}, {"after"}),
     (
         "0006",
         {"workers", "procrastinate_jobs", "procrastinate_workers", "procrastinate_events"},

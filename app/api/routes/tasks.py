@@ -48,8 +48,14 @@ async def update_task(task_id: TaskId, body: TaskUpdate, tasks: Tasks) -> TaskOu
 
 
 @router.delete("/{task_id}", status_code=204)
-async def delete_task(task_id: TaskId, tasks: Tasks) -> Response:
-    await tasks.delete(task_id)
+async def delete_task(
+    task_id: TaskId,
+    tasks: Tasks,
+    force: Annotated[
+        bool, Query(description="also when other tasks run after it: it is removed from their `after`")
+    ] = False,
+) -> Response:
+    await tasks.delete(task_id, force=force)
     return Response(status_code=204)
 
 
