@@ -222,3 +222,20 @@ async def test_upstream_output_is_clipped_to_the_inputs_limit(harness: Harness) 
     assert run.inputs is not None and encoded_size(run.inputs) <= MAX_INPUT_BYTES
     assert "truncated" in run.inputs["upstream"]["output"]
     assert runner.requests[-1].inputs == run.inputs
+
+
+async def test_explain_names_the_upstream_run(harness: Harness, by_name: ByName) -> None:
+    from app.services.executions import ExecutionService
+
+    await harness.start()
+    up = await harness.create(name="fetch", schedule=FAR)
+    down = await harness.create(name="report", schedule=FAR, after={"task_id": up, "on": "finished"})
+    up_run = await start_run(harness, up)
+    await tick(harness)
+    (run,) = await runs_of(harness, down)
+    async with harness.sessions() as s:
+        explained = await ExecutionService(s).explain(down)
+    text = "\n".join(explained.findings)
+    assert f"also runs after task {up} (fetch) finished" in text
+    assert f"Execution {run.id} (dependency: after run {up_run} of task {up} (fetch) succeeded" in text
+    assert explained.verdict == "succeeded"
