@@ -187,6 +187,7 @@ class DependencyQueue:
             inputs=inputs,
             upstream_execution_id=upstream.end.execution_id,
             slot=first_slot(task.overlap_policy),
+            due_at=now,  # ``at`` may be a microsecond on (uniqueness); the run is due now
         )
         bound = log.bind(task_id=task.id, upstream_execution_id=upstream.end.execution_id)
         if task.state == TaskState.PAUSED:

@@ -239,3 +239,28 @@ async def test_explain_names_the_upstream_run(harness: Harness, by_name: ByName)
     assert f"also runs after task {up} (fetch) finished" in text
     assert f"Execution {run.id} (dependency: after run {up_run} of task {up} (fetch) succeeded" in text
     assert explained.verdict == "succeeded"
+
+
+async def test_a_completed_one_time_task_still_runs_after_its_upstream(harness: Harness, by_name: ByName) -> None:
+    await harness.start()
+    up = await harness.create(name="up", schedule=FAR)
+    soon = {"kind": "once", "at": "2026-11-23T08:05:00+00:00"}
+    down = await harness.create(name="down", schedule=soon, after={"task_id": up})
+    await harness.move_to(datetime(2026, 11, 23, 8, 5, tzinfo=UTC))
+    assert (await harness.call(lambda svc: svc.get(down))).state == "completed"
+    up_run = await start_run(harness, up)
+    await tick(harness)
+    runs = await runs_of(harness, down)
+    assert [(r.trigger, r.status, r.upstream_execution_id) for r in runs] == [
+        ("schedule", "succeeded", None),
+        ("dependency", "succeeded", up_run),
+    ]
+
+
+def test_the_tools_take_after() -> None:
+    from app.tools import args as A
+
+    update = A.UpdateTask.model_validate({"task_id": 2, "after": {"task_id": 1, "on": "failed"}})
+    assert update.after is not None and update.after.model_dump(mode="json") == {"task_id": 1, "on": "failed"}
+    with pytest.raises(ValueError):
+        A.ScheduleTask.model_validate({"description": "every day at 9", "after": {"tasks": []}})
