@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from app.controls.dependencies import ENDS, UpstreamEnd
 from app.db.dependency_models import TaskDependency
 from app.db.models import Execution, Task
+from app.db.repositories.tasks import TaskRepository
 from app.vocabulary import DependencyMode, DependencyOn, ExecutionStatus
 
 _EXEC = cast(Table, Execution.__table__)
@@ -114,10 +115,8 @@ class DependencyRepository:
         return out
 
     async def names(self, task_ids: Sequence[int]) -> dict[int, str]:
-        if not task_ids:
-            return {}
-        rows = await self.session.execute(select(Task.id, Task.name).where(Task.id.in_(sorted(set(task_ids)))))
-        return {int(r[0]): str(r[1]) for r in rows.all()}
+        """The name of each of these tasks that exists."""
+        return await TaskRepository(self.session).names(task_ids)
 
     async def remove_upstream(self, upstream_task_id: int) -> None:
         await self.session.execute(delete(TaskDependency).where(TaskDependency.upstream_task_id == upstream_task_id))
