@@ -18,6 +18,8 @@ from typing import Any
 
 from app.redact import REDACTED, Redactor, is_secret_key
 
+# A run's inputs (a JSON object shown to the agent as data): at most this many bytes.
+MAX_INPUT_BYTES = 64 * 1024
 _MARGIN = 1024  # characters redacted past a cut: longer than any secret we know of
 _PATTERNS_ONLY = Redactor()
 
@@ -83,3 +85,8 @@ def clip_value(value: Any, limit: int, *, redactor: Redactor = _PATTERNS_ONLY) -
     if isinstance(value, list | tuple):
         return [clip_value(v, limit, redactor=redactor) for v in value]
     return value
+
+
+def encoded_size(value: Any) -> int:
+    """The size of ``value`` as compact UTF-8 JSON, the way run inputs are stored and shown."""
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())

@@ -9,8 +9,10 @@ Tree::
     │   ├── ScheduleInPast          schedule_in_past (422)  details: at, now
     │   ├── AmbiguousSchedule       ambiguous_schedule (422) details: question
     │   └── ConditionRefused        condition_refused (422) details: url
+    │   └── DependencyCycle         dependency_cycle (422)  details: cycle (task ids in run order)
     ├── NotFound                    not_found        (404)  details: resource, id
     ├── Conflict                    conflict         (409)
+    │   └── HasDependents           has_dependents   (409)  details: dependents (task ids)
     ├── Unauthorized                unauthorized     (401)
     ├── Forbidden                   forbidden        (403)  e.g. a read-only key asking to change
     ├── PayloadTooLarge             payload_too_large (413)
@@ -75,6 +77,12 @@ class ConditionRefused(ValidationFailed):
     code = "condition_refused"
 
 
+class DependencyCycle(ValidationFailed):
+    """A task's ``after`` would make it wait, directly or through others, on itself."""
+
+    code = "dependency_cycle"
+
+
 class NotFound(TaskRunnerError):
     code = "not_found"
 
@@ -84,6 +92,12 @@ class NotFound(TaskRunnerError):
 
 class Conflict(TaskRunnerError):
     code = "conflict"
+
+
+class HasDependents(Conflict):
+    """Deleting a task other tasks run after (``force`` detaches them instead)."""
+
+    code = "has_dependents"
 
 
 class Unauthorized(TaskRunnerError):

@@ -50,11 +50,14 @@ class Trigger(StrEnum):
     RETRY = "retry"
     EVENT = "event"
     BACKFILL = "backfill"
+    DEPENDENCY = "dependency"  # an upstream task's run ended the way the task waits for (docs/triggers.md)
 
 
-# Runs queued by a request rather than by the leader's own clock: the leader picks these up.
-ON_DEMAND_TRIGGERS: tuple[Trigger, ...] = (Trigger.MANUAL, Trigger.EVENT, Trigger.BACKFILL)
+# Runs queued by a request or another task's run rather than by the leader's own clock (a
+# dependency run may be queued by a worker process): the leader picks these up at once.
+ON_DEMAND_TRIGGERS: tuple[Trigger, ...] = (Trigger.MANUAL, Trigger.EVENT, Trigger.BACKFILL, Trigger.DEPENDENCY)
 # Runs asked for on purpose (run now, a retry, a backfill): they still run on a paused task.
+# A dependency run is not one of them: pausing a task stops every automatic start, its upstreams' too.
 RUNS_WHEN_PAUSED: tuple[Trigger, ...] = (Trigger.MANUAL, Trigger.RETRY, Trigger.BACKFILL)
 
 
@@ -94,6 +97,21 @@ class OverlapPolicy(StrEnum):
     BUFFER_ONE = "buffer_one"
     CANCEL_OTHER = "cancel_other"
     ALLOW = "allow"
+
+
+class DependencyOn(StrEnum):
+    """Which end of an upstream task's run starts its dependents (docs/triggers.md)."""
+
+    SUCCEEDED = "succeeded"  # the run succeeded
+    FAILED = "failed"  # the run ran and did not succeed: failed, timed_out or interrupted
+    FINISHED = "finished"  # either of those
+
+
+class DependencyMode(StrEnum):
+    """With several upstream tasks: run once all of them have ended so, or on each one's end."""
+
+    ALL = "all"
+    ANY = "any"
 
 
 class KeyScope(StrEnum):

@@ -250,7 +250,11 @@ OPERATIONS: dict[str, OperationDoc] = {
         },
         response_example=_TASK,
     ),
-    "deleteTask": OperationDoc("Delete a task", "Deletes the task and its records."),
+    "deleteTask": OperationDoc(
+        "Delete a task",
+        "Deletes the task and its records. While other tasks run after it, answers 409 `has_dependents` "
+        "naming them, unless `force=true`, which removes it from their `after`.",
+    ),
     "pauseTask": OperationDoc(
         "Pause a task",
         "Stops the task from firing until it is resumed. A completed one-time task cannot be paused (409).",

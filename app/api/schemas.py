@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.services.views import RunView, StepView, TaskView
-from app.vocabulary import ExecutionStatus, MissedRunPolicy, TaskState, Trigger
+from app.vocabulary import DependencyMode, DependencyOn, ExecutionStatus, MissedRunPolicy, TaskState, Trigger
 
 T = TypeVar("T")
 
@@ -26,6 +26,18 @@ class FireOut(BaseModel):
 
     scheduled_for: datetime
     due_at: datetime
+
+
+class UpstreamOut(BaseModel):
+    task_id: int
+    on: DependencyOn
+
+
+class AfterOut(BaseModel):
+    """The tasks this one runs after: once all have ended so (``all``), or on each one's end (``any``)."""
+
+    mode: DependencyMode
+    tasks: list[UpstreamOut]
 
 
 class TaskOut(BaseModel):
@@ -58,6 +70,7 @@ class TaskOut(BaseModel):
     max_duration_seconds: int | None = None
     pause_note: str | None = None
     condition: dict[str, Any] | None = None
+    after: AfterOut | None = None
     next_run_at: datetime | None
     next_runs: list[datetime]
     next_fires: list[FireOut] = []
@@ -72,6 +85,7 @@ class TaskOut(BaseModel):
         fields = {name: getattr(task, name) for name in cls.model_fields}
         fields["schedule"] = task.schedule.model_dump(mode="json")
         fields["next_fires"] = [FireOut.model_validate(f, from_attributes=True) for f in task.next_fires]
+        fields["after"] = AfterOut.model_validate(asdict(task.after)) if task.after is not None else None
         fields["created_at"] = task.created_at.astimezone(UTC)  # stamps answer in UTC, as before
         fields["updated_at"] = task.updated_at.astimezone(UTC)
         return cls.model_validate(fields)
@@ -121,6 +135,7 @@ class ExecutionOut(BaseModel):
     sla_breach: str | None = None
     inputs: dict[str, Any] | None = None
     condition_result: str | None = None  # what the task's run condition found before this run
+    upstream_execution_id: int | None = None  # a dependency run: the upstream run whose end queued it
 
     @classmethod
     def of(cls, run: RunView) -> ExecutionOut:

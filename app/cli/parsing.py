@@ -25,6 +25,21 @@ def parse_every(text: str) -> int:
     return seconds
 
 
+AFTER_ENDS = ("succeeded", "failed", "finished")
+
+
+def parse_after(text: str) -> dict[str, object]:
+    """``3`` or ``3:failed`` -> ``{"task_id": 3, "on": "failed"}`` (default ``on``: succeeded); else ValueError."""
+    raw = text.strip()
+    task, _, on = raw.partition(":")
+    on = on.strip().lower() or "succeeded"
+    if not task.strip().isdigit() or int(task) < 1:
+        raise ValueError(f"cannot read {text!r} as a task to run after; use TASK_ID or TASK_ID:ON, e.g. 3 or 3:failed")
+    if on not in AFTER_ENDS:
+        raise ValueError(f"unknown end {on!r} in {text!r}: use one of {', '.join(AFTER_ENDS)}")
+    return {"task_id": int(task), "on": on}
+
+
 def parse_when(text: str, *, now: datetime, local: tzinfo) -> datetime:
     """An aware instant from ISO 8601 (naive means ``local``) or ``24h``/``7d``/``30m`` before ``now``."""
     raw = text.strip()

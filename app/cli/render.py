@@ -135,6 +135,8 @@ def task_panel(task: Mapping[str, Any]) -> Table:
         rows.append(("Controls", controls))
     if task.get("condition"):
         rows.append(("Runs only if", condition_words(task["condition"])))
+    if task.get("after"):
+        rows.append(("Runs after", after_words(task["after"])))
     if task.get("description"):
         rows.append(("From words", task["description"]))
     if task.get("assumptions"):
@@ -143,6 +145,14 @@ def task_panel(task: Mapping[str, Any]) -> Table:
     for label, value in rows:
         grid.add_row(label, value)
     return grid
+
+
+def after_words(after: Mapping[str, Any]) -> str:
+    """``task 3 succeeded, task 5 failed (all of them)``: what a task runs after."""
+    listed = ", ".join(f"task {u['task_id']} {u['on']}" for u in after.get("tasks") or [])
+    if len(after.get("tasks") or []) < 2:
+        return listed
+    return f"{listed} ({'all of them' if after.get('mode') == 'all' else 'each one'})"
 
 
 def runs_table(runs: Sequence[Mapping[str, Any]], total: int, timezones: dict[int, str], title: str = "Runs") -> Table:
@@ -186,6 +196,8 @@ def run_panel(run: Mapping[str, Any], timezone: str | None) -> Table:
     ]
     if run.get("due_at") and run["due_at"] != run["scheduled_for"]:
         rows.insert(3, ("Due at", when(run["due_at"], timezone)))  # controls: after jitter/spread
+    if run.get("upstream_execution_id") is not None:
+        rows.append(("Upstream run", str(run["upstream_execution_id"])))
     if run.get("sla_breach"):
         rows.append(("SLA breach", Text(run["sla_breach"], style="red")))
     if run.get("reason"):

@@ -9,9 +9,9 @@ from rich.text import Text
 
 from app.cli import bundles, render, triggers
 from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, TaskId, UrlOpt, connect, fail, print_json
-from app.cli.parsing import parse_every
+from app.cli.parsing import parse_after, parse_every
 from app.client.models import TaskFields
-from app.vocabulary import MissedRunPolicy, TaskState
+from app.vocabulary import DependencyMode, MissedRunPolicy, TaskState
 
 app = typer.Typer(
     name="task",
@@ -67,6 +67,28 @@ def build_condition(
     if if_ok:
         return True, {"http_ok": if_ok}
     return remove, None
+
+
+AfterOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--after",
+        help="Also run after this task's runs end: TASK_ID[:succeeded|failed|finished] (repeat for several).",
+    ),
+]
+AfterModeOpt = Annotated[
+    DependencyMode | None,
+    typer.Option("--after-mode", help="With several --after: all (once each has ended so) or any (on each end)."),
+]
+
+
+def build_after(after: list[str] | None, mode: DependencyMode | None) -> dict[str, Any] | None:
+    """The ``after`` JSON from ``--after`` (repeatable) and ``--after-mode``; ValueError when unreadable."""
+    if not after:
+        if mode is not None:
+            raise ValueError("--after-mode needs at least one --after")
+        return None
+    return {"tasks": [parse_after(a) for a in after], "mode": (mode or DependencyMode.ALL).value}
 
 
 def build_schedule(cron: str | None, at: str | None, every: str | None, tz: str | None) -> dict[str, Any] | None:
@@ -135,6 +157,8 @@ def create(
     max_retries: RetriesOpt = None,
     if_changed: IfChangedOpt = None,
     if_ok: IfOkOpt = None,
+    after: AfterOpt = None,
+    after_mode: AfterModeOpt = None,
     paused: Annotated[bool, typer.Option("--paused", help="Create it paused.")] = False,
     url: UrlOpt = DEFAULT_URL,
     api_key: ApiKeyOpt = None,
@@ -144,6 +168,7 @@ def create(
     try:
         schedule = build_schedule(cron, at, every, tz)
         _, condition = build_condition(if_changed, if_ok)
+        after_body = build_after(after, after_mode)
     except ValueError as exc:
         fail(str(exc), 2)
     body = _options(
@@ -171,6 +196,8 @@ def create(
         body["schedule"] = schedule
     if paused:
         body["enabled"] = False
+    if after_body is not None:
+        body["after"] = after_body
     with connect(url, api_key) as client:
         task = client.create_task(cast(TaskFields, body))
     if as_json:
@@ -241,15 +268,24 @@ def update(
     if_changed: IfChangedOpt = None,
     if_ok: IfOkOpt = None,
     no_condition: NoConditionOpt = False,
+    after: AfterOpt = None,
+    after_mode: AfterModeOpt = None,
+    no_after: Annotated[bool, typer.Option("--no-after", help="Stop running after other tasks.")] = False,
     paused: Annotated[bool | None, typer.Option("--paused/--active", help="Pause it, or make it active again.")] = None,
     url: UrlOpt = DEFAULT_URL,
     api_key: ApiKeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Change a task; a new schedule takes effect at once and keeps the task's timezone unless --tz."""
+    """Change a task; a new schedule takes effect at once and keeps the task's timezone unless --tz.
+
+    --after replaces the tasks it runs after; --after-mode alone changes only the mode.
+    """
+    if no_after and (after or after_mode):
+        fail("give either --no-after or --after/--after-mode, not both", 2)
     try:
         schedule = build_schedule(cron, at, every, tz)
         condition_given, condition = build_condition(if_changed, if_ok, remove=no_condition)
+        after_body = build_after(after, after_mode) if after else None
     except ValueError as exc:
         fail(str(exc), 2)
     body = _options(
@@ -266,7 +302,17 @@ def update(
         body["condition"] = condition
     if paused is not None:
         body["enabled"] = not paused
+    if no_after:
+        body["after"] = None
+    elif after_body is not None:
+        body["after"] = after_body
     with connect(url, api_key) as client:
+        if after_mode is not None and after_body is None:
+            # Only the mode changes: keep the tasks it runs after.
+            current_after = client.get_task(task_id).get("after")
+            if not current_after:
+                fail(f"task {task_id} runs after no task: give --after with --after-mode", 2)
+            body["after"] = {"tasks": current_after["tasks"], "mode": after_mode.value}
         if tz and schedule is None:
             # Only the timezone changes: keep the stored schedule, move it to the new zone.
             current = client.get_task(task_id)
@@ -337,18 +383,21 @@ def resume(
 def delete(
     task_id: TaskId,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Also when other tasks run after it: they stop waiting on it.")
+    ] = False,
     url: UrlOpt = DEFAULT_URL,
     api_key: ApiKeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Delete a task and its run history (asks first unless --yes)."""
+    """Delete a task and its run history (asks first unless --yes); refused while tasks run after it, unless --force."""
     with connect(url, api_key) as client:
         if not yes:
             task = client.get_task(task_id)
             prompt = f"Delete task {task_id} ({task['name']}) and all its run records?"
             if not typer.confirm(prompt, default=False, err=True):
                 fail(f"not deleted: task {task_id} is unchanged")
-        client.delete_task(task_id)
+        client.delete_task(task_id, force=force)
     if as_json:
         print_json({"deleted": task_id})
         return

@@ -75,8 +75,9 @@ class TaskrunnerClient:
         """Change the given fields; the rest stay as they are."""
         return cast(m.Task, self._call("PATCH", f"/api/tasks/{task_id}", json=fields))
 
-    def delete_task(self, task_id: int) -> None:
-        self._call("DELETE", f"/api/tasks/{task_id}")
+    def delete_task(self, task_id: int, *, force: bool = False) -> None:
+        """Delete a task; ``force`` also when other tasks run after it (they stop waiting on it)."""
+        self._call("DELETE", f"/api/tasks/{task_id}", params={"force": "true"} if force else None)
 
     def pause_task(self, task_id: int, *, note: str | None = None) -> m.Task:
         """Stop firing; ``note`` says why (shown with the task while it is paused)."""

@@ -52,6 +52,18 @@ class ControlFields(TypedDict, total=False):
     max_duration_seconds: int | None
 
 
+class Upstream(TypedDict):
+    task_id: int
+    on: Literal["succeeded", "failed", "finished"]
+
+
+class After(TypedDict):
+    """The tasks a task runs after (docs/triggers.md); as sent, one Upstream alone also works."""
+
+    mode: Literal["all", "any"]
+    tasks: list[Upstream]
+
+
 class TaskFields(ControlFields, total=False):
     """What a task is made of when created or changed (every field optional here)."""
 
@@ -70,6 +82,7 @@ class TaskFields(ControlFields, total=False):
     enabled: bool
     notify: dict[str, Any] | None
     condition: Condition | None
+    after: After | Upstream | None
 
 
 class TaskControls(ControlFields, total=False):
@@ -97,6 +110,7 @@ class Task(TaskControls):
     retry_on_interrupt: NotRequired[bool]
     notify: dict[str, Any] | None
     condition: NotRequired[Condition | None]
+    after: NotRequired[After | None]
     next_run_at: str | None
     next_runs: list[str]
     last_fire_at: str | None
@@ -131,6 +145,7 @@ class Execution(TypedDict):
     cancel_requested_at: NotRequired[str | None]
     inputs: NotRequired[dict[str, Any] | None]
     condition_result: NotRequired[str | None]  # what the task's run condition found before this run
+    upstream_execution_id: NotRequired[int | None]  # a dependency run: the upstream run whose end queued it
 
 
 class BackfillFire(TypedDict):

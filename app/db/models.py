@@ -90,6 +90,9 @@ class Task(Base):
     max_duration_seconds: Mapped[int | None] = mapped_column(Integer)
     # Checked before a run (app.runner.conditions): {"url_changed": URL} or {"http_ok": URL}.
     condition: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    # Dependencies as declared: {"mode": "all" | "any", "tasks": [{"task_id": 3, "on": "succeeded"}]}.
+    # Shown as set; queries use the edges in ``task_dependencies`` (app.db.dependency_models), written with it.
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
     state: Mapped[TaskState] = mapped_column(StrEnumText(TaskState), default=TaskState.ACTIVE)
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -158,11 +161,15 @@ class Execution(Base):
     # url_changed the SHA-256 (hex) of the content read, which the next check compares with.
     condition_result: Mapped[str | None] = mapped_column(Text)
     condition_hash: Mapped[str | None] = mapped_column(String(64))
+    # A dependency run: the upstream run whose end queued it (for ``all``, the end that completed the set).
+    upstream_execution_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("executions.id", ondelete="SET NULL"))
 
     __table_args__ = (
         # No fire is recorded (and so run) twice.
         UniqueConstraint("task_id", "scheduled_for"),
         UniqueConstraint("task_id", "idempotency_key"),
+        # An upstream run's end queues a dependent task at most once, whoever notices it first.
+        UniqueConstraint("task_id", "upstream_execution_id"),
         # Overlap: at most one queued-or-running row per (task, slot); NULL (policy allow) never conflicts.
         Index(
             "uq_executions_one_active_per_task_slot",
@@ -185,6 +192,8 @@ class Execution(Base):
             postgresql_where=text("condition_hash IS NOT NULL"),
             sqlite_where=text("condition_hash IS NOT NULL"),
         ),
+        # The dependency sweep reads an upstream task's recent ends.
+        Index("ix_executions_task_id_finished_at", "task_id", "finished_at"),
         {"sqlite_autoincrement": True},
     )
 
@@ -233,4 +242,4 @@ class ModelPrice(Base):
 
 
 # Chat tables live in their own module; import them so the metadata (and Alembic) sees them.
-from app.db import chat_models, hook_models, ops_models, worker_models  # noqa: E402, F401
+from app.db import chat_models, dependency_models, hook_models, ops_models, worker_models  # noqa: E402, F401

@@ -38,6 +38,7 @@ from app.retention import prune
 from app.runner.base import Runner
 from app.runner.conditions import ConditionChecker
 from app.scheduler.aps import FireExecutor, ScheduleTrigger, TaskJobStore, never_called
+from app.scheduler.dependencies import DependencyQueue
 from app.scheduler.gate import RunGate
 from app.scheduler.recovery import StoredTask, plan_all
 from app.scheduler.restart import settle_left_queued_runs
@@ -103,6 +104,8 @@ class SchedulerCore:
             on_paused=lambda task_id: self.tasks_changed({task_id}),
         )
         self._fire_controls: dict[int, tuple[str, int, str]] = {}  # task id -> (overlap, jitter, timezone)
+        # Dependencies: runs of tasks waiting on a run that ended (app.scheduler.dependencies).
+        self.dependencies = DependencyQueue(sessionmaker, clock)
         self.executor: RunExecutor = executor or InProcessExecutor(
             sessionmaker,
             runner,
@@ -116,6 +119,7 @@ class SchedulerCore:
             on_finished=self._run_finished(on_run_finished),
             gate=self.gate,
             conditions=conditions,
+            dependencies=self.dependencies,
         )
         self._last_sweep: datetime | None = None
         self._aps: AsyncIOScheduler | None = None
@@ -354,11 +358,20 @@ class SchedulerCore:
         self.gate.retry()  # controls: slots freed by runs that ended in other processes
 
     async def sweep(self) -> None:
-        """Settle runs of dead workers and hand over queued runs nobody carries."""
+        """Settle runs of dead workers, queue dependents nobody queued, hand over queued runs nobody carries."""
         self._last_sweep = self._clock.now()
         await self._settle_lost(first=False)
+        await self.sweep_dependencies()
         await self._promote_waiting()
         await self.executor.recover_queued(manual_only=False)
+
+    async def sweep_dependencies(self) -> None:
+        """Queue runs that upstream ends should have queued (their process died first, or a sweep settled them)."""
+        swept = await self.dependencies.sweep()
+        if swept.cancelled:
+            self.executor.supersede(swept.cancelled)  # the dependent's overlap policy cancel_other
+        if swept.queued:
+            self._dispatch_all(list(swept.queued))
 
     async def _settle_lost(self, *, first: bool) -> None:
         dead: list[str] = []

@@ -114,10 +114,15 @@ def settle_left_queued(run: LeftQueued, *, now: datetime, grace: timedelta) -> S
     A fire left queued by a crash is late like any fire whose time passed while the
     service was down: within ``grace`` it runs; older, ``skip`` records it ``missed``,
     ``fail`` records it ``failed``, and ``catchup`` runs it (it is the catch-up run).
-    Runs someone asked for by hand (trigger ``manual``), catch-up runs and retries of
+    Runs someone asked for by hand (trigger ``manual``), catch-up runs, dependency runs (an
+    upstream run ended: nothing would queue them again) and retries of
     runs lost with their worker always run.
     """
-    if run.trigger in ("manual", "catchup", "retry") or run.policy == "catchup" or run.scheduled_for >= now - grace:
+    if (
+        run.trigger in ("manual", "catchup", "retry", "dependency")
+        or run.policy == "catchup"
+        or run.scheduled_for >= now - grace
+    ):
         return None
     late = _duration(now - run.scheduled_for)
     again = " (restarted after it was interrupted before its first model call)" if run.attempt > 1 else ""

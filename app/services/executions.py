@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,7 @@ from app.db.models import Execution, Task
 from app.db.repositories import ExecutionFilter, ExecutionRepository, TaskRepository
 from app.errors import NotFound, ValidationFailed
 from app.schedules.of_task import compile_task
-from app.services.explain import explain_task
+from app.services.explain import UpstreamRun, explain_task
 from app.services.views import Explanation, Page, RunProgress, RunTotals, RunView, StatusTotal, StepView
 from app.vocabulary import NOT_EXECUTED_STATUSES, ExecutionStatus, TaskState
 
@@ -78,7 +79,26 @@ class ExecutionService:
         )
         recorded = {r.scheduled_for for r in records}
         unrecorded = [t for t in _unrecorded(task, since, until) if t not in recorded]
-        return explain_task(task, records, since=since, until=until, unrecorded_fires=unrecorded)
+        upstream_runs: dict[int, UpstreamRun] = {}
+        for upstream_id in sorted({r.upstream_execution_id for r in records if r.upstream_execution_id}):
+            upstream = await self.executions.get(upstream_id)
+            if upstream is not None:
+                upstream_runs[upstream_id] = UpstreamRun(
+                    execution_id=upstream.id, task_id=upstream.task_id, task_name="", status=str(upstream.status)
+                )
+        named = {u.task_id for u in upstream_runs.values()}
+        named |= {int(u["task_id"]) for u in (task.after or {}).get("tasks", [])}
+        names = await self.tasks.names(named)
+        upstream_runs = {i: replace(u, task_name=names.get(u.task_id, "deleted")) for i, u in upstream_runs.items()}
+        return explain_task(
+            task,
+            records,
+            since=since,
+            until=until,
+            unrecorded_fires=unrecorded,
+            upstream_runs=upstream_runs,
+            task_names=names,
+        )
 
     async def totals(
         self, *, task_id: int | None = None, since: datetime | None = None, until: datetime | None = None

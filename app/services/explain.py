@@ -7,13 +7,25 @@ time and only from what is stored.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app.db.models import Execution, Task
 from app.services.views import Explanation
-from app.vocabulary import ExecutionStatus, TaskState
+from app.vocabulary import DependencyMode, ExecutionStatus, TaskState, Trigger
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpstreamRun:
+    """The upstream run behind a dependency run, as an explanation names it."""
+
+    execution_id: int
+    task_id: int
+    task_name: str
+    status: str
+
 
 # What a status means when the record carries no reason of its own.
 _DEFAULT_REASONS: dict[str, str] = {
@@ -38,12 +50,15 @@ def explain_task(
     since: datetime,
     until: datetime,
     unrecorded_fires: Sequence[datetime] = (),
+    upstream_runs: Mapping[int, UpstreamRun] | None = None,
+    task_names: Mapping[int, str] | None = None,
 ) -> Explanation:
     """Explain what happened to ``task`` between ``since`` and ``until`` from its ``records``.
 
     ``records`` are the task's executions scheduled in that window (any order);
     ``unrecorded_fires`` are due times in the window with no record yet (the
-    service was down and has not caught up). Times are written in the task's timezone.
+    service was down and has not caught up). ``upstream_runs`` (by execution id) and
+    ``task_names`` name what dependency runs ran after. Times are written in the task's timezone.
     """
     tz = task.timezone
     who = f"Task {task.id} ({task.name})"
@@ -60,9 +75,11 @@ def explain_task(
         findings.append(f"{who} was a one-time task and has already fired; it will not run again.")
     if since <= task.created_at <= until:
         findings.append(f"{who} was created at {spoken(task.created_at, tz)}, within this period.")
+    if task.after:
+        findings.append(_after_sentence(who, task.after, task_names or {}))
 
     for record in ordered:
-        findings.append(_record_sentence(record, tz))
+        findings.append(_record_sentence(record, tz, (upstream_runs or {}).get(record.upstream_execution_id or 0)))
     for due in sorted(unrecorded_fires):
         findings.append(
             f"No run is recorded for the fire due at {spoken(due, tz)}: the scheduler has not recorded it "
@@ -91,8 +108,27 @@ def explain_task(
     )
 
 
-def _record_sentence(record: Execution, tz: str) -> str:
-    head = f"Execution {record.id} ({record.trigger}, scheduled for {spoken(record.scheduled_for, tz)})"
+def _after_sentence(who: str, after: Mapping[str, object], names: Mapping[int, str]) -> str:
+    upstreams = after.get("tasks") or []
+    assert isinstance(upstreams, list)
+    listed = ", ".join(f"task {u['task_id']} ({names.get(u['task_id'], '?')}) {u['on']}" for u in upstreams)
+    if len(upstreams) < 2:
+        return f"{who} also runs after {listed} (trigger 'dependency'), unless it is paused."
+    how = "once all of them have" if after.get("mode") == DependencyMode.ALL else "each time one of them has"
+    return f"{who} also runs after {listed}: {how} ended so (trigger 'dependency'), unless it is paused."
+
+
+def _record_sentence(record: Execution, tz: str, upstream: UpstreamRun | None = None) -> str:
+    cause = str(record.trigger)
+    if record.trigger == Trigger.DEPENDENCY:
+        if upstream is not None:
+            cause = (
+                f"dependency: after run {upstream.execution_id} of task {upstream.task_id} "
+                f"({upstream.task_name}) {upstream.status}"
+            )
+        elif record.upstream_execution_id is not None:
+            cause = f"dependency: after run {record.upstream_execution_id}"
+    head = f"Execution {record.id} ({cause}, scheduled for {spoken(record.scheduled_for, tz)})"
     status = record.status
     if status == ExecutionStatus.SUCCEEDED:
         finished = f" at {spoken(record.finished_at, tz)}" if record.finished_at else ""

@@ -9,11 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from app.notify import NotifySpec
 from app.runner.conditions import ConditionSpec
 from app.schedules.spec import EARLIEST, LATEST, AnySpec, CronSpec, IntervalSpec, OnceSpec, ScheduleSpec
-from app.vocabulary import MissedRunPolicy, OverlapPolicy
+from app.vocabulary import DependencyMode, DependencyOn, MissedRunPolicy, OverlapPolicy
 
 __all__ = [
     "EARLIEST",
     "LATEST",
+    "AfterIn",
     "AnySpec",
     "ConditionSpec",
     "ControlInput",
@@ -25,6 +26,7 @@ __all__ = [
     "ScheduleSpec",
     "TaskCreate",
     "TaskUpdate",
+    "UpstreamIn",
 ]
 
 CONCURRENCY_KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$"
@@ -123,6 +125,44 @@ class ControlInput(TextInput):
     )
 
 
+MAX_UPSTREAMS = 20
+MAX_ID = 2**63 - 1
+
+
+class UpstreamIn(TextInput):
+    """One task to run after, and which end of its runs counts (docs/triggers.md)."""
+
+    task_id: int = Field(ge=1, le=MAX_ID, strict=True, description="the upstream task's id")
+    on: DependencyOn = Field(
+        default=DependencyOn.SUCCEEDED,
+        description="succeeded; failed (failed, timed_out, interrupted); finished (either)",
+    )
+
+
+class AfterIn(TextInput):
+    """Run after these tasks: once all of them have ended so (``all``), or on each one's end (``any``)."""
+
+    tasks: list[UpstreamIn] = Field(min_length=1, max_length=MAX_UPSTREAMS)
+    mode: DependencyMode = DependencyMode.ALL
+
+    @model_validator(mode="after")
+    def _once_each(self) -> AfterIn:
+        ids = [u.task_id for u in self.tasks]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"task {', '.join(map(str, twice))} is listed more than once in `after.tasks`")
+        return self
+
+    @classmethod
+    def of(cls, value: AfterIn | UpstreamIn) -> AfterIn:
+        """The long form of ``after``; one upstream object is short for a set of one."""
+        return value if isinstance(value, AfterIn) else cls(tasks=[value])
+
+    def stored(self) -> dict[str, Any]:
+        """The JSON kept on the task (and shown): always the long form."""
+        return {"mode": str(self.mode), "tasks": [{"task_id": u.task_id, "on": str(u.on)} for u in self.tasks]}
+
+
 class _Options(ControlInput):
     # Counts and switches are strict: JSON `true` is not 1 and "20" is not a number.
     missed_run_policy: MissedRunPolicy | None = None
@@ -143,6 +183,13 @@ class _Options(ControlInput):
         description="checked before each fire runs, with no LLM call: "
         '{"url_changed": URL} (content changed since the last check) or {"http_ok": URL} (answers 2xx); '
         "a fire whose condition is not met is recorded `skipped` with the reason; null removes it",
+    )
+    after: AfterIn | UpstreamIn | None = Field(
+        default=None,
+        description=(
+            "run after other tasks: {'tasks': [{'task_id': 3, 'on': 'succeeded'}], 'mode': 'all' | 'any'}, "
+            "or one {'task_id': 3, 'on': 'succeeded'}; null (on update) removes them"
+        ),
     )
 
 

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
+from app.clip import MAX_INPUT_BYTES, encoded_size
 from app.errors import ValidationFailed
 from app.services.inputs import nul_path
 
-MAX_INPUT_BYTES = 64 * 1024
+__all__ = ["IDEMPOTENCY_WINDOW", "MAX_INPUT_BYTES", "MAX_KEY_CHARS", "check_inputs", "check_key", "encoded_size"]
+
 MAX_KEY_CHARS = 200
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
-
-
-def encoded_size(inputs: dict[str, Any]) -> int:
-    """The size of ``inputs`` as compact UTF-8 JSON, the way it is stored and shown."""
-    return len(json.dumps(inputs, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 def check_inputs(inputs: Any) -> dict[str, Any] | None:

@@ -7,6 +7,12 @@ in git and apply them to any instance. Importing creates a task for each new
 name and, for a name that exists, changes only the fields the definition gives
 that differ (absent fields stay as they are). The whole bundle is checked before
 anything is written; ``dry_run`` reports the same plan and writes nothing.
+
+``after`` (present only for tasks that run after others) names upstream tasks by
+name, so a bundle means the same on another instance: ``{"mode": "all", "tasks":
+[{"task": "fetch", "on": "succeeded"}]}``. Import also takes ``task_id`` instead of
+``task``; a name must match exactly one task, in the bundle or already stored. It is
+applied once every task of the bundle exists (a cycle still refuses the whole import).
 """
 
 from __future__ import annotations
@@ -24,8 +30,9 @@ from app.errors import Conflict, TaskRunnerError, ValidationFailed
 from app.schedules import compile_schedule
 from app.schedules.of_task import spec_of
 from app.schedules.spec import ScheduleSpec
-from app.services.inputs import TaskCreate, TaskUpdate
+from app.services.inputs import MAX_ID, MAX_UPSTREAMS, TaskCreate, TaskUpdate, TextInput
 from app.services.tasks import TaskService
+from app.vocabulary import DependencyMode, DependencyOn
 
 BUNDLE_VERSION = 1
 MAX_TASKS = 1000
@@ -42,7 +49,34 @@ _FIELDS = (
     "enabled",
     "notify",
     "condition",
+    "after",
 )
+
+
+class BundleUpstream(TextInput):
+    """An upstream task in a bundle: by ``task`` name (portable) or by ``task_id``."""
+
+    task: str | None = Field(default=None, min_length=1, max_length=200)
+    task_id: int | None = Field(default=None, ge=1, le=MAX_ID, strict=True)
+    on: DependencyOn = DependencyOn.SUCCEEDED
+
+
+class BundleAfter(TextInput):
+    tasks: list[BundleUpstream] = Field(min_length=1, max_length=MAX_UPSTREAMS)
+    mode: DependencyMode = DependencyMode.ALL
+
+
+def _bundle_after(raw: Any) -> BundleAfter | None:
+    """A definition's ``after`` (long form, or one upstream alone); ValueError when unreadable."""
+    if raw is None:
+        return None
+    if isinstance(raw, dict) and "tasks" not in raw:
+        raw = {"tasks": [raw]}
+    after = BundleAfter.model_validate(raw)
+    for upstream in after.tasks:
+        if (upstream.task is None) == (upstream.task_id is None):
+            raise ValueError("each task in `after` needs either `task` (a name) or `task_id`")
+    return after
 
 
 class TaskBundleIn(BaseModel):
@@ -71,12 +105,12 @@ class ImportReport:
         return sum(1 for item in self.items if item.action == action)
 
 
-def definition(task: Task) -> dict[str, Any]:
-    """A task's portable definition (what export writes and import reads)."""
+def definition(task: Task, names: dict[int, str] | None = None) -> dict[str, Any]:
+    """A task's portable definition (what export writes and import reads); ``after`` by name when ``names``."""
     schedule = spec_of(task).model_dump(mode="json")
     if task.schedule_kind == "once" and task.run_at is not None:
         schedule["at"] = task.run_at.astimezone(ZoneInfo(task.timezone)).isoformat()
-    return {
+    out: dict[str, Any] = {
         "name": task.name,
         "instructions": task.instructions,
         "schedule": schedule,
@@ -90,6 +124,13 @@ def definition(task: Task) -> dict[str, Any]:
         "notify": task.notify,
         "condition": task.condition,
     }
+    if task.after:
+        upstreams = [
+            {"task": names[u["task_id"]], "on": u["on"]} if names and u["task_id"] in names else dict(u)
+            for u in task.after["tasks"]
+        ]
+        out["after"] = {"mode": task.after["mode"], "tasks": upstreams}
+    return out
 
 
 class TaskBundles:
@@ -98,15 +139,17 @@ class TaskBundles:
 
     async def export(self, *, include_completed: bool = False) -> dict[str, Any]:
         """Every task's definition; completed one-time tasks only with ``include_completed``."""
-        states = None if include_completed else ("active", "paused")
-        rows = await self.service.tasks.all(states=states)
-        return {"version": BUNDLE_VERSION, "tasks": [definition(t) for t in rows]}
+        states = ("active", "paused", "completed") if include_completed else ("active", "paused")
+        every = await self.service.tasks.all()
+        names = {t.id: t.name for t in every}
+        return {"version": BUNDLE_VERSION, "tasks": [definition(t, names) for t in every if t.state in states]}
 
     async def import_(self, bundle: TaskBundleIn, *, dry_run: bool = False) -> ImportReport:
         """Create or update each definition by name; all checked first, nothing written on ``dry_run``."""
-        updates = _check(bundle)
+        checked = _check(bundle)
+        afters = {name: after for name, _update, after in checked if after is not _ABSENT}
         existing: dict[str, list[Task]] = {}
-        for task in await self.service.tasks.by_names([name for name, _ in updates]):
+        for task in await self.service.tasks.by_names([name for name, _, _ in checked]):
             existing.setdefault(task.name, []).append(task)
         shared = sorted(name for name, found in existing.items() if len(found) > 1)
         if shared:
@@ -118,7 +161,8 @@ class TaskBundles:
         now = self.service.deps.clock.now()
         plan: list[tuple[ImportItem, TaskCreate | TaskUpdate | None]] = []
         problems: list[dict[str, Any]] = []
-        for name, update in updates:
+        ids = await self._upstream_ids(afters, {name for name, _, _ in checked}, problems)
+        for name, update, _after in checked:
             if name not in existing:
                 try:
                     create = TaskCreate.model_validate(update.model_dump(exclude_unset=True) | {"name": name})
@@ -131,10 +175,13 @@ class TaskBundles:
                 continue
             task = existing[name][0]
             changed = _changed_fields(task, update)
+            if name in afters and _stored_after(afters[name], ids) != task.after:
+                changed.append("after")
             if not changed:
                 plan.append((ImportItem(name=name, action="unchanged", id=task.id), None))
                 continue
-            patch = TaskUpdate.model_validate(update.model_dump(include=set(changed), exclude_unset=True))
+            fields = set(changed) - {"after"}
+            patch = TaskUpdate.model_validate(update.model_dump(include=fields, exclude_unset=True))
             if _schedule_problem(patch.schedule, now, name, problems):
                 continue
             plan.append((ImportItem(name=name, action="update", changes=changed, id=task.id), patch))
@@ -145,16 +192,57 @@ class TaskBundles:
         for item, change in plan:
             if isinstance(change, TaskCreate):
                 item = ImportItem(name=item.name, action="create", id=(await self.service.create(change)).id)
+                ids[item.name] = item.id
             elif isinstance(change, TaskUpdate) and item.id is not None:
                 await self.service.update(item.id, change)
             items.append(item)
+        # Every task of the bundle exists now: point each ``after`` at its upstreams' ids.
+        for item in items:
+            if item.name in afters and item.id is not None and (item.action == "create" or "after" in item.changes):
+                after = _stored_after(afters[item.name], ids)
+                await self.service.update(item.id, TaskUpdate.model_validate({"after": after}))
         return ImportReport(dry_run=False, items=items)
 
+    async def _upstream_ids(
+        self, afters: dict[str, BundleAfter | None], in_bundle: set[str], problems: list[dict[str, Any]]
+    ) -> dict[str, int | None]:
+        """Each upstream name an ``after`` uses -> its task id (None: created by this import)."""
+        wanted = sorted({u.task for a in afters.values() if a for u in a.tasks if u.task is not None})
+        stored: dict[str, list[int]] = {}
+        for task in await self.service.tasks.by_names(wanted):
+            stored.setdefault(task.name, []).append(task.id)
+        ids: dict[str, int | None] = {}
+        for name in wanted:
+            found = stored.get(name, [])
+            if len(found) > 1:
+                problems.append({"name": name, "message": f"`after` names {name!r}, which several tasks are named"})
+            elif found:
+                ids[name] = found[0]
+            elif name in in_bundle:
+                ids[name] = None
+            else:
+                problems.append({"name": name, "message": f"`after` names {name!r}, which is no task"})
+        return ids
 
-def _check(bundle: TaskBundleIn) -> list[tuple[str, TaskUpdate]]:
-    """Each definition's name and checked fields; every problem at once as :class:`ValidationFailed`."""
+
+_ABSENT: Any = object()  # a definition without `after` (leave it as it is)
+
+
+def _stored_after(after: BundleAfter | None, ids: dict[str, int | None]) -> dict[str, Any] | None:
+    """``after`` as the task keeps it (ids); an upstream not created yet counts as id 0 (never equal)."""
+    if after is None:
+        return None
+    tasks = [
+        {"task_id": u.task_id if u.task_id is not None else (ids.get(u.task or "") or 0), "on": str(u.on)}
+        for u in after.tasks
+    ]
+    return {"mode": str(after.mode), "tasks": tasks}
+
+
+def _check(bundle: TaskBundleIn) -> list[tuple[str, TaskUpdate, Any]]:
+    """Each definition's name, checked fields and ``after`` (or ``_ABSENT``); every problem at once."""
     problems: list[dict[str, Any]] = []
-    updates: list[tuple[str, TaskUpdate]] = []
+    updates: list[tuple[str, TaskUpdate, Any]] = []
     for index, raw in enumerate(bundle.tasks):
         name = raw.get("name")
         unknown = sorted(set(raw) - set(_FIELDS))
@@ -164,10 +252,14 @@ def _check(bundle: TaskBundleIn) -> list[tuple[str, TaskUpdate]]:
             problems.append({"index": index, "name": name, "message": "every task needs a `name`"})
         else:
             try:
-                updates.append((name.strip(), TaskUpdate.model_validate({k: v for k, v in raw.items() if k != "name"})))
+                after = _bundle_after(raw["after"]) if "after" in raw else _ABSENT
+                fields = {k: v for k, v in raw.items() if k not in ("name", "after")}
+                updates.append((name.strip(), TaskUpdate.model_validate(fields), after))
             except ValidationError as exc:
                 problems.append({"index": index, "name": name, "message": _words(exc)})
-    for name, n in Counter(name for name, _ in updates).items():
+            except ValueError as exc:
+                problems.append({"index": index, "name": name, "message": str(exc)})
+    for name, n in Counter(name for name, _, _ in updates).items():
         if n > 1:
             problems.append({"name": name, "message": "this name appears more than once"})
     _raise_if(problems)

@@ -26,6 +26,7 @@ from app.schedules import CompiledSchedule, compile_schedule
 from app.schedules.of_task import compile_task
 from app.schedules.spec import AnySpec, CronSpec, OnceSpec
 from app.services import inputs, run_inputs
+from app.services.dependencies import release_dependents, set_after
 from app.services.events import RunQueued, TaskChanged, TaskDeleted
 from app.services.unit_of_work import record
 from app.services.views import DEFAULT_NEXT_RUNS, Page, RunView, TaskView
@@ -130,6 +131,8 @@ class TaskService:
         )
         _apply_schedule(task, spec, compiled, now)
         await self.tasks.add(task)
+        if data.after is not None:
+            await set_after(self.session, task, data.after, now=now)
         record(self.session, TaskChanged(task_id=task.id))
         return self._view(task)
 
@@ -198,6 +201,8 @@ class TaskService:
             task.condition = data.condition.model_dump(mode="json") if data.condition else None
         if "tools" in fields:
             task.tools = _check_tools(data.tools or [])
+        if "after" in fields:
+            await set_after(self.session, task, data.after, now=now)
         for name in inputs.CONTROL_FIELDS:  # controls: null clears, except where a default applies
             if name in fields:
                 value = getattr(data, name)
@@ -245,9 +250,13 @@ class TaskService:
             self._touch(task, now)
         return self._view(task)
 
-    async def delete(self, task_id: int) -> None:
+    async def delete(self, task_id: int, *, force: bool = False) -> None:
+        """Delete the task and its records; refused while tasks run after it, unless ``force`` detaches them."""
         task = await self._get_for_update(task_id)
-        await self.tasks.delete(task, now=self.deps.clock.now())
+        now = self.deps.clock.now()
+        for dependent in await release_dependents(self.session, task, force=force):
+            self._touch(dependent, now)
+        await self.tasks.delete(task, now=now)
         record(self.session, TaskDeleted(task_id=task_id))
 
     async def run_now(

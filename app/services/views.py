@@ -18,7 +18,16 @@ from app.db.models import Execution, ExecutionStep, Task
 from app.nl import RunExplained
 from app.schedules.of_task import compile_task, spec_of
 from app.schedules.spec import AnySpec, OnceSpec
-from app.vocabulary import UNFINISHED_STATUSES, ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskState, Trigger
+from app.vocabulary import (
+    UNFINISHED_STATUSES,
+    DependencyMode,
+    DependencyOn,
+    ExecutionStatus,
+    MissedRunPolicy,
+    ScheduleKind,
+    TaskState,
+    Trigger,
+)
 
 DEFAULT_NEXT_RUNS = 5
 T = TypeVar("T")
@@ -34,6 +43,31 @@ class FireView:
 
     scheduled_for: datetime
     due_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpstreamView:
+    """A task this one runs after, and which end of its runs counts."""
+
+    task_id: int
+    on: DependencyOn
+
+
+@dataclass(frozen=True, kw_only=True)
+class AfterView:
+    """What a task runs after (docs/triggers.md): every upstream (``all``) or each one (``any``)."""
+
+    mode: DependencyMode
+    tasks: tuple[UpstreamView, ...]
+
+    @classmethod
+    def of(cls, stored: dict[str, Any] | None) -> AfterView | None:
+        if not stored:
+            return None
+        return cls(
+            mode=DependencyMode(stored["mode"]),
+            tasks=tuple(UpstreamView(task_id=int(u["task_id"]), on=DependencyOn(u["on"])) for u in stored["tasks"]),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +114,7 @@ class TaskView:
     retry_on_interrupt: bool = False  # a run lost with its worker starts again (docs/operations.md)
     condition: dict[str, Any] | None = None  # checked before each fire runs (docs/triggers.md, "Conditions")
     next_fires: tuple[FireView, ...] = ()  # next_runs with their due times
+    after: AfterView | None = None  # the tasks it runs after (docs/triggers.md)
 
     @property
     def enabled(self) -> bool:
@@ -155,6 +190,7 @@ class TaskView:
             retry_on_interrupt=bool(task.retry_on_interrupt),
             condition=task.condition,
             next_fires=fires,
+            after=AfterView.of(task.after),
         )
 
 
@@ -223,6 +259,7 @@ class RunView:
     steps: tuple[StepView, ...] | None = None
     inputs: dict[str, Any] | None = None  # what the run was started with (a JSON object)
     condition_result: str | None = None  # what the task's condition check found, when it was checked
+    upstream_execution_id: int | None = None  # a dependency run: the upstream run whose end queued it
 
     @classmethod
     def of(cls, execution: Execution, timezone: str, steps: Sequence[ExecutionStep] | None = None) -> RunView:
@@ -254,6 +291,7 @@ class RunView:
             steps=tuple(StepView.of(s, tz) for s in steps) if steps is not None else None,
             inputs=execution.inputs,
             condition_result=execution.condition_result,
+            upstream_execution_id=execution.upstream_execution_id,
         )
 
 

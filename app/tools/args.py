@@ -6,7 +6,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.services.inputs import ConcurrencyKeyIn, ConditionSpec, ControlInput, ModelPriceIn, PauseNote, ScheduleSpec
+from app.services.inputs import (
+    AfterIn,
+    ConcurrencyKeyIn,
+    ConditionSpec,
+    ControlInput,
+    ModelPriceIn,
+    PauseNote,
+    ScheduleSpec,
+    UpstreamIn,
+)
 from app.vocabulary import ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskState
 
 TIME_HELP = (
@@ -108,6 +117,14 @@ class ScheduleTask(_Args, ControlInput):
     tools: list[str] | None = Field(default=None, max_length=50, description="Tools the agent may use.")
     missed_run_policy: MissedRunPolicy | None = None
     condition: ConditionSpec | None = Field(default=None, description=CONDITION_HELP)
+    after: AfterIn | UpstreamIn | None = Field(
+        default=None,
+        description=(
+            "Also run after other tasks' runs end: {'tasks': [{'task_id': 3, 'on': 'succeeded'}], "
+            "'mode': 'all' (once every one has ended so) or 'any' (on each end)}; 'on' is succeeded, "
+            "failed or finished. The upstream run's output reaches the run as input."
+        ),
+    )
 
     @model_validator(mode="after")
     def _when(self) -> ScheduleTask:
@@ -156,10 +173,22 @@ class UpdateTask(_Args, ControlInput):
         description="Controls to switch off (their limit or key removed), e.g. ['max_cost_usd_per_day'].",
     )
 
+    after: AfterIn | UpstreamIn | None = Field(
+        default=None,
+        description=(
+            "Replace what it runs after: other tasks' runs end: {'tasks': [{'task_id': 3, 'on': 'succeeded'}], "
+            "'mode': 'all' (once every one has ended so) or 'any' (on each end)}; 'on' is succeeded, "
+            "failed or finished. The upstream run's output reaches the run as input."
+        ),
+    )
+    clear_after: bool = Field(default=False, description="true: stop running after other tasks.")
+
     @model_validator(mode="after")
     def _set_or_clear(self) -> UpdateTask:
         if self.remove_condition and self.condition is not None:
             raise ValueError("give either `condition` or `remove_condition`, not both")
+        if self.clear_after and self.after is not None:
+            raise ValueError("give either `after` or `clear_after`, not both")
         both = sorted(set(self.clear or ()) & {n for n in self.model_fields_set if getattr(self, n) is not None})
         if both:
             raise ValueError(f"{', '.join(both)}: give a value or clear it, not both")

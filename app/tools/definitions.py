@@ -37,7 +37,7 @@ def _when(ctx: ToolContext, value: str | None, timezone: str) -> datetime | None
 # -- tasks -----------------------------------------------------------------------------------
 
 
-OPTIONS = {"model", "tools", "missed_run_policy", "condition", *CONTROL_FIELDS}
+OPTIONS = {"model", "tools", "missed_run_policy", "condition", "after", *CONTROL_FIELDS}
 
 
 async def schedule_task(ctx: ToolContext, a: A.ScheduleTask) -> dict[str, Any]:
@@ -80,11 +80,26 @@ async def update_task(ctx: ToolContext, a: A.UpdateTask) -> dict[str, Any]:
     task = await ctx.services.tasks.get(a.task_id)
     fields: dict[str, Any] = a.model_dump(
         exclude_none=True,
-        exclude={"task_id", "schedule_text", "cron", "at", "every_seconds", "timezone", "clear", "remove_condition"},
+        exclude={
+            "task_id",
+            "schedule_text",
+            "cron",
+            "at",
+            "every_seconds",
+            "timezone",
+            "clear",
+            "remove_condition",
+            "after",
+            "clear_after",
+        },
     )
     fields |= dict.fromkeys(a.clear or (), None)  # null switches a control off, as in PATCH /api/tasks
     if a.remove_condition:
         fields["condition"] = None
+    if a.clear_after:
+        fields["after"] = None
+    elif a.after is not None:
+        fields["after"] = a.after.model_dump(mode="json")
     schedule = await _new_schedule(ctx, task, a)
     if schedule is not None:
         fields["schedule"] = schedule

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -55,6 +56,11 @@ def task_dict(task: TaskView, *, next_runs: int = 0, full: bool = False) -> dict
             "assumptions": list(task.assumptions),
             "condition": task.condition,
         }
+        if task.after is not None:
+            view["after"] = {
+                "mode": task.after.mode.value,
+                "tasks": [{**asdict(u), "on": u.on.value} for u in task.after.tasks],
+            }
     else:
         view["instructions"] = _clip(task.instructions, 200)
     return view
@@ -86,6 +92,8 @@ def run_dict(run: RunView, *, full: bool = False) -> dict[str, Any]:
         view["inputs"] = run.inputs
     if run.condition_result is not None:
         view["condition_result"] = run.condition_result
+    if run.upstream_execution_id is not None:
+        view["upstream_execution_id"] = run.upstream_execution_id
     if full:
         view["output"] = _clip(run.output, 4000)
         view["model"] = run.model

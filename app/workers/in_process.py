@@ -21,6 +21,7 @@ from app.db.repositories.workers import WorkerRepository
 from app.notify import Notifier
 from app.runner.base import Runner
 from app.runner.conditions import ConditionChecker
+from app.scheduler.dependencies import DependencyQueue
 from app.scheduler.gate import RunGate
 from app.scheduler.writer import RecordWriter
 from app.vocabulary import ON_DEMAND_TRIGGERS
@@ -52,6 +53,7 @@ class InProcessExecutor:
         on_finished: RunFinishedHook | None = None,
         gate: RunGate | None = None,
         conditions: ConditionChecker | None = None,
+        dependencies: DependencyQueue | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._clock = clock
@@ -69,6 +71,8 @@ class InProcessExecutor:
             on_finished=on_finished,
             gate=gate,
             conditions=conditions,
+            dependencies=dependencies,
+            on_dependents=self.submit,
         )
         self._gate = gate
         if gate is not None:

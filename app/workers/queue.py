@@ -59,6 +59,14 @@ def register_run_task(app: procrastinate.App, run: Callable[[int, Callable[[], b
     app.task(name=RUN_TASK, queue=RUN_QUEUE, pass_context=True)(run_execution)
 
 
+async def defer_runs(app: procrastinate.App, execution_ids: Sequence[int]) -> None:
+    """Defer one job per execution on an open app (a run delivered twice still runs once: the claim)."""
+    if execution_ids:
+        await app.configure_task(RUN_TASK, queue=RUN_QUEUE).batch_defer_async(
+            *(cast(JSONDict, {"execution_id": i}) for i in execution_ids)
+        )
+
+
 class ProcrastinateExecutor:
     """The scheduler's side: defer a job per queued execution; re-defer those whose job went missing."""
 
@@ -143,9 +151,7 @@ class ProcrastinateExecutor:
                 batch, self._pending = self._pending[:DEFER_BATCH], self._pending[DEFER_BATCH:]
                 self._flushing = len(batch)
                 try:
-                    await self._app.configure_task(RUN_TASK, queue=RUN_QUEUE).batch_defer_async(
-                        *(cast(JSONDict, {"execution_id": i}) for i in batch)
-                    )
+                    await defer_runs(self._app, batch)
                     self.deferred += len(batch)
                     delay = 0.2
                 except Exception as exc:  # the sweep re-defers whatever is still stranded later

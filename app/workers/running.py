@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import metrics
@@ -38,6 +39,7 @@ from app.runner.base import Runner, RunOutcome, RunRequest, StepRecord
 from app.runner.conditions import ConditionChecker, ConditionResult, PreviousCheck, parse_condition
 from app.scheduler.batching import TickBatcher
 from app.scheduler.context import ContextLoader, RunContext
+from app.scheduler.dependencies import DependencyQueue
 from app.scheduler.gate import Admission, RunGate
 from app.scheduler.writer import RecordWriter
 from app.vocabulary import CHECKS_CONDITION, RUNS_WHEN_PAUSED, ConditionKind
@@ -64,11 +66,17 @@ class RunProcessor:
         on_finished: RunFinishedHook | None = None,
         gate: RunGate | None = None,
         conditions: ConditionChecker | None = None,
+        dependencies: DependencyQueue | None = None,
+        on_dependents: Callable[[list[int]], None] | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         # Run conditions (docs/triggers.md): checked after the claim, before any LLM call.
         self._conditions = conditions or ConditionChecker()
         self._runner = runner
+        # Tasks that run after this run's task: queued right after its record closes, handed
+        # to ``on_dependents`` (the leader's sweep queues them if this process dies in between).
+        self._dependencies = dependencies
+        self._on_dependents = on_dependents
         self._on_finished = on_finished
         self.gate = gate
         self.writer = writer
@@ -220,6 +228,7 @@ class RunProcessor:
             cost_usd=outcome.cost_usd,
         )
         metrics.run_finished(outcome.status, (finished - started).total_seconds())
+        await self._queue_dependents(execution_id, bound)
         if self._on_finished is not None:  # the final record is stored: say so
             self._on_finished(execution_id, claimed.task_id, outcome.status)
         self._notify(request, outcome, scheduled_for, finished)
@@ -263,6 +272,19 @@ class RunProcessor:
         if self._on_finished is not None:  # the final record is stored: say so
             self._on_finished(execution_id, claimed.task_id, "skipped")
         return False
+
+    async def _queue_dependents(self, execution_id: int, bound: Any) -> None:
+        if self._dependencies is None:
+            return
+        try:
+            queued = await self._dependencies.after_end(execution_id)
+        except (SQLAlchemyError, OSError) as exc:  # the leader's sweep queues them later
+            bound.warning("dependency.queue_failed", error=str(exc).splitlines()[0])
+            return
+        if queued.cancelled:
+            self.supersede(queued.cancelled)  # the dependent's overlap policy cancel_other
+        if queued.queued and self._on_dependents is not None:
+            self._on_dependents(list(queued.queued))
 
     def _spawn_here(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.create_task(coro)

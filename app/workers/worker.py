@@ -25,12 +25,13 @@ from app.db.engine import create_engine, create_sessionmaker
 from app.notify import Notifier
 from app.runner.base import PreviousRuns, Runner
 from app.runner.conditions import ConditionChecker
+from app.scheduler.dependencies import DependencyQueue
 from app.scheduler.gate import RunGate
 from app.scheduler.writer import RecordWriter
 from app.workers.base import RunFinishedHook, WorkerTiming, new_worker_id
 from app.workers.heartbeat import Heartbeat
 from app.workers.previous import previous_runs_reader
-from app.workers.queue import RUN_QUEUE, build_app, register_run_task
+from app.workers.queue import RUN_QUEUE, build_app, defer_runs, register_run_task
 from app.workers.running import RunProcessor
 from app.workers.settle import settle_runs
 
@@ -100,6 +101,14 @@ class WorkerProcess:
 
         # Controls: this worker claims through the gate (overlap, concurrency keys, budgets, SLA).
         gate = RunGate(sessions, self._clock, settings=self._controls, notifier=notifier, spawn=spawn)
+        app = build_app(self._url, pool_size=min(self.concurrency, 10) + 3)
+
+        async def defer_dependents(execution_ids: list[int]) -> None:
+            try:
+                await defer_runs(app, execution_ids)
+            except Exception as exc:  # the leader hands over queued runs with no job anyway
+                log.warning("worker.defer_failed", count=len(execution_ids), error=str(exc).splitlines()[0])
+
         processor = RunProcessor(
             sessions,
             self._runner_factory(previous_runs_reader(sessions)),
@@ -111,6 +120,9 @@ class WorkerProcess:
             on_finished=self._on_run_finished,
             gate=gate,
             conditions=self._conditions,
+            # Tasks waiting on a run that ended here are queued here, and their jobs deferred at once.
+            dependencies=DependencyQueue(sessions, self._clock),
+            on_dependents=lambda ids: spawn(defer_dependents(ids)),
         )
         self.processor = processor
 
@@ -130,7 +142,6 @@ class WorkerProcess:
             interval=self._timing.heartbeat_seconds,
             on_cancel=processor.cancel_many,
         )
-        app = build_app(self._url, pool_size=min(self.concurrency, 10) + 3)
 
         async def run_one(execution_id: int, by_user: Callable[[], bool]) -> None:
             await processor.process(execution_id, cancelled_by_user=by_user)

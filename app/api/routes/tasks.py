@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from app.api.contract import error_responses
 from app.api.deps import Tasks
 from app.api.params import NO_NUL, Offset, TaskId
 from app.api.schemas import ExecutionOut, Page, RunNowIn, TaskOut
@@ -47,9 +48,15 @@ async def update_task(task_id: TaskId, body: TaskUpdate, tasks: Tasks) -> TaskOu
     return TaskOut.of(await tasks.update(task_id, body))
 
 
-@router.delete("/{task_id}", status_code=204)
-async def delete_task(task_id: TaskId, tasks: Tasks) -> Response:
-    await tasks.delete(task_id)
+@router.delete("/{task_id}", status_code=204, responses=error_responses(409))
+async def delete_task(
+    task_id: TaskId,
+    tasks: Tasks,
+    force: Annotated[
+        bool, Query(description="also when other tasks run after it: it is removed from their `after`")
+    ] = False,
+) -> Response:
+    await tasks.delete(task_id, force=force)
     return Response(status_code=204)
 
 

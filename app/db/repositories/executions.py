@@ -34,6 +34,7 @@ class FireRow:
     window_start: datetime | None = None
     slot: int | None = 0  # overlap slot held while queued/running (app.controls.overlap)
     due_at: datetime | None = None  # when it may start; None: at scheduled_for
+    upstream_execution_id: int | None = None  # a dependency run: the upstream run whose end queued it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,6 +89,7 @@ class ExecutionRepository:
                 "finished_at": None if r.status in UNFINISHED_STATUSES else now,
                 "slot": r.slot,
                 "due_at": r.due_at or r.scheduled_for,
+                "upstream_execution_id": r.upstream_execution_id,
             }
             for r in rows
         ]

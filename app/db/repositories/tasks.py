@@ -94,6 +94,14 @@ class TaskRepository:
         rows = await self.session.execute(select(Task.id, Task.timezone).where(Task.id.in_(ids)))
         return {int(r[0]): str(r[1]) for r in rows.all()}
 
+    async def names(self, task_ids: Iterable[int]) -> dict[int, str]:
+        """The name of each of these tasks that exists."""
+        ids = sorted(set(task_ids))
+        if not ids:
+            return {}
+        rows = await self.session.execute(select(Task.id, Task.name).where(Task.id.in_(ids)))
+        return {int(r[0]): str(r[1]) for r in rows.all()}
+
     async def active(self, *, after_id: int = 0, limit: int = 5000) -> Sequence[Task]:
         """Active tasks in id order, a page at a time (start-up loading)."""
         stmt = select(Task).where(Task.state == "active", Task.id > after_id).order_by(Task.id).limit(limit)
