@@ -72,6 +72,7 @@ async def test_runs_are_counted_by_trigger_and_status_whoever_ran_them(client: h
         ("retry",): 1.0,
         ("event",): 1.0,
         ("backfill",): 1.0,
+        ("dependency",): 0.0,
     }
     finished = {k: v for k, v in samples(text, "taskrunner_runs_finished_by_trigger").items() if v}
     assert finished == {
