@@ -46,6 +46,7 @@ from app.services.session import committed
 from app.workers.base import RunFinishedHook, WorkerTiming
 
 if TYPE_CHECKING:
+    from app.runner.kinds import KindRunners
     from app.workers.service import WorkerThread
 
 
@@ -99,6 +100,7 @@ def create_app(
                 timing=timing,
                 on_run_finished=_run_finished_publisher(events),
                 controls=ControlSettings.from_settings(settings),
+                kinds=_kind_runners(settings, clock),
             )
             scheduler.start()
             chosen = scheduler
@@ -204,6 +206,7 @@ def _start_worker(
             preload=None if runner_factory is not None else _preload_llm,
             controls=ControlSettings.from_settings(settings),
             on_run_finished=_run_finished_publisher(events),
+            kinds=_kind_runners(settings, clock),
         )
     )
     thread.start()
@@ -229,6 +232,12 @@ def _default_llm(settings: Settings) -> LLMClient:
     from app.llm.litellm_client import LiteLLMClient
 
     return LiteLLMClient(settings)
+
+
+def _kind_runners(settings: Settings, clock: Clock) -> KindRunners:
+    from app.runner.kinds import KindRunners
+
+    return KindRunners.from_settings(settings, clock)
 
 
 def _default_runner_factory(settings: Settings, clock: Clock) -> Callable[[PreviousRuns], Runner]:

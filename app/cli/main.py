@@ -157,6 +157,7 @@ def worker(
     from app.logging import configure
     from app.notify import build_notifier
     from app.runner.factory import build_runner
+    from app.runner.kinds import KindRunners
     from app.workers.base import WorkerTiming
     from app.workers.worker import WorkerProcess
 
@@ -184,6 +185,7 @@ def worker(
         notifier_factory=lambda sessions: build_notifier(settings, clock=clock, sessionmaker=sessions),
         preload=preload,
         controls=ControlSettings.from_settings(settings),
+        kinds=KindRunners.from_settings(settings, clock),
     )
     # SIGTERM/SIGINT: no new runs, the grace period, then the rest cut off and recorded.
     asyncio.run(process.run())

@@ -145,7 +145,7 @@ class Backfill(TypedDict):
 
 class Step(TypedDict):
     index: int
-    kind: Literal["llm", "tool"]
+    kind: Literal["llm", "tool", "http", "function"]
     name: str
     input: Any
     output: Any

@@ -36,6 +36,7 @@ from app.db.repositories.workers import WorkerRepository
 from app.notify import Notifier
 from app.retention import prune
 from app.runner.base import Runner
+from app.runner.kinds import KindRunners
 from app.scheduler.aps import FireExecutor, ScheduleTrigger, TaskJobStore, never_called
 from app.scheduler.gate import RunGate
 from app.scheduler.recovery import StoredTask, plan_all
@@ -78,6 +79,7 @@ class SchedulerCore:
         timing: WorkerTiming | None = None,
         on_run_finished: RunFinishedHook | None = None,
         controls: ControlSettings | None = None,
+        kinds: KindRunners | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._runner = runner
@@ -113,6 +115,7 @@ class SchedulerCore:
             timing=self._timing,
             on_finished=self._run_finished(on_run_finished),
             gate=self.gate,
+            kinds=kinds,
         )
         self._last_sweep: datetime | None = None
         self._aps: AsyncIOScheduler | None = None

@@ -22,6 +22,7 @@ from app.controls.settings import ControlSettings
 from app.db.engine import create_engine, create_sessionmaker
 from app.notify import Notifier
 from app.runner.base import PreviousRuns, Runner
+from app.runner.kinds import KindRunners
 from app.scheduler.core import RetentionPolicy, SchedulerCore
 from app.scheduler.leader import LeaderLock, leader_lock_for
 from app.workers.base import RunFinishedHook, WorkerTiming
@@ -52,8 +53,10 @@ class SchedulerService:
         timing: WorkerTiming | None = None,
         on_run_finished: RunFinishedHook | None = None,
         controls: ControlSettings | None = None,
+        kinds: KindRunners | None = None,
     ) -> None:
         self._url = database_url
+        self._kinds = kinds
         self._on_run_finished = on_run_finished
         self._runner_factory = runner_factory
         self._clock = clock
@@ -150,6 +153,7 @@ class SchedulerService:
                     timing=self._timing,
                     on_run_finished=self._on_run_finished,
                     controls=self._controls,
+                    kinds=self._kinds,
                 )
                 try:
                     await core.start()

@@ -20,6 +20,7 @@ from app.clock import Clock
 from app.db.repositories.workers import WorkerRepository
 from app.notify import Notifier
 from app.runner.base import Runner
+from app.runner.kinds import KindRunners
 from app.scheduler.gate import RunGate
 from app.scheduler.writer import RecordWriter
 from app.vocabulary import ON_DEMAND_TRIGGERS
@@ -50,6 +51,7 @@ class InProcessExecutor:
         timing: WorkerTiming | None = None,
         on_finished: RunFinishedHook | None = None,
         gate: RunGate | None = None,
+        kinds: KindRunners | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._clock = clock
@@ -66,6 +68,7 @@ class InProcessExecutor:
             spawn=spawn,
             on_finished=on_finished,
             gate=gate,
+            kinds=kinds,
         )
         self._gate = gate
         if gate is not None:

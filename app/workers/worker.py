@@ -24,6 +24,7 @@ from app.controls.settings import ControlSettings
 from app.db.engine import create_engine, create_sessionmaker
 from app.notify import Notifier
 from app.runner.base import PreviousRuns, Runner
+from app.runner.kinds import KindRunners
 from app.scheduler.gate import RunGate
 from app.scheduler.writer import RecordWriter
 from app.workers.base import RunFinishedHook, WorkerTiming, new_worker_id
@@ -53,8 +54,10 @@ class WorkerProcess:
         preload: Callable[[], None] | None = None,
         controls: ControlSettings | None = None,
         on_run_finished: RunFinishedHook | None = None,
+        kinds: KindRunners | None = None,
     ) -> None:
         self._url = database_url
+        self._kinds = kinds
         self._runner_factory = runner_factory
         self._clock = clock
         self.concurrency = concurrency
@@ -107,6 +110,7 @@ class WorkerProcess:
             notifier=notifier,
             on_finished=self._on_run_finished,
             gate=gate,
+            kinds=self._kinds,
         )
         self.processor = processor
 
