@@ -7,9 +7,14 @@ Tree::
     │   ├── InvalidCron             invalid_cron     (422)  details: field, value
     │   ├── InvalidTimezone         invalid_timezone (422)  details: timezone, suggestions
     │   ├── ScheduleInPast          schedule_in_past (422)  details: at, now
-    │   └── AmbiguousSchedule       ambiguous_schedule (422) details: question
+    │   ├── AmbiguousSchedule       ambiguous_schedule (422) details: question
+    │   ├── MissingParams           missing_params   (422)  details: missing (and tasks, for a template change)
+    │   ├── UnknownParams           unknown_params   (422)  details: unknown, placeholders
+    │   ├── UnknownTemplate         unknown_template (422)  details: template
+    │   └── UnknownFunction         unknown_function (422)  details: function, known
     ├── NotFound                    not_found        (404)  details: resource, id
     ├── Conflict                    conflict         (409)
+    │   └── TemplateInUse           template_in_use  (409)  details: template, tasks
     ├── Unauthorized                unauthorized     (401)
     ├── Forbidden                   forbidden        (403)  e.g. a read-only key asking to change
     ├── PayloadTooLarge             payload_too_large (413)
@@ -68,6 +73,30 @@ class AmbiguousSchedule(ValidationFailed):
         self.question = question
 
 
+class MissingParams(ValidationFailed):
+    code = "missing_params"
+
+
+class UnknownParams(ValidationFailed):
+    code = "unknown_params"
+
+
+class UnknownTemplate(ValidationFailed):
+    code = "unknown_template"
+
+
+class UnknownFunction(ValidationFailed):
+    code = "unknown_function"
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        listed = ", ".join(known) if known else "none are installed"
+        super().__init__(
+            f"No installed package registers a function named {name!r} (entry-point group "
+            f"`taskrunner.functions`). Registered functions: {listed}.",
+            details={"function": name, "known": known},
+        )
+
+
 class NotFound(TaskRunnerError):
     code = "not_found"
 
@@ -77,6 +106,10 @@ class NotFound(TaskRunnerError):
 
 class Conflict(TaskRunnerError):
     code = "conflict"
+
+
+class TemplateInUse(Conflict):
+    code = "template_in_use"
 
 
 class Unauthorized(TaskRunnerError):

@@ -20,12 +20,14 @@ from app.api.routes import (
     chat,
     controls,
     executions,
+    functions,
     health,
     hooks,
     keys,
     schedules,
     task_bundles,
     tasks,
+    templates,
     triggers,
     upcoming,
     workers,
@@ -154,7 +156,21 @@ def create_app(
     contract.install(app)
     mcp_endpoint = McpEndpoint()
     app.router.routes.append(Route("/mcp", endpoint=mcp_endpoint, methods=["GET", "POST", "DELETE"]))
-    for module in (task_bundles, tasks, triggers, hooks, executions, schedules, chat, health, keys, controls, workers):
+    for module in (
+        task_bundles,
+        tasks,
+        templates,
+        functions,
+        triggers,
+        hooks,
+        executions,
+        schedules,
+        chat,
+        health,
+        keys,
+        controls,
+        workers,
+    ):
         app.include_router(module.router)
     app.include_router(upcoming.router)
     docs.install(app)

@@ -91,7 +91,7 @@ class HttpTaskRunner:
             return RunOutcome(status="failed", error=error, reason=f"{method} {shown_url}: {error}", steps=[step])
         latency_ms = (time.perf_counter() - t0) * 1000
         ok = accepted(answer.status, expected)
-        size = size_words(answer.bytes_read) + (" or more (truncated)" if answer.truncated else "")
+        size = size_words(answer.bytes_read) + (", truncated" if answer.truncated else "")
         summary = f"HTTP {answer.status} {answer.reason} from {method} {shown_url} in {latency_ms:.0f} ms ({size})"
         excerpt = clip_bytes(answer.body, self.config.body_excerpt_bytes, what="body", redactor=redact)
         output: dict[str, Any] = {

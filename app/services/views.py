@@ -14,11 +14,13 @@ from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from app.controls.jitter import due_at
-from app.db.models import Execution, ExecutionStep, Task
+from app.db.models import Execution, ExecutionStep, Task, TaskTemplate
 from app.nl import RunExplained
+from app.redact import REDACTED, is_secret_key
 from app.schedules.of_task import compile_task, spec_of
 from app.schedules.spec import AnySpec, OnceSpec
-from app.vocabulary import ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskState, Trigger
+from app.services.placeholders import placeholders as placeholder_names
+from app.vocabulary import ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskKind, TaskState, Trigger
 
 DEFAULT_NEXT_RUNS = 5
 T = TypeVar("T")
@@ -79,6 +81,12 @@ class TaskView:
     pause_note: str | None = None
     retry_on_interrupt: bool = False  # a run lost with its worker starts again (docs/operations.md)
     next_fires: tuple[FireView, ...] = ()  # next_runs with their due times
+    # What a run does (docs/task-kinds.md); secret request headers are shown as [REDACTED].
+    kind: TaskKind = TaskKind.AGENT
+    http: dict[str, Any] | None = None
+    function: str | None = None
+    template_id: int | None = None
+    params: dict[str, str] | None = None
 
     @property
     def enabled(self) -> bool:
@@ -153,6 +161,46 @@ class TaskView:
             pause_note=task.pause_note,
             retry_on_interrupt=bool(task.retry_on_interrupt),
             next_fires=fires,
+            kind=TaskKind(task.kind or TaskKind.AGENT),
+            http=_shown_http(task.http),
+            function=task.function,
+            template_id=task.template_id,
+            params=dict(task.params) if task.params is not None else None,
+        )
+
+
+def _shown_http(spec: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An http task's request as every client sees it: secret header values never leave the service."""
+    if spec is None:
+        return None
+    headers = {k: (REDACTED if is_secret_key(k) and v else v) for k, v in (spec.get("headers") or {}).items()}
+    return {**spec, "headers": headers}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TemplateView:
+    """A prompt template, its placeholder names and the tasks made from it."""
+
+    id: int
+    name: str
+    description: str | None
+    instructions: str
+    placeholders: tuple[str, ...]
+    task_ids: tuple[int, ...]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, template: TaskTemplate, task_ids: Sequence[int] = ()) -> TemplateView:
+        return cls(
+            id=template.id,
+            name=template.name,
+            description=template.description,
+            instructions=template.instructions,
+            placeholders=placeholder_names(template.instructions),
+            task_ids=tuple(task_ids),
+            created_at=template.created_at,
+            updated_at=template.updated_at,
         )
 
 
@@ -220,6 +268,7 @@ class RunView:
     cancel_requested_at: datetime | None = None
     steps: tuple[StepView, ...] | None = None
     inputs: dict[str, Any] | None = None  # what the run was started with (a JSON object)
+    instructions: str | None = None  # the exact instructions an agent run was given
 
     @classmethod
     def of(cls, execution: Execution, timezone: str, steps: Sequence[ExecutionStep] | None = None) -> RunView:
@@ -250,6 +299,7 @@ class RunView:
             cancel_requested_at=_local(execution.cancel_requested_at, tz),
             steps=tuple(StepView.of(s, tz) for s in steps) if steps is not None else None,
             inputs=execution.inputs,
+            instructions=execution.instructions,
         )
 
 
