@@ -91,7 +91,7 @@ class TextInput(BaseModel):
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
 # Template names: never all digits, so a reference is an id or a name, never both.
-TEMPLATE_NAME_PATTERN = r"^(?![0-9]+$)[A-Za-z0-9][A-Za-z0-9 _.:-]{0,99}$"
+TEMPLATE_NAME_PATTERN = r"^(?:[A-Za-z][A-Za-z0-9 _.:-]*|[0-9][A-Za-z0-9 _.:-]*[A-Za-z _.:-][A-Za-z0-9 _.:-]*)$"
 FUNCTION_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$"
 # Fields that belong to one kind of task only (docs/task-kinds.md); mixing them is refused.
 KIND_FIELDS: dict[TaskKind, tuple[str, ...]] = {
@@ -274,7 +274,11 @@ class TaskUpdate(_Options, _KindFields):
 class TemplateCreate(TextInput):
     """A prompt template: instructions with ``{{placeholder}}`` names that tasks fill with ``params``."""
 
-    name: str = Field(pattern=TEMPLATE_NAME_PATTERN, description="unique; letters, digits, spaces, `_.:-`")
+    name: str = Field(
+        max_length=100,
+        pattern=TEMPLATE_NAME_PATTERN,
+        description="unique; letters, digits, spaces, `_.:-`, not all digits",
+    )
     instructions: str = Field(min_length=1, max_length=20_000)
     description: str | None = Field(default=None, max_length=2_000)
 
@@ -282,7 +286,7 @@ class TemplateCreate(TextInput):
 class TemplateUpdate(TextInput):
     """Fields to change; new instructions reach every task made from the template at its next run."""
 
-    name: str | None = Field(default=None, pattern=TEMPLATE_NAME_PATTERN)
+    name: str | None = Field(default=None, max_length=100, pattern=TEMPLATE_NAME_PATTERN)
     instructions: str | None = Field(default=None, min_length=1, max_length=20_000)
     description: str | None = Field(default=None, max_length=2_000)
     params: dict[str, str] | None = Field(

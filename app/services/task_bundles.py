@@ -1,8 +1,10 @@
 """Tasks as portable definitions: export them, import them back idempotently by name.
 
 A bundle is ``{"version": 1, "tasks": [definition, ...]}``; a definition holds a
-task's fields (name, instructions, schedule, policy, model, tools, limits,
-``enabled``, notify) and none of its run state, so a team can keep its schedules
+task's fields (name, kind, schedule, policy, limits, ``enabled``, notify, and by
+kind: instructions or a template by name with its params, model, tools and steps;
+the http request, its secret headers as ``[REDACTED]``; the function's name) and
+none of its run state, so a team can keep its schedules
 in git and apply them to any instance. Importing creates a task for each new
 name and, for a name that exists, changes only the fields the definition gives
 that differ (absent fields stay as they are). The whole bundle is checked before
@@ -12,6 +14,7 @@ anything is written; ``dry_run`` reports the same plan and writes nothing.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -26,12 +29,19 @@ from app.schedules.of_task import spec_of
 from app.schedules.spec import ScheduleSpec
 from app.services.inputs import TaskCreate, TaskUpdate
 from app.services.tasks import TaskService
+from app.services.views import shown_http
+from app.vocabulary import TaskKind
 
 BUNDLE_VERSION = 1
 MAX_TASKS = 1000
 _FIELDS = (
     "name",
+    "kind",
     "instructions",
+    "template",
+    "params",
+    "http",
+    "function",
     "schedule",
     "missed_run_policy",
     "model",
@@ -70,24 +80,32 @@ class ImportReport:
         return sum(1 for item in self.items if item.action == action)
 
 
-def definition(task: Task) -> dict[str, Any]:
-    """A task's portable definition (what export writes and import reads)."""
+def definition(task: Task, template_names: Mapping[int, str]) -> dict[str, Any]:
+    """A task's portable definition (what export writes and import reads); templates by name."""
     schedule = spec_of(task).model_dump(mode="json")
     if task.schedule_kind == "once" and task.run_at is not None:
         schedule["at"] = task.run_at.astimezone(ZoneInfo(task.timezone)).isoformat()
-    return {
-        "name": task.name,
-        "instructions": task.instructions,
+    out: dict[str, Any] = {"name": task.name, "kind": str(task.kind)}
+    if task.kind == TaskKind.AGENT:
+        if task.template_id is not None:
+            out |= {"template": template_names.get(task.template_id, task.template_id), "params": task.params or {}}
+        else:
+            out["instructions"] = task.instructions
+    elif task.kind == TaskKind.HTTP:
+        out["http"] = shown_http(task.http)
+    else:
+        out["function"] = task.function
+    out |= {
         "schedule": schedule,
         "missed_run_policy": str(task.missed_run_policy),
-        "model": task.model,
-        "tools": list(task.tools or []),
-        "max_steps": task.max_steps,
         "timeout_seconds": task.timeout_seconds,
         "max_retries": task.max_retries,
         "enabled": task.state == "active",
         "notify": task.notify,
     }
+    if task.kind == TaskKind.AGENT:
+        out |= {"model": task.model, "tools": list(task.tools or []), "max_steps": task.max_steps}
+    return out
 
 
 class TaskBundles:
@@ -98,7 +116,8 @@ class TaskBundles:
         """Every task's definition; completed one-time tasks only with ``include_completed``."""
         states = None if include_completed else ("active", "paused")
         rows = await self.service.tasks.all(states=states)
-        return {"version": BUNDLE_VERSION, "tasks": [definition(t) for t in rows]}
+        names = await self.service.templates.names([t.template_id for t in rows if t.template_id is not None])
+        return {"version": BUNDLE_VERSION, "tasks": [definition(t, names) for t in rows]}
 
     async def import_(self, bundle: TaskBundleIn, *, dry_run: bool = False) -> ImportReport:
         """Create or update each definition by name; all checked first, nothing written on ``dry_run``."""
@@ -114,6 +133,9 @@ class TaskBundles:
                 details={"names": shared},
             )
         now = self.service.deps.clock.now()
+        names = await self.service.templates.names(
+            [t.template_id for found in existing.values() for t in found if t.template_id is not None]
+        )
         plan: list[tuple[ImportItem, TaskCreate | TaskUpdate | None]] = []
         problems: list[dict[str, Any]] = []
         for name, update in updates:
@@ -128,7 +150,7 @@ class TaskBundles:
                 plan.append((ImportItem(name=name, action="create"), create))
                 continue
             task = existing[name][0]
-            changed = _changed_fields(task, update)
+            changed = _changed_fields(task, update, names)
             if not changed:
                 plan.append((ImportItem(name=name, action="unchanged", id=task.id), None))
                 continue
@@ -198,12 +220,15 @@ def _words(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'task'}: {e['msg']}" for e in exc.errors())
 
 
-def _changed_fields(task: Task, update: TaskUpdate) -> list[str]:
-    current = definition(task)
+def _changed_fields(task: Task, update: TaskUpdate, template_names: Mapping[int, str]) -> list[str]:
+    current = definition(task, template_names)
     wanted = update.model_dump(mode="json", exclude_unset=True)
     changed: list[str] = []
     for name, value in wanted.items():
-        if name == "schedule":
+        if name == "template" and isinstance(value, int):
+            if value != task.template_id:
+                changed.append(name)
+        elif name == "schedule":
             if not _same_schedule(current["schedule"], value):
                 changed.append(name)
         elif name == "tools":

@@ -162,14 +162,14 @@ class TaskView:
             retry_on_interrupt=bool(task.retry_on_interrupt),
             next_fires=fires,
             kind=TaskKind(task.kind or TaskKind.AGENT),
-            http=_shown_http(task.http),
+            http=shown_http(task.http),
             function=task.function,
             template_id=task.template_id,
             params=dict(task.params) if task.params is not None else None,
         )
 
 
-def _shown_http(spec: dict[str, Any] | None) -> dict[str, Any] | None:
+def shown_http(spec: dict[str, Any] | None) -> dict[str, Any] | None:
     """An http task's request as every client sees it: secret header values never leave the service."""
     if spec is None:
         return None
