@@ -85,7 +85,9 @@ def definition(task: Task, template_names: Mapping[int, str]) -> dict[str, Any]:
     schedule = spec_of(task).model_dump(mode="json")
     if task.schedule_kind == "once" and task.run_at is not None:
         schedule["at"] = task.run_at.astimezone(ZoneInfo(task.timezone)).isoformat()
-    out: dict[str, Any] = {"name": task.name, "kind": str(task.kind)}
+    out: dict[str, Any] = {"name": task.name}
+    if task.kind != TaskKind.AGENT:  # agent is the default: agent tasks export as they always have
+        out["kind"] = str(task.kind)
     if task.kind == TaskKind.AGENT:
         if task.template_id is not None:
             out |= {"template": template_names.get(task.template_id, task.template_id), "params": task.params or {}}
