@@ -42,7 +42,8 @@ KindOpt = Annotated[
     TaskKind | None,
     typer.Option("--kind", help="agent (default), http (one request per run) or function (a registered function)."),
 ]
-UrlTargetOpt = Annotated[str | None, typer.Option("--url", help="http tasks: the URL to request.")]
+# Not --url: that names the taskrunner server on every client command.
+UrlTargetOpt = Annotated[str | None, typer.Option("--http-url", help="http tasks: the URL to request.")]
 MethodOpt = Annotated[str | None, typer.Option("--method", help="http tasks: GET (default), POST, PUT...")]
 HeaderOpt = Annotated[
     list[str] | None, typer.Option("--header", help="http tasks: a header as 'Name: value' (repeat for several).")
@@ -73,7 +74,7 @@ def kind_fields(
 ) -> dict[str, Any]:
     """The kind fields of a task body from the options; ValueError when they do not fit together.
 
-    ``--url`` and the other request options mean ``--kind http``, ``--function`` means
+    ``--http-url`` and the other request options mean ``--kind http``, ``--function`` means
     ``--kind function``. In a change, request options edit ``current_http`` (the task's
     request as shown, secrets as ``[REDACTED]``, which the service keeps as stored).
     """
@@ -92,7 +93,7 @@ def kind_fields(
         if expect_status is not None:
             http["expected_status"] = expect_status
         if "url" not in http:
-            raise ValueError("an http task needs --url")
+            raise ValueError("an http task needs --http-url")
         out["http"] = http
     if function is not None:
         out["function"] = function
@@ -102,7 +103,7 @@ def kind_fields(
         out["params"] = parse_pairs(param, "=", "param")
     implied = TaskKind.HTTP if request_given else TaskKind.FUNCTION if function is not None else None
     if kind is not None and implied is not None and kind != implied:
-        raise ValueError(f"--kind {kind.value} does not go with {'--url' if request_given else '--function'}")
+        raise ValueError(f"--kind {kind.value} does not go with {'--http-url' if request_given else '--function'}")
     chosen = kind or implied
     if chosen is not None:
         out["kind"] = chosen.value
@@ -189,7 +190,7 @@ def create(
 ) -> None:
     """Create a task from --cron/--at/--every with --name and what to do, or from plain words.
 
-    What to do: --instructions (or --template with --param) for an agent, --url (with
+    What to do: --instructions (or --template with --param) for an agent, --http-url (with
     --method, --header, --body, --expect-status) for one HTTP request, --function for a
     registered function.
     """
@@ -318,7 +319,7 @@ def update(
 ) -> None:
     """Change a task; a new schedule takes effect at once and keeps the task's timezone unless --tz.
 
-    Request options (--url, --method, --header, --body, --expect-status) change the
+    Request options (--http-url, --method, --header, --body, --expect-status) change the
     task's request; headers not named keep their values.
     """
     try:

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.api.conftest import client, frozen  # noqa: F401
+from tests.cli.conftest import cli, live, script  # noqa: F401
 from tests.support.functions import installed_functions
 from tests.support.live_server import serve_handler
 
