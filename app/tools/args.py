@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.services.inputs import ScheduleSpec
-from app.vocabulary import ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskState
+from app.services.inputs import HttpSpec, ScheduleSpec
+from app.vocabulary import ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskKind, TaskState
 
 TIME_HELP = (
     "ISO 8601 (a time without offset is in the user's timezone), 'today', 'yesterday', "
@@ -62,13 +62,23 @@ class ScheduleTask(_Args):
     model: str | None = Field(default=None, min_length=1, max_length=200, description="LLM for the runs.")
     tools: list[str] | None = Field(default=None, max_length=50, description="Tools the agent may use.")
     missed_run_policy: MissedRunPolicy | None = None
+    kind: TaskKind | None = Field(
+        default=None, description="agent (default), http (one HTTP request per run) or function (a registered one)"
+    )
+    http: HttpSpec | None = Field(default=None, description="kind http: the request (method, url, headers, body)")
+    function: str | None = Field(default=None, max_length=200, description="kind function: its registered name")
+    template: int | str | None = Field(
+        default=None, description="a prompt template's id or name, instead of instructions"
+    )
+    params: dict[str, str] | None = Field(default=None, description="values for the template's {{placeholders}}")
 
     @model_validator(mode="after")
     def _when(self) -> ScheduleTask:
         if (self.description is None) == (self.schedule is None):
             raise ValueError("give either `description` (plain words) or `schedule` (explicit), not both or neither")
-        if self.schedule is not None and self.instructions is None:
-            raise ValueError("`instructions` are needed with an explicit `schedule`")
+        agent = self.kind in (None, TaskKind.AGENT)
+        if self.schedule is not None and agent and self.instructions is None and self.template is None:
+            raise ValueError("`instructions` (or a `template`) are needed with an explicit `schedule`")
         return self
 
 

@@ -36,19 +36,20 @@ def _when(ctx: ToolContext, value: str | None, timezone: str) -> datetime | None
 
 
 async def schedule_task(ctx: ToolContext, a: A.ScheduleTask) -> dict[str, Any]:
-    if a.schedule is not None:
-        assert a.instructions is not None
-        name = a.name or _name_from(a.instructions)
-        data = TaskCreate(name=name, instructions=a.instructions, schedule=a.schedule)
-    else:
-        data = TaskCreate(
-            description=a.description,
-            timezone=a.timezone or ctx.timezone,
-            name=a.name,
-            instructions=a.instructions,
-        )
+    kind = a.model_dump(include={"kind", "http", "function", "template", "params"}, exclude_none=True)
     options = a.model_dump(include={"model", "tools", "missed_run_policy"}, exclude_none=True)
-    data = data.model_copy(update=options)
+    if a.schedule is not None:
+        named = a.instructions or a.function or (a.http.url if a.http else None) or f"template {a.template}"
+        name = a.name or _name_from(named)
+        body = {"name": name, "instructions": a.instructions, "schedule": a.schedule}
+    else:
+        body = {
+            "description": a.description,
+            "timezone": a.timezone or ctx.timezone,
+            "name": a.name,
+            "instructions": a.instructions,
+        }
+    data = TaskCreate.model_validate({k: v for k, v in body.items() if v is not None} | kind | options)
     task = await ctx.services.tasks.create(data)
     return {"status": "created", "task": task_dict(task, next_runs=NEXT_RUNS, full=True)}
 
@@ -238,9 +239,10 @@ TOOLS: tuple[ToolDef, ...] = (
         description=(
             "Create a scheduled agent task. Pass the user's own words in `description` (when and what, e.g. "
             "'every weekday at 9am Berlin time, check status.example.com and summarise incidents'), or an explicit "
-            "`schedule` with `instructions`. Returns the task with its schedule in words, its next runs and any "
-            "assumptions: tell the user. If the words are ambiguous the error `ambiguous_schedule` carries the "
-            "question to ask the user."
+            "`schedule` with `instructions` (or a prompt `template` with `params`). `kind: http` makes one HTTP "
+            "request per run (`http`), `kind: function` calls a registered `function`; neither uses a model. "
+            "Returns the task with its schedule in words, its next runs and any assumptions: tell the user. "
+            "If the words are ambiguous the error `ambiguous_schedule` carries the question to ask the user."
         ),
         args=A.ScheduleTask,
         handler=schedule_task,
