@@ -59,4 +59,4 @@ def parse_pairs(items: list[str], sep: str, what: str) -> dict[str, str]:
 
 def template_ref(text: str) -> int | str:
     """A template reference as the API takes it: an id (digits) or a name."""
-    return int(text) if text.isdigit() else text
+    return int(text) if text.isascii() and text.isdigit() else text

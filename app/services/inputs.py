@@ -139,8 +139,8 @@ class HttpSpec(TextInput):
                 raise ValueError(f"header name {name!r} is not a valid HTTP header name")
             if name.lower() in ("host", "content-length", "transfer-encoding", "connection"):
                 raise ValueError(f"header {name!r} is set by the request itself")
-            if any(c in text for c in "\r\n") or len(text) > 8192:
-                raise ValueError(f"header {name!r}: one line of at most 8192 characters")
+            if not text.isascii() or any(c in text for c in "\r\n\x7f") or len(text) > 8192:
+                raise ValueError(f"header {name!r}: one line of at most 8192 ASCII characters")
         lowered = [n.lower() for n in value]
         if len(set(lowered)) != len(lowered):
             raise ValueError("a header is given twice (header names ignore case)")

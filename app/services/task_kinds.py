@@ -36,7 +36,7 @@ async def resolve_template(
     :class:`NotFound` (the resource a path names, 404).
     """
     template = None
-    if isinstance(ref, int) or ref.isdigit():
+    if isinstance(ref, int) or (ref.isascii() and ref.isdigit()):
         number = int(ref)
         template = await repo.get(number, for_update=for_update) if 0 < number < 2**63 else None
     else:
