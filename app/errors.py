@@ -8,11 +8,16 @@ Tree::
     │   ├── InvalidTimezone         invalid_timezone (422)  details: timezone, suggestions
     │   ├── ScheduleInPast          schedule_in_past (422)  details: at, now
     │   ├── AmbiguousSchedule       ambiguous_schedule (422) details: question
-    │   └── ConditionRefused        condition_refused (422) details: url
-    │   └── DependencyCycle         dependency_cycle (422)  details: cycle (task ids in run order)
+    │   ├── ConditionRefused        condition_refused (422) details: url
+    │   ├── DependencyCycle         dependency_cycle (422)  details: cycle (task ids in run order)
+    │   ├── MissingParams           missing_params   (422)  details: missing (and tasks, for a template change)
+    │   ├── UnknownParams           unknown_params   (422)  details: unknown, placeholders
+    │   ├── UnknownTemplate         unknown_template (422)  details: template
+    │   └── UnknownFunction         unknown_function (422)  details: function, known
     ├── NotFound                    not_found        (404)  details: resource, id
     ├── Conflict                    conflict         (409)
-    │   └── HasDependents           has_dependents   (409)  details: dependents (task ids)
+    │   ├── HasDependents           has_dependents   (409)  details: dependents (task ids)
+    │   └── TemplateInUse           template_in_use  (409)  details: template, tasks
     ├── Unauthorized                unauthorized     (401)
     ├── Forbidden                   forbidden        (403)  e.g. a read-only key asking to change
     ├── PayloadTooLarge             payload_too_large (413)
@@ -83,6 +88,30 @@ class DependencyCycle(ValidationFailed):
     code = "dependency_cycle"
 
 
+class MissingParams(ValidationFailed):
+    code = "missing_params"
+
+
+class UnknownParams(ValidationFailed):
+    code = "unknown_params"
+
+
+class UnknownTemplate(ValidationFailed):
+    code = "unknown_template"
+
+
+class UnknownFunction(ValidationFailed):
+    code = "unknown_function"
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        listed = ", ".join(known) if known else "none are installed"
+        super().__init__(
+            f"No installed package registers a function named {name!r} (entry-point group "
+            f"`taskrunner.functions`). Registered functions: {listed}.",
+            details={"function": name, "known": known},
+        )
+
+
 class NotFound(TaskRunnerError):
     code = "not_found"
 
@@ -98,6 +127,10 @@ class HasDependents(Conflict):
     """Deleting a task other tasks run after (``force`` detaches them instead)."""
 
     code = "has_dependents"
+
+
+class TemplateInUse(Conflict):
+    code = "template_in_use"
 
 
 class Unauthorized(TaskRunnerError):

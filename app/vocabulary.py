@@ -1,4 +1,4 @@
-"""The domain's words, declared once: task states, run statuses, triggers, schedule kinds, policies.
+"""The domain's words, declared once: task states and kinds, run statuses, triggers, schedule kinds, policies.
 
 Every layer (models, services, HTTP schemas, chat, CLI, MCP) uses these enums
 instead of bare strings. They are ``StrEnum``s, so each member *is* its JSON
@@ -82,6 +82,14 @@ class ScheduleKind(StrEnum):
     CRON = "cron"
     ONCE = "once"
     INTERVAL = "interval"
+
+
+class TaskKind(StrEnum):
+    """What a run does (docs/task-kinds.md): an LLM agent run, one HTTP request, or a registered function."""
+
+    AGENT = "agent"
+    HTTP = "http"
+    FUNCTION = "function"
 
 
 class MissedRunPolicy(StrEnum):

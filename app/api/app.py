@@ -20,12 +20,14 @@ from app.api.routes import (
     chat,
     controls,
     executions,
+    functions,
     health,
     hooks,
     keys,
     schedules,
     task_bundles,
     tasks,
+    templates,
     triggers,
     upcoming,
     workers,
@@ -47,6 +49,7 @@ from app.services.session import committed
 from app.workers.base import RunFinishedHook, WorkerTiming
 
 if TYPE_CHECKING:
+    from app.runner.kinds import KindRunners
     from app.workers.service import WorkerThread
 
 
@@ -101,6 +104,7 @@ def create_app(
                 on_run_finished=_run_finished_publisher(events),
                 controls=ControlSettings.from_settings(settings),
                 conditions=_condition_checker(settings),
+                kinds=_kind_runners(settings, clock),
             )
             scheduler.start()
             chosen = scheduler
@@ -159,7 +163,21 @@ def create_app(
     contract.install(app)
     mcp_endpoint = McpEndpoint()
     app.router.routes.append(Route("/mcp", endpoint=mcp_endpoint, methods=["GET", "POST", "DELETE"]))
-    for module in (task_bundles, tasks, triggers, hooks, executions, schedules, chat, health, keys, controls, workers):
+    for module in (
+        task_bundles,
+        tasks,
+        templates,
+        functions,
+        triggers,
+        hooks,
+        executions,
+        schedules,
+        chat,
+        health,
+        keys,
+        controls,
+        workers,
+    ):
         app.include_router(module.router)
     app.include_router(upcoming.router)
     docs.install(app)
@@ -212,6 +230,7 @@ def _start_worker(
             controls=ControlSettings.from_settings(settings),
             on_run_finished=_run_finished_publisher(events),
             conditions=_condition_checker(settings),
+            kinds=_kind_runners(settings, clock),
         )
     )
     thread.start()
@@ -242,6 +261,12 @@ def _default_llm(settings: Settings) -> LLMClient:
     from app.llm.litellm_client import LiteLLMClient
 
     return LiteLLMClient(settings)
+
+
+def _kind_runners(settings: Settings, clock: Clock) -> KindRunners:
+    from app.runner.kinds import KindRunners
+
+    return KindRunners.from_settings(settings, clock)
 
 
 def _default_runner_factory(settings: Settings, clock: Clock) -> Callable[[PreviousRuns], Runner]:

@@ -49,7 +49,12 @@ TAGS: list[dict[str, str]] = [
         "name": "controls",
         "description": "Limits shared across workers: concurrency keys, and prices for models litellm does not know.",
     },
-    {"name": "tasks", "description": "Scheduled LLM-agent tasks: create, change, pause, resume, run now, delete."},
+    {
+        "name": "tasks",
+        "description": "Scheduled tasks (an agent run, an HTTP request or a registered function): create, change, "
+        "pause, resume, run now, delete.",
+    },
+    {"name": "templates", "description": "Prompt templates: instructions with {{placeholders}} that tasks fill."},
     {"name": "executions", "description": "Records of every due fire: runs with their steps, skips and misses."},
     {"name": "schedules", "description": "Preview schedules and read them from plain words; nothing is saved."},
     {"name": "chat", "description": "Talk to the assistant that manages tasks and explains runs."},
@@ -104,7 +109,8 @@ _ERROR_TEXT: dict[int, tuple[str, str, str]] = {
         "validation_error",
         "schedule.cron: field 'hour' value '25' is out of range 0-23",
         "Invalid input: `validation_error`, `invalid_cron`, `invalid_timezone`, `schedule_in_past`, "
-        "`ambiguous_schedule`; `details.errors` lists each field.",
+        "`ambiguous_schedule`, `missing_params`, `unknown_params`, `unknown_template`, `unknown_function`; "
+        "`details.errors` lists each field.",
     ),
     503: (
         "database_unavailable",
@@ -147,6 +153,7 @@ class OperationDoc:
 _TASK = {
     "id": 42,
     "name": "Incident digest",
+    "kind": "agent",
     "instructions": "Check https://status.example.com and summarise open incidents.",
     "description": None,
     "schedule": {"kind": "cron", "cron": "0 9 * * 1-5", "timezone": "Europe/Berlin"},
@@ -438,6 +445,36 @@ OPERATIONS: dict[str, OperationDoc] = {
         "Readiness",
         "200 when the database answers and, if this instance schedules, its scheduler is healthy; else 503.",
         response_example={"status": "ready", "checks": {"database": "ok", "scheduler": "leader"}},
+    ),
+    "createTemplate": OperationDoc(
+        "Create a prompt template",
+        "Instructions with `{{placeholder}}` names; agent tasks made from it (`template` + `params`) fill them. "
+        "409 when the name is taken.",
+        errors=(409,),
+        request_examples={
+            "digest": {
+                "summary": "A digest for any status page",
+                "value": {"name": "status-digest", "instructions": "Summarise open incidents on {{url}}."},
+            }
+        },
+    ),
+    "listTemplates": OperationDoc("List prompt templates", "Templates by name, each with the tasks made from it."),
+    "getTemplate": OperationDoc("Get a prompt template", "One template (by id or name) and the tasks made from it."),
+    "updateTemplate": OperationDoc(
+        "Change a prompt template",
+        "New instructions reach every task made from the template at its next run. 422 `missing_params` naming "
+        "the tasks when one would lack a value (give `params` for new placeholders).",
+        errors=(409,),
+    ),
+    "deleteTemplate": OperationDoc(
+        "Delete a prompt template",
+        "409 `template_in_use` naming the tasks made from it, unless `force=true` (they keep their instructions).",
+        errors=(409,),
+    ),
+    "listFunctions": OperationDoc(
+        "List registered functions",
+        "Functions installed packages register under the entry-point group `taskrunner.functions`, which "
+        "`function` tasks may call: name, target and the first line of the docstring.",
     ),
     "getMetrics": OperationDoc(
         "Prometheus metrics",

@@ -8,8 +8,17 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.services.views import RunView, StepView, TaskView
-from app.vocabulary import DependencyMode, DependencyOn, ExecutionStatus, MissedRunPolicy, TaskState, Trigger
+from app.services.functions import RegisteredFunction
+from app.services.views import RunView, StepView, TaskView, TemplateView
+from app.vocabulary import (
+    DependencyMode,
+    DependencyOn,
+    ExecutionStatus,
+    MissedRunPolicy,
+    TaskKind,
+    TaskState,
+    Trigger,
+)
 
 T = TypeVar("T")
 
@@ -43,7 +52,12 @@ class AfterOut(BaseModel):
 class TaskOut(BaseModel):
     id: int
     name: str
+    kind: TaskKind = TaskKind.AGENT
     instructions: str
+    template_id: int | None = None
+    params: dict[str, str] | None = None
+    http: dict[str, Any] | None = None
+    function: str | None = None
     description: str | None
     schedule: dict[str, Any]
     schedule_description: str
@@ -136,6 +150,7 @@ class ExecutionOut(BaseModel):
     inputs: dict[str, Any] | None = None
     condition_result: str | None = None  # what the task's run condition found before this run
     upstream_execution_id: int | None = None  # a dependency run: the upstream run whose end queued it
+    instructions: str | None = None  # the exact instructions an agent run was given
 
     @classmethod
     def of(cls, run: RunView) -> ExecutionOut:
@@ -195,3 +210,40 @@ class RunNowIn(BaseModel):
         pattern=r"^[^\x00]*$",
         description="The same key within 24 hours answers the first run instead of starting another.",
     )
+
+
+class TemplateOut(BaseModel):
+    id: int
+    name: str
+    description: str | None
+    instructions: str
+    placeholders: list[str]
+    task_ids: list[int]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, template: TemplateView) -> TemplateOut:
+        return cls.model_validate(
+            {
+                **asdict(template),
+                "created_at": template.created_at.astimezone(UTC),
+                "updated_at": template.updated_at.astimezone(UTC),
+            }
+        )
+
+
+class FunctionOut(BaseModel):
+    name: str
+    target: str
+    summary: str | None
+    problem: str | None = None
+
+    @classmethod
+    def of(cls, function: RegisteredFunction) -> FunctionOut:
+        return cls.model_validate(asdict(function))
+
+
+class FunctionList(BaseModel):
+    items: list[FunctionOut]
+    total: int

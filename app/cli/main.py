@@ -16,6 +16,7 @@ from app.cli import mcp as mcp_command
 from app.cli import runs as runs_commands
 from app.cli import schedules as schedule_commands
 from app.cli import tasks as task_commands
+from app.cli import templates as template_commands
 from app.config import Settings
 
 app = typer.Typer(
@@ -25,6 +26,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(task_commands.app, name="task")
+app.add_typer(template_commands.app, name="template")
+app.add_typer(template_commands.functions_app, name="functions")
 app.add_typer(runs_commands.app, name="runs")
 app.add_typer(key_commands.app, name="keys")
 app.add_typer(schedule_commands.app, name="schedules")
@@ -158,6 +161,7 @@ def worker(
     from app.notify import build_notifier
     from app.runner.conditions import ConditionChecker
     from app.runner.factory import build_runner
+    from app.runner.kinds import KindRunners
     from app.workers.base import WorkerTiming
     from app.workers.worker import WorkerProcess
 
@@ -186,6 +190,7 @@ def worker(
         preload=preload,
         controls=ControlSettings.from_settings(settings),
         conditions=ConditionChecker.from_settings(settings),
+        kinds=KindRunners.from_settings(settings, clock),
     )
     # SIGTERM/SIGINT: no new runs, the grace period, then the rest cut off and recorded.
     asyncio.run(process.run())

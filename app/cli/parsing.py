@@ -57,3 +57,21 @@ def parse_when(text: str, *, now: datetime, local: tzinfo) -> datetime:
             "an offset), today, yesterday, or a span back from now such as 24h or 7d"
         ) from exc
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=local)
+
+
+def parse_pairs(items: list[str], sep: str, what: str) -> dict[str, str]:
+    """``["K<sep>V", ...]`` as a dict (the first ``sep`` splits; names are stripped); ValueError otherwise."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, found, value = item.partition(sep)
+        if not found or not name.strip():
+            raise ValueError(f"cannot read {item!r} as a {what}; write it as NAME{sep}VALUE")
+        if name.strip() in out:
+            raise ValueError(f"the {what} {name.strip()!r} is given twice")
+        out[name.strip()] = value.strip() if sep == ":" else value
+    return out
+
+
+def template_ref(text: str) -> int | str:
+    """A template reference as the API takes it: an id (digits) or a name."""
+    return int(text) if text.isascii() and text.isdigit() else text

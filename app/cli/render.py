@@ -120,13 +120,7 @@ def task_panel(task: Mapping[str, Any]) -> Table:
         ("Next runs", "\n".join(when(t, tz) for t in task.get("next_runs") or []) or "-"),
         ("Last fire", when(task.get("last_fire_at"), tz)),
         ("Missed runs", task["missed_run_policy"]),
-        ("Model", task.get("model") or "(service default)"),
-        ("Tools", ", ".join(task.get("tools") or []) or "(none)"),
-        (
-            "Limits",
-            f"{task['max_steps']} steps, {task['timeout_seconds']} s, {task['max_retries']} retries",
-        ),
-        ("Instructions", task["instructions"]),
+        *_kind_rows(task),
     ]
     if task.get("pause_note"):  # controls: why the task is paused
         rows.insert(2, ("Paused because", task["pause_note"]))
@@ -153,6 +147,44 @@ def after_words(after: Mapping[str, Any]) -> str:
     if len(after.get("tasks") or []) < 2:
         return listed
     return f"{listed} ({'all of them' if after.get('mode') == 'all' else 'each one'})"
+
+
+def _kind_rows(task: Mapping[str, Any]) -> list[tuple[str, str | Text]]:
+    """What the task does, by kind (docs/task-kinds.md)."""
+    kind = task.get("kind") or "agent"
+    if kind == "http":
+        http = task.get("http") or {}
+        expected = http.get("expected_status")
+        rows: list[tuple[str, str | Text]] = [
+            ("Kind", "http: one request per run"),
+            ("Request", f"{http.get('method', 'GET')} {http.get('url', '')}"),
+            ("Success", f"HTTP {expected}" if expected else "any 2xx status"),
+            ("Timeout", f"{task['timeout_seconds']} s"),
+        ]
+        headers = http.get("headers") or {}
+        if headers:
+            rows.append(("Headers", "\n".join(f"{k}: {v}" for k, v in headers.items())))
+        if http.get("body") is not None:
+            rows.append(("Body", clip(http["body"], 500)))
+        return rows
+    if kind == "function":
+        return [
+            ("Kind", "function"),
+            ("Function", task.get("function") or "-"),
+            ("Timeout", f"{task['timeout_seconds']} s"),
+        ]
+    rows = [
+        ("Kind", "agent"),
+        ("Model", task.get("model") or "(service default)"),
+        ("Tools", ", ".join(task.get("tools") or []) or "(none)"),
+        ("Limits", f"{task['max_steps']} steps, {task['timeout_seconds']} s, {task['max_retries']} retries"),
+    ]
+    if task.get("template_id") is not None:
+        params = task.get("params") or {}
+        rows.append(("Template", f"#{task['template_id']}"))
+        rows.append(("Params", Text(json.dumps(params, ensure_ascii=False, sort_keys=True))))
+    rows.append(("Instructions", task["instructions"]))
+    return rows
 
 
 def runs_table(runs: Sequence[Mapping[str, Any]], total: int, timezones: dict[int, str], title: str = "Runs") -> Table:
@@ -206,6 +238,8 @@ def run_panel(run: Mapping[str, Any], timezone: str | None) -> Table:
         rows.append(("Condition", run["condition_result"]))
     if run.get("inputs") is not None:
         rows.append(("Inputs", Text(json.dumps(run["inputs"], ensure_ascii=False, sort_keys=True))))
+    if run.get("instructions"):
+        rows.append(("Instructions", run["instructions"]))
     if run.get("error"):
         rows.append(("Error", Text(run["error"], style="red")))
     if run.get("output"):

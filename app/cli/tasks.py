@@ -9,9 +9,9 @@ from rich.text import Text
 
 from app.cli import bundles, render, triggers
 from app.cli.common import DEFAULT_URL, ApiKeyOpt, JsonOpt, TaskId, UrlOpt, connect, fail, print_json
-from app.cli.parsing import parse_after, parse_every
+from app.cli.parsing import parse_after, parse_every, parse_pairs, template_ref
 from app.client.models import TaskFields
-from app.vocabulary import DependencyMode, MissedRunPolicy, TaskState
+from app.vocabulary import DependencyMode, MissedRunPolicy, TaskKind, TaskState
 
 app = typer.Typer(
     name="task",
@@ -91,6 +91,78 @@ def build_after(after: list[str] | None, mode: DependencyMode | None) -> dict[st
     return {"tasks": [parse_after(a) for a in after], "mode": (mode or DependencyMode.ALL).value}
 
 
+KindOpt = Annotated[
+    TaskKind | None,
+    typer.Option("--kind", help="agent (default), http (one request per run) or function (a registered function)."),
+]
+# Not --url: that names the taskrunner server on every client command.
+UrlTargetOpt = Annotated[str | None, typer.Option("--http-url", help="http tasks: the URL to request.")]
+MethodOpt = Annotated[str | None, typer.Option("--method", help="http tasks: GET (default), POST, PUT...")]
+HeaderOpt = Annotated[
+    list[str] | None, typer.Option("--header", help="http tasks: a header as 'Name: value' (repeat for several).")
+]
+BodyOpt = Annotated[str | None, typer.Option("--body", help="http tasks: the request body.")]
+ExpectOpt = Annotated[
+    int | None, typer.Option("--expect-status", min=100, max=599, help="http tasks: the status that means success.")
+]
+FunctionOpt = Annotated[str | None, typer.Option("--function", help="function tasks: a registered function's name.")]
+TemplateOpt = Annotated[str | None, typer.Option("--template", help="Run a prompt template (its name or id).")]
+ParamOpt = Annotated[
+    list[str] | None, typer.Option("--param", help="A template placeholder's value as name=value (repeat).")
+]
+
+
+def kind_fields(
+    *,
+    kind: TaskKind | None,
+    url: str | None,
+    method: str | None,
+    header: list[str] | None,
+    body: str | None,
+    expect_status: int | None,
+    function: str | None,
+    template: str | None,
+    param: list[str] | None,
+    current_http: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The kind fields of a task body from the options; ValueError when they do not fit together.
+
+    ``--http-url`` and the other request options mean ``--kind http``, ``--function`` means
+    ``--kind function``. In a change, request options edit ``current_http`` (the task's
+    request as shown, secrets as ``[REDACTED]``, which the service keeps as stored).
+    """
+    out: dict[str, Any] = {}
+    request_given = any(v is not None for v in (url, method, header, body, expect_status))
+    if request_given:
+        http: dict[str, Any] = dict(current_http or {})
+        if url is not None:
+            http["url"] = url
+        if method is not None:
+            http["method"] = method.upper()
+        if header:
+            http["headers"] = {**(http.get("headers") or {}), **parse_pairs(header, ":", "header")}
+        if body is not None:
+            http["body"] = body
+        if expect_status is not None:
+            http["expected_status"] = expect_status
+        if "url" not in http:
+            raise ValueError("an http task needs --http-url")
+        out["http"] = http
+    if function is not None:
+        out["function"] = function
+    if template is not None:
+        out["template"] = template_ref(template)
+    if param:
+        out["params"] = parse_pairs(param, "=", "param")
+    implied = TaskKind.HTTP if request_given else TaskKind.FUNCTION if function is not None else None
+    if kind is not None and implied is not None and kind != implied:
+        raise ValueError(f"--kind {kind.value} does not go with {'--http-url' if request_given else '--function'}")
+    chosen = kind or implied
+    if chosen is not None:
+        out["kind"] = chosen.value
+    return out
+
+
 def build_schedule(cron: str | None, at: str | None, every: str | None, tz: str | None) -> dict[str, Any] | None:
     """The schedule JSON from at most one of ``--cron/--at/--every``; ValueError when several."""
     given = [flag for flag, value in (("--cron", cron), ("--at", at), ("--every", every)) if value]
@@ -159,16 +231,41 @@ def create(
     if_ok: IfOkOpt = None,
     after: AfterOpt = None,
     after_mode: AfterModeOpt = None,
+    kind: KindOpt = None,
+    target: UrlTargetOpt = None,
+    method: MethodOpt = None,
+    header: HeaderOpt = None,
+    body_text: BodyOpt = None,
+    expect_status: ExpectOpt = None,
+    function: FunctionOpt = None,
+    template: TemplateOpt = None,
+    param: ParamOpt = None,
     paused: Annotated[bool, typer.Option("--paused", help="Create it paused.")] = False,
     url: UrlOpt = DEFAULT_URL,
     api_key: ApiKeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Create a task from --cron/--at/--every with --name and --instructions, or from plain words."""
+    """Create a task from --cron/--at/--every with --name and what to do, or from plain words.
+
+    What to do: --instructions (or --template with --param) for an agent, --http-url (with
+    --method, --header, --body, --expect-status) for one HTTP request, --function for a
+    registered function.
+    """
     try:
         schedule = build_schedule(cron, at, every, tz)
         _, condition = build_condition(if_changed, if_ok)
         after_body = build_after(after, after_mode)
+        kinds = kind_fields(
+            kind=kind,
+            url=target,
+            method=method,
+            header=header,
+            body=body_text,
+            expect_status=expect_status,
+            function=function,
+            template=template,
+            param=param,
+        )
     except ValueError as exc:
         fail(str(exc), 2)
     body = _options(
@@ -183,6 +280,7 @@ def create(
     )
     if condition is not None:
         body["condition"] = condition
+    body.update(kinds)
     if description:
         if schedule is not None:
             fail("give the schedule either in words or with --cron/--at/--every, not both", 2)
@@ -190,7 +288,10 @@ def create(
     elif schedule is None:
         fail("describe the task in words, or give --cron, --at or --every with --name and --instructions", 2)
     else:
-        missing = [flag for flag, key in (("--name", "name"), ("--instructions", "instructions")) if key not in body]
+        needs = [("--name", "name")]
+        if body.get("kind", "agent") == "agent" and "template" not in body:
+            needs.append(("--instructions", "instructions"))
+        missing = [flag for flag, key in needs if key not in body]
         if missing:
             fail(f"missing {' and '.join(missing)} (or describe the whole task in words)", 2)
         body["schedule"] = schedule
@@ -271,6 +372,15 @@ def update(
     after: AfterOpt = None,
     after_mode: AfterModeOpt = None,
     no_after: Annotated[bool, typer.Option("--no-after", help="Stop running after other tasks.")] = False,
+    kind: KindOpt = None,
+    target: UrlTargetOpt = None,
+    method: MethodOpt = None,
+    header: HeaderOpt = None,
+    body_text: BodyOpt = None,
+    expect_status: ExpectOpt = None,
+    function: FunctionOpt = None,
+    template: TemplateOpt = None,
+    param: ParamOpt = None,
     paused: Annotated[bool | None, typer.Option("--paused/--active", help="Pause it, or make it active again.")] = None,
     url: UrlOpt = DEFAULT_URL,
     api_key: ApiKeyOpt = None,
@@ -279,6 +389,8 @@ def update(
     """Change a task; a new schedule takes effect at once and keeps the task's timezone unless --tz.
 
     --after replaces the tasks it runs after; --after-mode alone changes only the mode.
+    Request options (--http-url, --method, --header, --body, --expect-status) change the
+    task's request; headers not named keep their values.
     """
     if no_after and (after or after_mode):
         fail("give either --no-after or --after/--after-mode, not both", 2)
@@ -288,6 +400,7 @@ def update(
         after_body = build_after(after, after_mode) if after else None
     except ValueError as exc:
         fail(str(exc), 2)
+    request_options = (target, method, header, body_text, expect_status)
     body = _options(
         name=name,
         instructions=instructions,
@@ -313,6 +426,26 @@ def update(
             if not current_after:
                 fail(f"task {task_id} runs after no task: give --after with --after-mode", 2)
             body["after"] = {"tasks": current_after["tasks"], "mode": after_mode.value}
+        current_http = None
+        if any(v is not None for v in request_options) and kind in (None, TaskKind.HTTP):
+            current_http = cast(dict[str, Any] | None, client.get_task(task_id).get("http"))
+        try:
+            body.update(
+                kind_fields(
+                    kind=kind,
+                    url=target,
+                    method=method,
+                    header=header,
+                    body=body_text,
+                    expect_status=expect_status,
+                    function=function,
+                    template=template,
+                    param=param,
+                    current_http=current_http,
+                )
+            )
+        except ValueError as exc:
+            fail(str(exc), 2)
         if tz and schedule is None:
             # Only the timezone changes: keep the stored schedule, move it to the new zone.
             current = client.get_task(task_id)

@@ -14,6 +14,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any, cast
+from urllib.parse import quote
 
 import httpx
 
@@ -145,6 +146,31 @@ class TaskrunnerClient:
         """Create or update tasks by name from an exported bundle; ``dry_run`` only reports."""
         params = {"dry_run": "true" if dry_run else None}
         return cast(m.ImportReport, self._call("POST", "/api/tasks/import", params=params, json=bundle))
+
+    # -- templates and functions -----------------------------------------------------------------
+    def create_template(self, fields: m.TemplateFields) -> m.Template:
+        """A prompt template: ``name``, ``instructions`` with ``{{placeholder}}`` names, ``description``."""
+        return cast(m.Template, self._call("POST", "/api/templates", json=fields))
+
+    def list_templates(self, *, limit: int = 50, offset: int = 0) -> m.Page[m.Template]:
+        params = {"limit": limit, "offset": offset}
+        return cast(m.Page[m.Template], self._call("GET", "/api/templates", params=params))
+
+    def get_template(self, ref: int | str) -> m.Template:
+        """The template with this id or name."""
+        return cast(m.Template, self._call("GET", f"/api/templates/{_segment(ref)}"))
+
+    def update_template(self, ref: int | str, fields: m.TemplateFields) -> m.Template:
+        """Change fields; new instructions reach every task made from the template at its next run."""
+        return cast(m.Template, self._call("PATCH", f"/api/templates/{_segment(ref)}", json=fields))
+
+    def delete_template(self, ref: int | str, *, force: bool = False) -> None:
+        """Delete it; refused (409 ``template_in_use``) while tasks use it, unless ``force``."""
+        self._call("DELETE", f"/api/templates/{_segment(ref)}", params={"force": "true" if force else None})
+
+    def list_functions(self) -> m.Functions:
+        """Functions installed packages register for ``function`` tasks."""
+        return cast(m.Functions, self._call("GET", "/api/functions"))
 
     # -- execution records ---------------------------------------------------------------------
     def list_executions(
@@ -355,6 +381,11 @@ async def _server_sent(lines: AsyncIterator[str]) -> AsyncIterator[m.RunEvent]:
             name = line[6:].strip()
         elif line.startswith("data:"):
             data.append(line[5:].removeprefix(" "))
+
+
+def _segment(ref: int | str) -> str:
+    """A template id or name as one path segment."""
+    return quote(str(ref), safe="")
 
 
 def _api_error(response: httpx.Response) -> APIError:

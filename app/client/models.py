@@ -64,11 +64,29 @@ class After(TypedDict):
     tasks: list[Upstream]
 
 
+TaskKind = Literal["agent", "http", "function"]
+
+
+class HttpRequest(TypedDict, total=False):
+    """An http task's request (secret header values answer as ``[REDACTED]``)."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: str | None
+    expected_status: int | None
+
+
 class TaskFields(ControlFields, total=False):
     """What a task is made of when created or changed (every field optional here)."""
 
     name: str
+    kind: TaskKind
     instructions: str
+    template: int | str | None
+    params: dict[str, str]
+    http: HttpRequest
+    function: str
     schedule: Schedule
     description: str
     timezone: str
@@ -95,7 +113,12 @@ class TaskControls(ControlFields, total=False):
 class Task(TaskControls):
     id: int
     name: str
+    kind: NotRequired[TaskKind]
     instructions: str
+    template_id: NotRequired[int | None]
+    params: NotRequired[dict[str, str] | None]
+    http: NotRequired[HttpRequest | None]
+    function: NotRequired[str | None]
     description: str | None
     schedule: Schedule
     schedule_description: str
@@ -146,6 +169,7 @@ class Execution(TypedDict):
     inputs: NotRequired[dict[str, Any] | None]
     condition_result: NotRequired[str | None]  # what the task's run condition found before this run
     upstream_execution_id: NotRequired[int | None]  # a dependency run: the upstream run whose end queued it
+    instructions: NotRequired[str | None]  # the exact instructions an agent run was given
 
 
 class BackfillFire(TypedDict):
@@ -170,7 +194,7 @@ class Backfill(TypedDict):
 
 class Step(TypedDict):
     index: int
-    kind: Literal["llm", "tool"]
+    kind: Literal["llm", "tool", "http", "function"]
     name: str
     input: Any
     output: Any
@@ -192,6 +216,36 @@ class RunEvent(TypedDict):
 
 class ExecutionDetail(Execution):
     steps: list[Step]
+
+
+class Template(TypedDict):
+    id: int
+    name: str
+    description: str | None
+    instructions: str
+    placeholders: list[str]
+    task_ids: list[int]
+    created_at: str
+    updated_at: str
+
+
+class TemplateFields(TypedDict, total=False):
+    name: str
+    instructions: str
+    description: str | None
+    params: dict[str, str]  # in a change: values for new placeholders, for tasks that have none
+
+
+class RegisteredFunction(TypedDict):
+    name: str
+    target: str
+    summary: str | None
+    problem: str | None
+
+
+class Functions(TypedDict):
+    items: list[RegisteredFunction]
+    total: int
 
 
 class Preview(TypedDict):

@@ -10,8 +10,8 @@ structlog's context, and those land on the event line. Scheduler bookkeeping
 
 Events: ``audit.task_created``, ``audit.task_updated`` (``changes``: field ->
 [old, new]), ``audit.task_paused``, ``audit.task_resumed``, ``audit.task_deleted``.
-Free text that may hold secrets (instructions, notify targets) is reported as
-changed, without its value.
+Free text that may hold secrets (instructions, notify targets, an http task's
+request, template params) is reported as changed, without its value.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ log = structlog.get_logger("taskrunner.audit")
 _BOOKKEEPING = frozenset(
     {"next_run_at", "last_fire_at", "revision", "updated_at", "created_at", "interval_anchor", "resumed_at"}
 )
-_REDACTED = frozenset({"instructions", "description", "notify", "parse_info"})
+_REDACTED = frozenset({"instructions", "description", "notify", "parse_info", "http", "params"})
 _KEY = "audit_events"
 _installed = {"done": False}
 

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.db.types import StrEnumText, UTCDateTime
-from app.vocabulary import ACTIVE_STATUSES, ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskState, Trigger
+from app.vocabulary import ACTIVE_STATUSES, ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskKind, TaskState, Trigger
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -38,7 +38,7 @@ NAMING_CONVENTION = {
 # BIGINT on PostgreSQL, but INTEGER on SQLite so the key is its rowid and autoincrements.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
-__all__ = ["ACTIVE_STATUSES", "Base", "BigId", "Execution", "ExecutionStep", "Task"]
+__all__ = ["ACTIVE_STATUSES", "Base", "BigId", "Execution", "ExecutionStep", "Task", "TaskTemplate"]
 
 
 class Base(DeclarativeBase):
@@ -53,6 +53,17 @@ class Task(Base):
     instructions: Mapped[str] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)  # original plain-words text, if any
     parse_info: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # parser, assumptions
+    # What a run does (docs/task-kinds.md). An agent task made from a template keeps the
+    # template's instructions filled with ``params`` in ``instructions``, re-filled when the
+    # template changes; http tasks keep their request in ``http``, function tasks the
+    # registered function's name in ``function``.
+    kind: Mapped[TaskKind] = mapped_column(StrEnumText(TaskKind), default=TaskKind.AGENT, server_default="agent")
+    http: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    function: Mapped[str | None] = mapped_column(String(200))
+    template_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("task_templates.id", ondelete="SET NULL"), index=True
+    )
+    params: Mapped[dict[str, str] | None] = mapped_column(JSON(none_as_null=True))
 
     schedule_kind: Mapped[ScheduleKind] = mapped_column(StrEnumText(ScheduleKind))
     cron: Mapped[str | None] = mapped_column(String(200))
@@ -111,6 +122,21 @@ class Task(Base):
     )
 
 
+class TaskTemplate(Base):
+    """Instructions with ``{{placeholder}}`` names that agent tasks fill with their own ``params``."""
+
+    __tablename__ = "task_templates"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    instructions: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+
 class TaskTombstone(Base):
     """A deleted task's id and when it went: how a leader in another process hears of deletions."""
 
@@ -163,6 +189,8 @@ class Execution(Base):
     condition_hash: Mapped[str | None] = mapped_column(String(64))
     # A dependency run: the upstream run whose end queued it (for ``all``, the end that completed the set).
     upstream_execution_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("executions.id", ondelete="SET NULL"))
+    # The exact instructions an agent run was given (a template may change later).
+    instructions: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         # No fire is recorded (and so run) twice.

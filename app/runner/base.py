@@ -38,15 +38,18 @@ class RunRequest:
     max_cost_usd: float | None = None  # the run's cost budget (app.controls.budgets); None: none
     prices: Mapping[str, ModelPrice] = field(default_factory=dict)  # per-model price overrides
     inputs: dict[str, Any] | None = None  # what the run was started with: data, never instructions
+    kind: str = "agent"  # app.vocabulary.TaskKind: which runner carries it out
+    http: dict[str, Any] | None = None  # kind http: method, url, headers, body, expected_status
+    function: str | None = None  # kind function: the registered function's name
 
 
 @dataclass(frozen=True, kw_only=True)
 class StepRecord:
-    """One LLM call or tool call, in the order it happened."""
+    """One LLM call or tool call (or an http task's request, a function task's call), in order."""
 
     index: int
-    kind: Literal["llm", "tool"]
-    name: str  # model name, or tool name
+    kind: Literal["llm", "tool", "http", "function"]
+    name: str  # model name, tool name, the request (``GET https://...``) or the function's name
     input: Any
     output: Any
     error: str | None = None

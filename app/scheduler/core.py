@@ -37,6 +37,7 @@ from app.notify import Notifier
 from app.retention import prune
 from app.runner.base import Runner
 from app.runner.conditions import ConditionChecker
+from app.runner.kinds import KindRunners
 from app.scheduler.aps import FireExecutor, ScheduleTrigger, TaskJobStore, never_called
 from app.scheduler.dependencies import DependencyQueue
 from app.scheduler.gate import RunGate
@@ -81,6 +82,7 @@ class SchedulerCore:
         on_run_finished: RunFinishedHook | None = None,
         controls: ControlSettings | None = None,
         conditions: ConditionChecker | None = None,
+        kinds: KindRunners | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._runner = runner
@@ -120,6 +122,7 @@ class SchedulerCore:
             gate=self.gate,
             conditions=conditions,
             dependencies=self.dependencies,
+            kinds=kinds,
         )
         self._last_sweep: datetime | None = None
         self._aps: AsyncIOScheduler | None = None

@@ -23,6 +23,7 @@ from app.db.engine import create_engine, create_sessionmaker
 from app.notify import Notifier
 from app.runner.base import PreviousRuns, Runner
 from app.runner.conditions import ConditionChecker
+from app.runner.kinds import KindRunners
 from app.scheduler.core import RetentionPolicy, SchedulerCore
 from app.scheduler.leader import LeaderLock, leader_lock_for
 from app.workers.base import RunFinishedHook, WorkerTiming
@@ -54,9 +55,11 @@ class SchedulerService:
         on_run_finished: RunFinishedHook | None = None,
         controls: ControlSettings | None = None,
         conditions: ConditionChecker | None = None,
+        kinds: KindRunners | None = None,
     ) -> None:
         self._url = database_url
         self._conditions = conditions
+        self._kinds = kinds
         self._on_run_finished = on_run_finished
         self._runner_factory = runner_factory
         self._clock = clock
@@ -154,6 +157,7 @@ class SchedulerService:
                     on_run_finished=self._on_run_finished,
                     controls=self._controls,
                     conditions=self._conditions,
+                    kinds=self._kinds,
                 )
                 try:
                     await core.start()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.notify import NotifySpec
 from app.runner.conditions import ConditionSpec
 from app.schedules.spec import EARLIEST, LATEST, AnySpec, CronSpec, IntervalSpec, OnceSpec, ScheduleSpec
-from app.vocabulary import DependencyMode, DependencyOn, MissedRunPolicy, OverlapPolicy
+from app.vocabulary import DependencyMode, DependencyOn, MissedRunPolicy, OverlapPolicy, TaskKind
 
 __all__ = [
     "EARLIEST",
@@ -19,13 +21,17 @@ __all__ = [
     "ConditionSpec",
     "ControlInput",
     "CronSpec",
+    "HttpSpec",
     "IntervalSpec",
     "MissedRunPolicy",
     "OnceSpec",
     "OverlapPolicy",
     "ScheduleSpec",
     "TaskCreate",
+    "TaskKind",
     "TaskUpdate",
+    "TemplateCreate",
+    "TemplateUpdate",
     "UpstreamIn",
 ]
 
@@ -163,6 +169,65 @@ class AfterIn(TextInput):
         return {"mode": str(self.mode), "tasks": [{"task_id": u.task_id, "on": str(u.on)} for u in self.tasks]}
 
 
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
+# Template names: never all digits, so a reference is an id or a name, never both.
+TEMPLATE_NAME_PATTERN = r"^(?:[A-Za-z][A-Za-z0-9 _.:-]*|[0-9][A-Za-z0-9 _.:-]*[A-Za-z _.:-][A-Za-z0-9 _.:-]*)$"
+FUNCTION_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$"
+# Fields that belong to one kind of task only (docs/task-kinds.md); mixing them is refused.
+KIND_FIELDS: dict[TaskKind, tuple[str, ...]] = {
+    TaskKind.AGENT: ("instructions", "template", "params", "model", "tools", "max_steps"),
+    TaskKind.HTTP: ("http",),
+    TaskKind.FUNCTION: ("function",),
+}
+
+
+class HttpSpec(TextInput):
+    """The request an ``http`` task makes on each run."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)  # a body keeps its whitespace
+
+    method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] = "GET"
+    url: str = Field(min_length=1, max_length=2000, description="absolute http(s) URL")
+    headers: dict[str, str] = Field(default_factory=dict, max_length=50)
+    body: str | None = Field(default=None, max_length=256 * 1024)
+    expected_status: int | None = Field(
+        default=None, ge=100, le=599, strict=True, description="the status that means success (default: any 2xx)"
+    )
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip()
+        try:
+            url = httpx.URL(value)
+        except httpx.InvalidURL as exc:
+            raise ValueError(f"invalid URL: {exc}") from exc
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError("give an absolute http:// or https:// URL")
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if not _HEADER_NAME.match(name):
+                raise ValueError(f"header name {name!r} is not a valid HTTP header name")
+            if name.lower() in ("host", "content-length", "transfer-encoding", "connection"):
+                raise ValueError(f"header {name!r} is set by the request itself")
+            if not text.isascii() or any(c in text for c in "\r\n\x7f") or len(text) > 8192:
+                raise ValueError(f"header {name!r}: one line of at most 8192 ASCII characters")
+        lowered = [n.lower() for n in value]
+        if len(set(lowered)) != len(lowered):
+            raise ValueError("a header is given twice (header names ignore case)")
+        return value
+
+
 class _Options(ControlInput):
     # Counts and switches are strict: JSON `true` is not 1 and "20" is not a number.
     missed_run_policy: MissedRunPolicy | None = None
@@ -193,8 +258,57 @@ class _Options(ControlInput):
     )
 
 
-class TaskCreate(_Options):
-    """Either ``name`` + ``instructions`` + ``schedule``, or ``description`` in plain words."""
+class _KindFields(TextInput):
+    """What a run does: the task's kind and the fields of that kind (docs/task-kinds.md)."""
+
+    kind: TaskKind | None = Field(default=None, description="`agent` (default), `http` or `function`")
+    http: HttpSpec | None = Field(default=None, description="kind http: the request made on each run")
+    function: str | None = Field(
+        default=None,
+        pattern=FUNCTION_NAME_PATTERN,
+        description="kind function: a function registered under the entry-point group `taskrunner.functions`",
+    )
+    template: int | str | None = Field(
+        default=None,
+        description="kind agent: a template's id or name whose instructions, filled with `params`, the task runs",
+    )
+    params: dict[str, str] | None = Field(
+        default=None, max_length=50, description="values for the template's {{placeholders}}: one line each"
+    )
+
+    @field_validator("template", mode="before")
+    @classmethod
+    def _not_a_switch(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # JSON true is not template 1
+            raise ValueError("give a template's id (an integer) or its name")
+        return value
+
+    @field_validator("template")
+    @classmethod
+    def _template_ref(cls, value: int | str | None) -> int | str | None:
+        if isinstance(value, int) and not 1 <= value < 2**63:
+            raise ValueError("a template id is a positive integer")
+        if isinstance(value, str) and not 1 <= len(value) <= 100:
+            raise ValueError("a template name has 1 to 100 characters")
+        return value
+
+    def mixed_fields(self, kind: TaskKind) -> list[str]:
+        """Fields this body sets (not null) that belong to another kind than ``kind``."""
+        return [
+            name
+            for other, names in KIND_FIELDS.items()
+            if other != kind
+            for name in names
+            if getattr(self, name) is not None
+        ]
+
+
+class TaskCreate(_Options, _KindFields):
+    """Either ``name`` + ``schedule`` + what to do (by kind), or ``description`` in plain words.
+
+    An agent task does ``instructions``, or a ``template`` filled with ``params``; an http
+    task makes its ``http`` request; a function task calls its registered ``function``.
+    """
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     instructions: str | None = Field(default=None, min_length=1, max_length=20_000)
@@ -204,14 +318,27 @@ class TaskCreate(_Options):
 
     @model_validator(mode="after")
     def _one_way(self) -> TaskCreate:
+        kind = self.kind or TaskKind.AGENT
+        mixed = self.mixed_fields(kind)
+        if mixed:
+            raise ValueError(f"{', '.join(f'`{m}`' for m in mixed)} cannot be given for a task of kind {kind}")
+        if self.template is not None and self.instructions is not None:
+            raise ValueError("give either `instructions` or a `template` with `params`, not both")
+        if self.params is not None and self.template is None:
+            raise ValueError("`params` fill a `template`: give the template too")
+        if kind == TaskKind.HTTP and self.http is None:
+            raise ValueError("an http task needs `http` with at least a `url`")
+        if kind == TaskKind.FUNCTION and self.function is None:
+            raise ValueError("a function task needs `function`: the name of a registered function")
         if self.description is not None:
             if self.schedule is not None:
                 raise ValueError("give either `description` or `schedule`, not both")
             return self
-        missing = [f for f in ("name", "instructions", "schedule") if getattr(self, f) is None]
+        what = ("instructions",) if kind == TaskKind.AGENT and self.template is None else ()
+        missing = [f for f in ("name", *what, "schedule") if getattr(self, f) is None]
         if missing:
             raise ValueError(
-                f"missing {', '.join(missing)}: give `name`, `instructions` and `schedule`, "
+                f"missing {', '.join(missing)}: give `name`, `instructions` (or a `template`) and `schedule`, "
                 "or a `description` in plain words"
             )
         if self.timezone is not None:
@@ -219,12 +346,37 @@ class TaskCreate(_Options):
         return self
 
 
-class TaskUpdate(_Options):
-    """Fields to change; absent fields stay as they are."""
+class TaskUpdate(_Options, _KindFields):
+    """Fields to change; absent fields stay as they are. ``template: null`` detaches a task from its template."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     instructions: str | None = Field(default=None, min_length=1, max_length=20_000)
     schedule: ScheduleSpec | None = None
+
+
+class TemplateCreate(TextInput):
+    """A prompt template: instructions with ``{{placeholder}}`` names that tasks fill with ``params``."""
+
+    name: str = Field(
+        max_length=100,
+        pattern=TEMPLATE_NAME_PATTERN,
+        description="unique; letters, digits, spaces, `_.:-`, not all digits",
+    )
+    instructions: str = Field(min_length=1, max_length=20_000)
+    description: str | None = Field(default=None, max_length=2_000)
+
+
+class TemplateUpdate(TextInput):
+    """Fields to change; new instructions reach every task made from the template at its next run."""
+
+    name: str | None = Field(default=None, max_length=100, pattern=TEMPLATE_NAME_PATTERN)
+    instructions: str | None = Field(default=None, min_length=1, max_length=20_000)
+    description: str | None = Field(default=None, max_length=2_000)
+    params: dict[str, str] | None = Field(
+        default=None,
+        max_length=50,
+        description="values for placeholders the new instructions add, given to each task that has none",
+    )
 
 
 class PauseNote(TextInput):

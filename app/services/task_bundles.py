@@ -1,8 +1,10 @@
 """Tasks as portable definitions: export them, import them back idempotently by name.
 
 A bundle is ``{"version": 1, "tasks": [definition, ...]}``; a definition holds a
-task's fields (name, instructions, schedule, policy, model, tools, limits,
-``enabled``, notify, condition) and none of its run state, so a team can keep its schedules
+task's fields (name, kind, schedule, policy, limits, ``enabled``, notify, condition, and by
+kind: instructions or a template by name with its params, model, tools and steps;
+the http request, its secret headers as ``[REDACTED]``; the function's name) and
+none of its run state, so a team can keep its schedules
 in git and apply them to any instance. Importing creates a task for each new
 name and, for a name that exists, changes only the fields the definition gives
 that differ (absent fields stay as they are). The whole bundle is checked before
@@ -18,6 +20,7 @@ applied once every task of the bundle exists (a cycle still refuses the whole im
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -32,13 +35,19 @@ from app.schedules.of_task import spec_of
 from app.schedules.spec import ScheduleSpec
 from app.services.inputs import MAX_ID, MAX_UPSTREAMS, TaskCreate, TaskUpdate, TextInput
 from app.services.tasks import TaskService
-from app.vocabulary import DependencyMode, DependencyOn
+from app.services.views import shown_http
+from app.vocabulary import DependencyMode, DependencyOn, TaskKind
 
 BUNDLE_VERSION = 1
 MAX_TASKS = 1000
 _FIELDS = (
     "name",
+    "kind",
     "instructions",
+    "template",
+    "params",
+    "http",
+    "function",
     "schedule",
     "missed_run_policy",
     "model",
@@ -105,19 +114,27 @@ class ImportReport:
         return sum(1 for item in self.items if item.action == action)
 
 
-def definition(task: Task, names: dict[int, str] | None = None) -> dict[str, Any]:
-    """A task's portable definition (what export writes and import reads); ``after`` by name when ``names``."""
+def definition(task: Task, template_names: Mapping[int, str], names: Mapping[int, str] | None = None) -> dict[str, Any]:
+    """A task's portable definition (what export writes and import reads): templates by name, and
+    ``after`` by task name when ``names`` (task id to name) is given."""
     schedule = spec_of(task).model_dump(mode="json")
     if task.schedule_kind == "once" and task.run_at is not None:
         schedule["at"] = task.run_at.astimezone(ZoneInfo(task.timezone)).isoformat()
-    out: dict[str, Any] = {
-        "name": task.name,
-        "instructions": task.instructions,
+    out: dict[str, Any] = {"name": task.name}
+    if task.kind != TaskKind.AGENT:  # agent is the default: agent tasks export as they always have
+        out["kind"] = str(task.kind)
+    if task.kind == TaskKind.AGENT:
+        if task.template_id is not None:
+            out |= {"template": template_names.get(task.template_id, task.template_id), "params": task.params or {}}
+        else:
+            out["instructions"] = task.instructions
+    elif task.kind == TaskKind.HTTP:
+        out["http"] = shown_http(task.http)
+    else:
+        out["function"] = task.function
+    out |= {
         "schedule": schedule,
         "missed_run_policy": str(task.missed_run_policy),
-        "model": task.model,
-        "tools": list(task.tools or []),
-        "max_steps": task.max_steps,
         "timeout_seconds": task.timeout_seconds,
         "max_retries": task.max_retries,
         "enabled": task.state == "active",
@@ -130,6 +147,8 @@ def definition(task: Task, names: dict[int, str] | None = None) -> dict[str, Any
             for u in task.after["tasks"]
         ]
         out["after"] = {"mode": task.after["mode"], "tasks": upstreams}
+    if task.kind == TaskKind.AGENT:
+        out |= {"model": task.model, "tools": list(task.tools or []), "max_steps": task.max_steps}
     return out
 
 
@@ -142,7 +161,9 @@ class TaskBundles:
         states = ("active", "paused", "completed") if include_completed else ("active", "paused")
         every = await self.service.tasks.all()
         names = {t.id: t.name for t in every}
-        return {"version": BUNDLE_VERSION, "tasks": [definition(t, names) for t in every if t.state in states]}
+        rows = [t for t in every if t.state in states]
+        templates = await self.service.templates.names([t.template_id for t in rows if t.template_id is not None])
+        return {"version": BUNDLE_VERSION, "tasks": [definition(t, templates, names) for t in rows]}
 
     async def import_(self, bundle: TaskBundleIn, *, dry_run: bool = False) -> ImportReport:
         """Create or update each definition by name; all checked first, nothing written on ``dry_run``."""
@@ -159,6 +180,9 @@ class TaskBundles:
                 details={"names": shared},
             )
         now = self.service.deps.clock.now()
+        names = await self.service.templates.names(
+            [t.template_id for found in existing.values() for t in found if t.template_id is not None]
+        )
         plan: list[tuple[ImportItem, TaskCreate | TaskUpdate | None]] = []
         problems: list[dict[str, Any]] = []
         ids = await self._upstream_ids(afters, {name for name, _, _ in checked}, problems)
@@ -174,7 +198,7 @@ class TaskBundles:
                 plan.append((ImportItem(name=name, action="create"), create))
                 continue
             task = existing[name][0]
-            changed = _changed_fields(task, update)
+            changed = _changed_fields(task, update, names)
             if name in afters and _stored_after(afters[name], ids) != task.after:
                 changed.append("after")
             if not changed:
@@ -292,12 +316,15 @@ def _words(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'task'}: {e['msg']}" for e in exc.errors())
 
 
-def _changed_fields(task: Task, update: TaskUpdate) -> list[str]:
-    current = definition(task)
+def _changed_fields(task: Task, update: TaskUpdate, template_names: Mapping[int, str]) -> list[str]:
+    current = definition(task, template_names)
     wanted = update.model_dump(mode="json", exclude_unset=True)
     changed: list[str] = []
     for name, value in wanted.items():
-        if name == "schedule":
+        if name == "template" and isinstance(value, int):
+            if value != task.template_id:
+                changed.append(name)
+        elif name == "schedule":
             if not _same_schedule(current["schedule"], value):
                 changed.append(name)
         elif name == "tools":

@@ -16,6 +16,7 @@ from app.clock import Clock
 from app.controls.overlap import BUFFER_SLOT, first_slot
 from app.db.models import Task
 from app.db.repositories import ExecutionRepository, FireRow, TaskFilter, TaskRepository
+from app.db.repositories.templates import TemplateRepository
 from app.errors import ConditionRefused, Conflict, NotFound, ValidationFailed
 from app.llm.base import LLMClient
 from app.netguard import NetGuard
@@ -28,9 +29,10 @@ from app.schedules.spec import AnySpec, CronSpec, OnceSpec
 from app.services import inputs, run_inputs
 from app.services.dependencies import release_dependents, set_after
 from app.services.events import RunQueued, TaskChanged, TaskDeleted
+from app.services.task_kinds import apply_template, check_function, resolve_template, stored_http
 from app.services.unit_of_work import record
 from app.services.views import DEFAULT_NEXT_RUNS, Page, RunView, TaskView
-from app.vocabulary import ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskState, Trigger
+from app.vocabulary import ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskKind, TaskState, Trigger
 
 __all__ = ["TaskDeps", "TaskFilter", "TaskService"]
 
@@ -76,10 +78,12 @@ class TaskService:
         self.deps = deps
         self.tasks = TaskRepository(session)
         self.executions = ExecutionRepository(session)
+        self.templates = TemplateRepository(session)
 
     async def create(self, data: inputs.TaskCreate) -> TaskView:
         """Validate and store a task; it is scheduled once the caller commits."""
         now = self.deps.clock.now()
+        kind = data.kind or TaskKind.AGENT
         description = data.description
         parse_info = None
         if description is not None:
@@ -93,7 +97,7 @@ class TaskService:
             spec: AnySpec = parsed.schedule
             name = data.name or parsed.name
             instructions = data.instructions or parsed.instructions
-            if not instructions.strip():
+            if not instructions.strip() and kind == TaskKind.AGENT and data.template is None:
                 raise ValidationFailed(
                     f"The description says when ({parsed.schedule.kind} schedule) but not what to do: "
                     "add the task's instructions, e.g. 'every day at 9am, summarise new incidents'.",
@@ -105,18 +109,24 @@ class TaskService:
                 "schedule_words": list(parsed.schedule_words),
             }
         else:
-            assert data.schedule is not None and data.name and data.instructions
-            spec, name, instructions = data.schedule, data.name, data.instructions
+            assert data.schedule is not None and data.name
+            spec, name, instructions = data.schedule, data.name, data.instructions or ""
+        if kind != TaskKind.AGENT:
+            instructions = ""  # plain words may say what to do; an http or function task does its own thing
         compiled = compile_schedule(spec, anchor=now, now=now)
         await self._check_condition(data.condition)
+        agent = kind == TaskKind.AGENT
         task = Task(
             name=name,
             instructions=instructions,
+            kind=kind,
+            http=stored_http(data.http, None) if data.http is not None else None,
+            function=check_function(data.function) if data.function is not None else None,
             description=description,
             parse_info=parse_info,
             missed_run_policy=data.missed_run_policy or MissedRunPolicy.SKIP,
             model=data.model,
-            tools=_check_tools(data.tools) if data.tools is not None else sorted(known_tools()),
+            tools=(_check_tools(data.tools) if data.tools is not None else sorted(known_tools())) if agent else [],
             max_steps=data.max_steps or inputs.DEFAULT_MAX_STEPS,
             timeout_seconds=data.timeout_seconds or inputs.DEFAULT_TIMEOUT_SECONDS,
             max_retries=data.max_retries if data.max_retries is not None else inputs.DEFAULT_MAX_RETRIES,
@@ -129,6 +139,8 @@ class TaskService:
             created_at=now,
             updated_at=now,
         )
+        if data.template is not None:
+            apply_template(task, await resolve_template(self.templates, data.template), data.params or {})
         _apply_schedule(task, spec, compiled, now)
         await self.tasks.add(task)
         if data.after is not None:
@@ -176,9 +188,9 @@ class TaskService:
         task = await self._get_for_update(task_id)
         now = self.deps.clock.now()
         fields = data.model_fields_set
+        await self._change_kind_fields(task, data)
         for name in (
             "name",
-            "instructions",
             "model",
             "max_steps",
             "timeout_seconds",
@@ -224,6 +236,63 @@ class TaskService:
                 task.pause_note = None
         self._touch(task, now)
         return self._view(task)
+
+    async def _change_kind_fields(self, task: Task, data: inputs.TaskUpdate) -> None:
+        """Apply ``kind``, ``instructions``, ``template``/``params``, ``http`` and ``function`` from a change.
+
+        Fields of another kind than the task's (new) kind are refused; changing the kind
+        drops the old kind's fields, and the new kind's must come in the same change.
+        """
+        fields = data.model_fields_set
+        if "kind" in fields and data.kind is None:
+            raise ValidationFailed("`kind` cannot be null")
+        kind = data.kind or TaskKind(task.kind)
+        mixed = data.mixed_fields(kind)
+        if mixed:
+            raise ValidationFailed(
+                f"{', '.join(f'`{m}`' for m in mixed)} cannot be given for a task of kind {kind}",
+                details={"kind": str(kind), "fields": mixed},
+            )
+        if kind != task.kind:
+            task.kind = kind
+            task.http = task.function = task.template_id = task.params = None
+            if kind != TaskKind.AGENT:
+                task.instructions = ""
+                task.tools = []
+            elif not ({"instructions", "template"} & fields):
+                raise ValidationFailed("an agent task needs `instructions` or a `template` with `params`")
+        for name in ("http", "function", "instructions"):
+            if name in fields and getattr(data, name) is None:
+                raise ValidationFailed(f"`{name}` cannot be null")
+        if data.http is not None:
+            task.http = stored_http(data.http, task.http)
+        if data.function is not None:
+            task.function = check_function(data.function)
+        if "template" in fields:
+            if data.template is None:  # detach: the task keeps the instructions it has now
+                task.template_id = task.params = None
+            else:
+                template = await resolve_template(self.templates, data.template)
+                same = template.id == task.template_id
+                params = data.params if "params" in fields else (task.params if same else None)
+                apply_template(task, template, dict(params or {}))
+        elif "params" in fields:
+            if task.template_id is None:
+                raise ValidationFailed("`params` fill a template, and this task has none: give `template` too")
+            template = await resolve_template(self.templates, task.template_id)
+            apply_template(task, template, dict(data.params or {}))
+        if data.instructions is not None:
+            if task.template_id is not None:
+                raise ValidationFailed(
+                    'this task\'s instructions come from its template; send `"template": null` with new '
+                    "`instructions` to detach it",
+                    details={"template_id": task.template_id},
+                )
+            task.instructions = data.instructions
+        if kind == TaskKind.HTTP and not task.http:
+            raise ValidationFailed("an http task needs `http` with at least a `url`")
+        if kind == TaskKind.FUNCTION and not task.function:
+            raise ValidationFailed("a function task needs `function`: the name of a registered function")
 
     async def pause(self, task_id: int, note: str | None = None) -> TaskView:
         """Stop firing; ``note`` says why (shown with the task until it resumes)."""

@@ -14,10 +14,12 @@ from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from app.controls.jitter import due_at
-from app.db.models import Execution, ExecutionStep, Task
+from app.db.models import Execution, ExecutionStep, Task, TaskTemplate
 from app.nl import RunExplained
+from app.redact import REDACTED, is_secret_key
 from app.schedules.of_task import compile_task, spec_of
 from app.schedules.spec import AnySpec, OnceSpec
+from app.services.placeholders import placeholders as placeholder_names
 from app.vocabulary import (
     UNFINISHED_STATUSES,
     DependencyMode,
@@ -25,6 +27,7 @@ from app.vocabulary import (
     ExecutionStatus,
     MissedRunPolicy,
     ScheduleKind,
+    TaskKind,
     TaskState,
     Trigger,
 )
@@ -115,6 +118,12 @@ class TaskView:
     condition: dict[str, Any] | None = None  # checked before each fire runs (docs/triggers.md, "Conditions")
     next_fires: tuple[FireView, ...] = ()  # next_runs with their due times
     after: AfterView | None = None  # the tasks it runs after (docs/triggers.md)
+    # What a run does (docs/task-kinds.md); secret request headers are shown as [REDACTED].
+    kind: TaskKind = TaskKind.AGENT
+    http: dict[str, Any] | None = None
+    function: str | None = None
+    template_id: int | None = None
+    params: dict[str, str] | None = None
 
     @property
     def enabled(self) -> bool:
@@ -191,6 +200,46 @@ class TaskView:
             condition=task.condition,
             next_fires=fires,
             after=AfterView.of(task.after),
+            kind=TaskKind(task.kind or TaskKind.AGENT),
+            http=shown_http(task.http),
+            function=task.function,
+            template_id=task.template_id,
+            params=dict(task.params) if task.params is not None else None,
+        )
+
+
+def shown_http(spec: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An http task's request as every client sees it: secret header values never leave the service."""
+    if spec is None:
+        return None
+    headers = {k: (REDACTED if is_secret_key(k) and v else v) for k, v in (spec.get("headers") or {}).items()}
+    return {**spec, "headers": headers}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TemplateView:
+    """A prompt template, its placeholder names and the tasks made from it."""
+
+    id: int
+    name: str
+    description: str | None
+    instructions: str
+    placeholders: tuple[str, ...]
+    task_ids: tuple[int, ...]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, template: TaskTemplate, task_ids: Sequence[int] = ()) -> TemplateView:
+        return cls(
+            id=template.id,
+            name=template.name,
+            description=template.description,
+            instructions=template.instructions,
+            placeholders=placeholder_names(template.instructions),
+            task_ids=tuple(task_ids),
+            created_at=template.created_at,
+            updated_at=template.updated_at,
         )
 
 
@@ -260,6 +309,7 @@ class RunView:
     inputs: dict[str, Any] | None = None  # what the run was started with (a JSON object)
     condition_result: str | None = None  # what the task's condition check found, when it was checked
     upstream_execution_id: int | None = None  # a dependency run: the upstream run whose end queued it
+    instructions: str | None = None  # the exact instructions an agent run was given
 
     @classmethod
     def of(cls, execution: Execution, timezone: str, steps: Sequence[ExecutionStep] | None = None) -> RunView:
@@ -292,6 +342,7 @@ class RunView:
             inputs=execution.inputs,
             condition_result=execution.condition_result,
             upstream_execution_id=execution.upstream_execution_id,
+            instructions=execution.instructions,
         )
 
 

@@ -11,12 +11,13 @@ from app.services.inputs import (
     ConcurrencyKeyIn,
     ConditionSpec,
     ControlInput,
+    HttpSpec,
     ModelPriceIn,
     PauseNote,
     ScheduleSpec,
     UpstreamIn,
 )
-from app.vocabulary import ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskState
+from app.vocabulary import ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskKind, TaskState
 
 TIME_HELP = (
     "ISO 8601 (a time without offset is in the user's timezone), 'today', 'yesterday', "
@@ -125,13 +126,23 @@ class ScheduleTask(_Args, ControlInput):
             "failed or finished. The upstream run's output reaches the run as input."
         ),
     )
+    kind: TaskKind | None = Field(
+        default=None, description="agent (default), http (one HTTP request per run) or function (a registered one)"
+    )
+    http: HttpSpec | None = Field(default=None, description="kind http: the request (method, url, headers, body)")
+    function: str | None = Field(default=None, max_length=200, description="kind function: its registered name")
+    template: int | str | None = Field(
+        default=None, description="a prompt template's id or name, instead of instructions"
+    )
+    params: dict[str, str] | None = Field(default=None, description="values for the template's {{placeholders}}")
 
     @model_validator(mode="after")
     def _when(self) -> ScheduleTask:
         if (self.description is None) == (self.schedule is None):
             raise ValueError("give either `description` (plain words) or `schedule` (explicit), not both or neither")
-        if self.schedule is not None and self.instructions is None:
-            raise ValueError("`instructions` are needed with an explicit `schedule`")
+        agent = self.kind in (None, TaskKind.AGENT)
+        if self.schedule is not None and agent and self.instructions is None and self.template is None:
+            raise ValueError("`instructions` (or a `template`) are needed with an explicit `schedule`")
         return self
 
 

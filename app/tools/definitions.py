@@ -38,13 +38,16 @@ def _when(ctx: ToolContext, value: str | None, timezone: str) -> datetime | None
 
 
 OPTIONS = {"model", "tools", "missed_run_policy", "condition", "after", *CONTROL_FIELDS}
+KIND_OPTIONS = {"kind", "http", "function", "template", "params"}
 
 
 async def schedule_task(ctx: ToolContext, a: A.ScheduleTask) -> dict[str, Any]:
-    fields: dict[str, Any] = a.model_dump(include=OPTIONS, exclude_none=True)
+    fields: dict[str, Any] = a.model_dump(include=OPTIONS | KIND_OPTIONS, exclude_none=True)
     if a.schedule is not None:
-        assert a.instructions is not None
-        fields |= {"name": a.name or _name_from(a.instructions), "instructions": a.instructions, "schedule": a.schedule}
+        named = a.instructions or a.function or (a.http.url if a.http else None) or f"template {a.template}"
+        fields |= {"name": a.name or _name_from(named), "schedule": a.schedule}
+        if a.instructions is not None:
+            fields["instructions"] = a.instructions
     else:
         fields |= {"description": a.description, "timezone": a.timezone or ctx.timezone}
         fields |= {k: v for k, v in (("name", a.name), ("instructions", a.instructions)) if v is not None}
@@ -260,9 +263,11 @@ TASK_TOOLS: tuple[ToolDef, ...] = (
         description=(
             "Create a scheduled agent task. Pass the user's own words in `description` (when and what, e.g. "
             "'every weekday at 9am Berlin time, check status.example.com and summarise incidents'), or an explicit "
-            "`schedule` with `instructions`. Returns the task with its schedule in words, its next runs and any "
-            "assumptions: tell the user. If the words are ambiguous the error `ambiguous_schedule` carries the "
-            "question to ask the user. Optional controls: `overlap_policy` (skip, buffer_one, cancel_other, "
+            "`schedule` with `instructions` (or a prompt `template` with `params`). `kind: http` makes one HTTP "
+            "request per run (`http`), `kind: function` calls a registered `function`; neither uses a model. "
+            "Returns the task with its schedule in words, its next runs and any assumptions: tell the user. "
+            "If the words are ambiguous the error `ambiguous_schedule` carries the question to ask the user. "
+            "Optional controls: `overlap_policy` (skip, buffer_one, cancel_other, "
             "allow), `concurrency_key`, `jitter_seconds`, budgets (`max_cost_usd_per_run`, `max_tokens_per_run`, "
             "`max_cost_usd_per_day`, `max_cost_usd_per_month`, `pause_on_budget`), `pause_after_failures`, and "
             "SLAs (`max_delay_seconds`, `max_duration_seconds`)."

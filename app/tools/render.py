@@ -28,9 +28,16 @@ def task_dict(task: TaskView, *, next_runs: int = 0, full: bool = False) -> dict
         "schedule_description": task.schedule_description,
         "timezone": task.timezone,
         "next_run_at": iso(task.next_run_at),
+        "kind": task.kind.value,
     }
     if task.pause_note:
         view["pause_note"] = task.pause_note
+    if task.http is not None:
+        view["http"] = task.http  # secret headers already [REDACTED]
+    if task.function is not None:
+        view["function"] = task.function
+    if task.template_id is not None:
+        view |= {"template_id": task.template_id, "params": task.params}
     if next_runs and task.next_runs:
         view["next_runs"] = [iso(t) for t in task.next_runs[:next_runs]]
         moved = [f for f in task.next_fires[:next_runs] if f.due_at != f.scheduled_for]

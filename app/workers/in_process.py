@@ -21,6 +21,7 @@ from app.db.repositories.workers import WorkerRepository
 from app.notify import Notifier
 from app.runner.base import Runner
 from app.runner.conditions import ConditionChecker
+from app.runner.kinds import KindRunners
 from app.scheduler.dependencies import DependencyQueue
 from app.scheduler.gate import RunGate
 from app.scheduler.writer import RecordWriter
@@ -54,6 +55,7 @@ class InProcessExecutor:
         gate: RunGate | None = None,
         conditions: ConditionChecker | None = None,
         dependencies: DependencyQueue | None = None,
+        kinds: KindRunners | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._clock = clock
@@ -73,6 +75,7 @@ class InProcessExecutor:
             conditions=conditions,
             dependencies=dependencies,
             on_dependents=self.submit,
+            kinds=kinds,
         )
         self._gate = gate
         if gate is not None:

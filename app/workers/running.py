@@ -37,12 +37,13 @@ from app.db.repositories.workers import ClaimedRun, WorkerRepository
 from app.notify import Notifier, run_event_if_wanted
 from app.runner.base import Runner, RunOutcome, RunRequest, StepRecord
 from app.runner.conditions import ConditionChecker, ConditionResult, PreviousCheck, parse_condition
+from app.runner.kinds import KindRunners
 from app.scheduler.batching import TickBatcher
 from app.scheduler.context import ContextLoader, RunContext
 from app.scheduler.dependencies import DependencyQueue
 from app.scheduler.gate import Admission, RunGate
 from app.scheduler.writer import RecordWriter
-from app.vocabulary import CHECKS_CONDITION, RUNS_WHEN_PAUSED, ConditionKind
+from app.vocabulary import CHECKS_CONDITION, RUNS_WHEN_PAUSED, ConditionKind, TaskKind
 from app.workers.base import RunFinishedHook
 
 log = structlog.get_logger("taskrunner.workers")
@@ -68,6 +69,7 @@ class RunProcessor:
         conditions: ConditionChecker | None = None,
         dependencies: DependencyQueue | None = None,
         on_dependents: Callable[[list[int]], None] | None = None,
+        kinds: KindRunners | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         # Run conditions (docs/triggers.md): checked after the claim, before any LLM call.
@@ -77,6 +79,8 @@ class RunProcessor:
         # to ``on_dependents`` (the leader's sweep queues them if this process dies in between).
         self._dependencies = dependencies
         self._on_dependents = on_dependents
+        # Runs of http and function tasks go to their own runners, whichever executor hands them over.
+        self.kinds = kinds or KindRunners.defaults(clock)
         self._on_finished = on_finished
         self.gate = gate
         self.writer = writer
@@ -197,36 +201,44 @@ class RunProcessor:
                 return
             task = context.task
             started = self._clock.now()
-            model = request.model or self._default_model
+            model = self._model_of(request)
             delay_ms = start_delay_ms(claimed.trigger, scheduled_for, started)
-            self.writer.update(execution_id, started_at=started, trigger_delay_ms=delay_ms, model=model)
+            self.writer.update(
+                execution_id,
+                started_at=started,
+                trigger_delay_ms=delay_ms,
+                model=model,
+                instructions=_instructions_of(request),
+            )
         else:
             request, task, admission = admitted
             started = admission.started_at  # the gate's claim wrote it, and the trigger delay
-            model = request.model or self._default_model
+            model = self._model_of(request)
             delay_ms = admission.delay_ms
-            self.writer.update(execution_id, model=model)
+            self.writer.update(execution_id, model=model, instructions=_instructions_of(request))
         if not await self._condition_allows(claimed, task, started, bound):
             return
         metrics.run_started(delay_ms / 1000)
         bound.debug("run.started", trigger=claimed.trigger, delay_ms=delay_ms)
         outcome = await self._call_runner(request, bound)
         finished = self._clock.now()
+        values: dict[str, Any] = {
+            "status": outcome.status,
+            "finished_at": finished,
+            "duration_ms": int((finished - started).total_seconds() * 1000),
+            "output": outcome.output,
+            "error": outcome.error,
+            "model": outcome.model or model,
+            "prompt_tokens": outcome.prompt_tokens,
+            "completion_tokens": outcome.completion_tokens,
+            "cost_usd": outcome.cost_usd,
+        }
+        if request.kind != TaskKind.AGENT:  # no model: tokens and cost are not zero but do not apply
+            values |= {"prompt_tokens": None, "completion_tokens": None, "cost_usd": None}
         # A run's own reason (a limit hit, say) replaces the fire's (e.g. "catch-up for ...").
-        extra = {"reason": outcome.reason} if outcome.reason else {}
-        await self.writer.finish(
-            execution_id,
-            **extra,
-            status=outcome.status,
-            finished_at=finished,
-            duration_ms=int((finished - started).total_seconds() * 1000),
-            output=outcome.output,
-            error=outcome.error,
-            model=outcome.model or model,
-            prompt_tokens=outcome.prompt_tokens,
-            completion_tokens=outcome.completion_tokens,
-            cost_usd=outcome.cost_usd,
-        )
+        if outcome.reason:
+            values["reason"] = outcome.reason
+        await self.writer.finish(execution_id, **values)
         metrics.run_finished(outcome.status, (finished - started).total_seconds())
         await self._queue_dependents(execution_id, bound)
         if self._on_finished is not None:  # the final record is stored: say so
@@ -313,25 +325,31 @@ class RunProcessor:
     async def _call_runner(self, request: RunRequest, bound: Any) -> RunOutcome:
         async def on_step(step: StepRecord) -> None:
             # LLM steps are labelled with the model the run asked for, on success and error alike.
-            label = (request.model or self._default_model or step.name) if step.kind == "llm" else step.name
-            metrics.step_recorded(
-                step.kind,
-                label,
-                step.error,
-                step.prompt_tokens,
-                step.completion_tokens,
-                step.cost_usd,
-                attempt=step.attempt,
-            )
+            if step.kind in ("llm", "tool"):  # an http or function task's one step is the run itself
+                label = (request.model or self._default_model or step.name) if step.kind == "llm" else step.name
+                metrics.step_recorded(
+                    step.kind,
+                    label,
+                    step.error,
+                    step.prompt_tokens,
+                    step.completion_tokens,
+                    step.cost_usd,
+                    attempt=step.attempt,
+                )
             await self.writer.step(_step_row(request.execution_id, step))
 
+        runner = self.kinds.pick(request.kind, self._runner)
         try:
-            return await self._runner.run(request, on_step=on_step)
+            return await runner.run(request, on_step=on_step)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the runner's contract is not to raise; record it if it does
             bound.exception("run.runner_crashed")
             return RunOutcome(status="failed", error=f"internal runner error: {exc!r}", reason="runner error")
+
+    def _model_of(self, request: RunRequest) -> str | None:
+        """The model an agent run uses; other kinds use none."""
+        return (request.model or self._default_model) if request.kind == TaskKind.AGENT else None
 
     def _build_request(self, claimed: ClaimedRun, context: RunContext) -> RunRequest | None:
         task = context.task
@@ -362,6 +380,9 @@ class RunProcessor:
             window_end=scheduled_for,
             notify=task.notify,
             inputs=context.inputs.get(claimed.execution_id),
+            kind=task.kind,
+            http=task.http,
+            function=task.function,
             recent_outputs=tuple(
                 {
                     "execution_id": r.id,
@@ -372,6 +393,11 @@ class RunProcessor:
                 for r in context.recent[:3]
             ),
         )
+
+
+def _instructions_of(request: RunRequest) -> str | None:
+    """What the record keeps as the run's instructions: an agent run's exact text, else nothing."""
+    return request.instructions if request.kind == TaskKind.AGENT else None
 
 
 def _step_row(execution_id: int, step: StepRecord) -> dict[str, Any]:

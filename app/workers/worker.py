@@ -25,6 +25,7 @@ from app.db.engine import create_engine, create_sessionmaker
 from app.notify import Notifier
 from app.runner.base import PreviousRuns, Runner
 from app.runner.conditions import ConditionChecker
+from app.runner.kinds import KindRunners
 from app.scheduler.dependencies import DependencyQueue
 from app.scheduler.gate import RunGate
 from app.scheduler.writer import RecordWriter
@@ -56,8 +57,10 @@ class WorkerProcess:
         controls: ControlSettings | None = None,
         on_run_finished: RunFinishedHook | None = None,
         conditions: ConditionChecker | None = None,
+        kinds: KindRunners | None = None,
     ) -> None:
         self._url = database_url
+        self._kinds = kinds
         self._runner_factory = runner_factory
         self._clock = clock
         self.concurrency = concurrency
@@ -123,6 +126,7 @@ class WorkerProcess:
             # Tasks waiting on a run that ended here are queued here, and their jobs deferred at once.
             dependencies=DependencyQueue(sessions, self._clock),
             on_dependents=lambda ids: spawn(defer_dependents(ids)),
+            kinds=self._kinds,
         )
         self.processor = processor
 

@@ -15,6 +15,7 @@ from tests.support import database
 
 # (revision to go down to, tables that must then be gone, task columns that must then be gone)
 STEPS_DOWN = [
+    ("0008", {"task_templates"}, {"kind", "http", "function", "template_id", "params"}),
     ("0009", {"task_dependencies"}, {"after"}),
     ("0012", set(), {"condition"}),
     ("0007", set(), set()),

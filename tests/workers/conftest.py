@@ -15,7 +15,12 @@ from app.clock import SystemClock
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.models import Execution, ExecutionStep
 from app.db.repositories import ExecutionRepository, FireRow
+from app.netguard import NetGuard
 from app.runner.base import RunOutcome, RunRequest, StepRecord, StepSink
+from app.runner.fetch import HttpLimits
+from app.runner.functions import FunctionRunner
+from app.runner.http_task import HttpTaskConfig, HttpTaskRunner
+from app.runner.kinds import KindRunners
 from app.scheduler.writer import RecordWriter
 from app.services.cancel import cancel_execution
 from app.services.inputs import TaskCreate
@@ -31,6 +36,9 @@ from app.workers.worker import WorkerProcess
 # The API client and the live server with the CLI, for the cancel and status tests.
 from tests.api.conftest import client, frozen  # noqa: F401
 from tests.cli.conftest import cli, live, script  # noqa: F401
+
+# A loopback web site for http tasks and an installed package of functions, for the task kind runs.
+from tests.kinds.conftest import functions, web  # noqa: F401
 
 FAST = WorkerTiming(heartbeat_seconds=0.2, stale_seconds=2.0, sweep_seconds=0.5, redefer_after_seconds=0.0)
 
@@ -89,11 +97,19 @@ class Rig:
         self.runner = GatedRunner()
         self.clock = SystemClock()
         self.writer = RecordWriter(sessions, self.clock)
+        # http tasks may reach the loopback test site; nothing else changes for the other kinds.
+        limits = HttpLimits(guard=NetGuard(allow=["127.0.0.1"]), max_body_bytes=50_000)
+        self.kinds = KindRunners(
+            http=HttpTaskRunner(clock=self.clock, config=HttpTaskConfig(limits=limits, body_excerpt_bytes=2048)),
+            function=FunctionRunner(clock=self.clock),
+        )
         self.worker: WorkerProcess | None = None
         self._worker_task: asyncio.Task[None] | None = None
         self.executor: RunExecutor
         if kind == "in-process":
-            self.executor = InProcessExecutor(sessions, self.runner, self.writer, self.clock, timing=FAST)
+            self.executor = InProcessExecutor(
+                sessions, self.runner, self.writer, self.clock, timing=FAST, kinds=self.kinds
+            )
         else:
             self.executor = ProcrastinateExecutor(db_url, sessions, self.clock, redefer_after=timedelta(0))
         self.listener = Listener(self.executor)
@@ -113,6 +129,7 @@ class Rig:
             stop_grace_seconds=0.5,
             timing=FAST,
             install_signal_handlers=False,
+            kinds=self.kinds,
         )
         self.worker = worker
         self._worker_task = asyncio.create_task(worker.run())
@@ -132,6 +149,7 @@ class Rig:
     async def task(self, **body: Any) -> int:
         body.setdefault("name", "t")
         body.setdefault("instructions", "do it")
+        body = {k: v for k, v in body.items() if v is not None}
         body.setdefault("schedule", {"kind": "interval", "every_seconds": 3600})
         async with self.sessions() as s:
             task = await TaskService(s, TaskDeps(clock=self.clock)).create(TaskCreate.model_validate(body))
