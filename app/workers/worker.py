@@ -125,6 +125,8 @@ class WorkerProcess:
             concurrency=self.concurrency,
             interval=self._timing.heartbeat_seconds,
             on_cancel=processor.cancel_many,
+            held=processor.held,
+            on_closed=processor.supersede,
         )
         app = build_app(self._url, pool_size=min(self.concurrency, 10) + 3)
 
