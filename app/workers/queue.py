@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clock import Clock
 from app.db.repositories.jobs import RUN_TASK, fail_orphaned_jobs, queued_without_job, request_abort
+from app.workers.fetching import BatchJobManager
 
 log = structlog.get_logger("taskrunner.workers")
 
@@ -40,11 +41,13 @@ def conninfo(database_url: str) -> str:
 
 
 def build_app(database_url: str, *, pool_size: int = 4) -> procrastinate.App:
-    """A procrastinate app on our database (not opened)."""
+    """A procrastinate app on our database (not opened), fetching and finishing jobs in batches."""
     connector = procrastinate.PsycopgConnector(
         conninfo=conninfo(database_url), min_size=1, max_size=pool_size, kwargs={"application_name": "taskrunner"}
     )
-    return procrastinate.App(connector=connector)
+    app = procrastinate.App(connector=connector)
+    app.job_manager = BatchJobManager(connector)
+    return app
 
 
 def register_run_task(app: procrastinate.App, run: Callable[[int, Callable[[], bool]], Awaitable[None]]) -> None:

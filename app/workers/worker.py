@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from procrastinate.worker import Worker
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clock import Clock
@@ -27,6 +26,7 @@ from app.runner.base import PreviousRuns, Runner
 from app.scheduler.gate import RunGate
 from app.scheduler.writer import RecordWriter
 from app.workers.base import RunFinishedHook, WorkerTiming, new_worker_id
+from app.workers.fetching import BatchWorker
 from app.workers.heartbeat import Heartbeat
 from app.workers.previous import previous_runs_reader
 from app.workers.queue import RUN_QUEUE, build_app, register_run_task
@@ -69,7 +69,7 @@ class WorkerProcess:
         self._on_run_finished = on_run_finished
         self.worker_id = new_worker_id(kind)
         self.processor: RunProcessor | None = None
-        self._worker: Worker | None = None
+        self._worker: BatchWorker | None = None
         self._stop_requested = False
 
     async def run(self) -> None:
@@ -140,7 +140,7 @@ class WorkerProcess:
                 if self._stop_requested:
                     return
                 log.info("worker.started", worker_id=self.worker_id, concurrency=self.concurrency)
-                worker = Worker(
+                worker = BatchWorker(
                     app,
                     queues=[RUN_QUEUE],
                     name=self.worker_id,
