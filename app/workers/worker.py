@@ -43,7 +43,7 @@ class WorkerProcess:
         runner_factory: Callable[[PreviousRuns], Runner],
         clock: Clock,
         *,
-        concurrency: int = 10,
+        concurrency: int = 50,
         default_model: str | None = None,
         stop_grace_seconds: float = 30.0,
         timing: WorkerTiming | None = None,
