@@ -56,7 +56,7 @@ def _seed(conn: psycopg.Connection) -> tuple[int, list[int]]:
 
 
 def _procrastinates_own(conn: psycopg.Connection, worker_id: int) -> list[int]:
-    taken = []
+    taken: list[int] = []
     while True:
         row = conn.execute("SELECT id FROM procrastinate_fetch_job_v2(%s::varchar[], %s)", (["runs"], worker_id))
         job_id = row.fetchone()[0]  # type: ignore[index]
@@ -130,5 +130,7 @@ async def test_a_batch_of_finishes_with_one_bad_job_finishes_the_others(pg: psyc
         )
     assert results[0] is None and results[2] is None and results[3] is None
     assert isinstance(results[1], exceptions.ConnectorException)
-    left = dict(pg.execute("SELECT id, status FROM procrastinate_jobs WHERE id = ANY(%s)", (ids,)).fetchall())
+    left: dict[int, str] = dict(
+        pg.execute("SELECT id, status FROM procrastinate_jobs WHERE id = ANY(%s)", (ids,)).fetchall()
+    )
     assert left == {ids[1]: "failed", ids[2]: "aborted"}
