@@ -8,10 +8,12 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from procrastinate import exceptions, jobs
+from sqlalchemy import text
 
 from app.workers.fetching import FETCH_JOBS, BatchJobManager
 from app.workers.queue import RUN_QUEUE, build_app
-from tests.workers.conftest import Rig
+from app.workers.worker import WorkerProcess
+from tests.workers.conftest import FAST, Rig
 
 # (queue, priority, lock, scheduled in the future)
 JOBS = [
@@ -88,22 +90,26 @@ def test_the_batched_fetch_takes_the_jobs_procrastinates_own_fetch_takes(pg: psy
 
 async def test_two_workers_racing_over_batches_run_each_run_once(queue_rig: Rig) -> None:
     rig = queue_rig
-    second = await rig.start_worker()  # a second worker beside the rig's
-    ids = [await rig.queue(await rig.task(name=f"t{i}")) for i in range(40)]
-    rig.submit(ids)
-    rig.submit(list(reversed(ids)))  # every run delivered twice: two jobs each
-    for execution_id in ids:
-        await rig.wait_status(execution_id, "succeeded", within=60)
-    await asyncio.sleep(0.3)
+    second = WorkerProcess(  # a second worker beside the rig's, with its own connections
+        rig.db_url, lambda _previous: rig.runner, rig.clock, concurrency=5, timing=FAST, install_signal_handlers=False
+    )
+    second_task = asyncio.create_task(second.run())
+    try:
+        ids = [await rig.queue(await rig.task(name=f"t{i}")) for i in range(40)]
+        rig.submit(ids)
+        rig.submit(list(reversed(ids)))  # every run delivered twice: two jobs each
+        for execution_id in ids:
+            await rig.wait_status(execution_id, "succeeded", within=60)
+        await asyncio.sleep(0.3)
+    finally:
+        second.request_stop()
+        await asyncio.wait_for(second_task, 30)
     assert sorted(rig.runner.runs) == sorted(ids)  # nothing ran twice
     async with rig.sessions() as s:
-        from sqlalchemy import text
-
         left = (
             await s.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing')"))
         ).scalar()
     assert left == 0  # every job fetched was finished
-    second.request_stop()
 
 
 async def test_a_batch_of_finishes_with_one_bad_job_finishes_the_others(pg: psycopg.Connection, db_url: str) -> None:
