@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     # Runs and workers (docs/operations.md, "Scaling out").
     run_worker: bool = True  # serve also runs runs (false: API and scheduler only)
     run_queue: str = Field(default="auto", pattern="^(auto|in-process|procrastinate)$")
-    worker_concurrency: int = Field(default=10, ge=1, le=1000)
+    worker_concurrency: int = Field(default=50, ge=1, le=1000)
     worker_heartbeat_seconds: float = Field(default=5.0, gt=0)
     worker_stale_seconds: float = Field(default=30.0, gt=0)
     worker_sweep_seconds: float = Field(default=10.0, gt=0)

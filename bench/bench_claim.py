@@ -115,6 +115,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    from app.logging import configure
+
+    configure("WARNING", "json")
     results: dict[str, list[tuple[float, float]]] = {"baseline": [], "claim": [], "claim+key": []}
     for _ in range(args.rounds):
         for mode in results:

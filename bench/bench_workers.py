@@ -283,8 +283,7 @@ async def cost_in_process(url: str, n: int) -> tuple[float, float]:
 
 
 async def cost_queue(url: str, n: int) -> tuple[float, float]:
-    from procrastinate.worker import Worker
-
+    from app.workers.fetching import BatchWorker
     from app.workers.queue import RUN_QUEUE, register_run_task
     from app.workers.running import RunProcessor
 
@@ -308,7 +307,7 @@ async def cost_queue(url: str, n: int) -> tuple[float, float]:
             scheduler_side.submit(q.ids)
             while scheduler_side.backlog:  # noqa: ASYNC110
                 await asyncio.sleep(0.001)
-            worker = Worker(
+            worker = BatchWorker(
                 app,
                 queues=[RUN_QUEUE],
                 concurrency=20,

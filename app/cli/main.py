@@ -148,7 +148,7 @@ def serve(
 @app.command()
 def worker(
     concurrency: int | None = typer.Option(
-        None, "--concurrency", min=1, max=1000, help="Runs at a time (default: WORKER_CONCURRENCY or 10)."
+        None, "--concurrency", min=1, max=1000, help="Runs at a time (default: WORKER_CONCURRENCY or 50)."
     ),
 ) -> None:
     """Run runs from the queue (PostgreSQL); start as many as you need, on any machine."""

@@ -9,6 +9,13 @@
   :meth:`~app.db.repositories.controls.ControlRepository.claim`, the database rule
   that enforces the overlap policy and concurrency-key limits across processes.
 
+Claims of runs under no concurrency key whose task runs one at a time (``skip``,
+``cancel_other``) and that no period budget guards, which is most runs, are gathered
+while a claim is in flight and made together: one transaction, one conditional UPDATE
+for the whole batch (:meth:`~app.db.repositories.controls.ControlRepository.claim_unshared`).
+The others keep the claim of their own (row locks on the task and key, fire order
+within a key, spend checks), at most ``max_claims_at_once`` at a time.
+
 A run that may not start yet is *parked*: only its id is kept here, and it is
 offered again when a local run ends, when its due time comes, and on every
 scheduler poll (which sees runs ended by other processes). After a run the gate
@@ -22,7 +29,7 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,14 +42,27 @@ from app.controls.budgets import BudgetLimits, ModelPrice, PeriodSpend
 from app.controls.periods import period_starts
 from app.controls.settings import ControlSettings
 from app.db.models import Task
-from app.db.repositories.controls import ControlRepository
+from app.db.repositories.controls import ClaimTarget, ControlRepository
 from app.notify import Notifier, RunEvent, parse_spec
 from app.runner.base import RunOutcome, RunRequest
+from app.scheduler.batching import GroupBatcher
 
 log = structlog.get_logger("taskrunner.scheduler.gate")
 
 PRICES_TTL_SECONDS = 5.0
 OFFER_BATCH = 16  # parked runs offered again per pass
+CLAIM_BATCH = 500  # claims made together at most
+UNSHARED_POLICIES: Final = frozenset({"skip", "cancel_other"})  # one active record per task
+ALONE: Final = "alone"  # a claim the batch leaves to the claim of its own
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClaimRequest:
+    execution_id: int
+    task: Task
+    scheduled_for: datetime
+    trigger: str
+    worker_id: str | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,6 +117,10 @@ class RunGate:
         self._retry_pending = False
         self._cursor = 0
         self._prices_at: datetime | None = None
+        self._batch: GroupBatcher[ClaimRequest, Admission | str | None] = GroupBatcher(
+            self._claim_batch, chunk=CLAIM_BATCH
+        )
+        self._handing_back: set[asyncio.Task[Any]] = set()
 
     def bind(self, redispatch: Redispatch) -> None:
         """Where parked runs are offered again (the executor running runs in this process)."""
@@ -107,6 +131,26 @@ class RunGate:
         self, execution_id: int, task: Task, scheduled_for: datetime, trigger: str, *, worker_id: str | None = None
     ) -> Admission | None:
         """Claim the execution for running now (held by ``worker_id``), or park it / close it and return None."""
+        if self._unshared(execution_id, task):
+            request = ClaimRequest(
+                execution_id=execution_id, task=task, scheduled_for=scheduled_for, trigger=trigger, worker_id=worker_id
+            )
+            claim = self._batch.submit(request)
+            try:
+                outcome = await asyncio.shield(claim)
+            except asyncio.CancelledError:
+                # The batch may still claim it: a run claimed for nobody goes back to the queue.
+                claim.add_done_callback(lambda done: self._hand_back(done, request))
+                raise
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning("run.claim_failed", execution_id=execution_id, error=str(exc).splitlines()[0])
+                self.parked.setdefault(
+                    execution_id,
+                    Parked(execution_id=execution_id, task_id=task.id, scheduled_for=scheduled_for, trigger=trigger),
+                )
+                return None
+            if outcome != ALONE:
+                return outcome if isinstance(outcome, Admission) else None
         try:
             async with self._claiming:
                 return await self._admit(execution_id, task, scheduled_for, trigger, worker_id)
@@ -118,6 +162,118 @@ class RunGate:
                 Parked(execution_id=execution_id, task_id=task.id, scheduled_for=scheduled_for, trigger=trigger),
             )
             return None
+
+    def _unshared(self, execution_id: int, task: Task) -> bool:
+        """May this claim go with the batch (as far as the task loaded for the run says)?"""
+        parked = self.parked.get(execution_id)
+        if parked is not None and parked.reason is not None:
+            return False  # its record notes the wait when it starts: the claim of its own does that
+        if task.concurrency_key is not None or task.overlap_policy not in UNSHARED_POLICIES:
+            return False
+        own, service = task_budget(task), self.settings.service
+        return all(
+            v is None
+            for v in (
+                own.max_cost_usd_per_day,
+                own.max_cost_usd_per_month,
+                service.max_cost_usd_per_day,
+                service.max_cost_usd_per_month,
+            )
+        )
+
+    async def _claim_batch(self, requests: list[ClaimRequest]) -> list[Admission | str | None]:
+        """Claim a batch in one transaction; what the records (read now) say needs more goes ``ALONE``."""
+        now = self._clock.now()
+        out: list[Admission | str | None] = [ALONE] * len(requests)
+        chosen: dict[int, tuple[int, ClaimTarget, int]] = {}  # execution id -> (index, target, delay)
+        tasks: set[int] = set()
+        async with self._sessionmaker() as session, session.begin():
+            repo = ControlRepository(session)
+            targets = await repo.targets([r.execution_id for r in requests])
+            for i, r in enumerate(requests):
+                target = targets.get(r.execution_id)
+                if target is None or target.status != "queued" or r.execution_id in chosen:
+                    out[i] = None  # claimed elsewhere, closed, gone, or asked twice here (the first claims)
+                    if target is None or target.status != "queued":
+                        self.parked.pop(r.execution_id, None)
+                    continue
+                if target.due_at > now:
+                    self._park(
+                        Parked(
+                            execution_id=r.execution_id,
+                            task_id=target.task_id,
+                            scheduled_for=r.scheduled_for,
+                            trigger=r.trigger,
+                            due_at=target.due_at,
+                        )
+                    )
+                    out[i] = None
+                    continue
+                unshared = target.concurrency_key is None and target.overlap_policy in UNSHARED_POLICIES
+                if not unshared or target.task_id in tasks:
+                    continue  # ALONE: changed since the task was loaded, or a second run of one task
+                tasks.add(target.task_id)
+                chosen[r.execution_id] = (i, target, sla.start_delay_ms(target.trigger, target.scheduled_for, now))
+            by_worker: dict[str | None, list[tuple[ClaimTarget, int]]] = {}
+            for i, target, delay in chosen.values():
+                by_worker.setdefault(requests[i].worker_id, []).append((target, delay))
+            claimed: set[int] = set()
+            for worker_id, claims in by_worker.items():
+                claimed |= await repo.claim_unshared(claims, now=now, worker_id=worker_id)
+            for execution_id, (i, target, _delay) in chosen.items():
+                if execution_id in claimed:
+                    continue
+                out[i] = None
+                result = await repo.why_not(target)  # rare: the task's run is still going
+                if result.state == "wait":
+                    if result.reason:
+                        await repo.note_waiting(execution_id, result.reason)
+                    r = requests[i]
+                    self._park(
+                        Parked(
+                            execution_id=execution_id,
+                            task_id=target.task_id,
+                            scheduled_for=r.scheduled_for,
+                            trigger=r.trigger,
+                            reason=result.reason,
+                            since=now,
+                        )
+                    )
+                else:
+                    self.parked.pop(execution_id, None)
+            prices = await self._prices(repo, now) if claimed else {}
+        for execution_id in claimed:
+            i, target, delay = chosen[execution_id]
+            self.parked.pop(execution_id, None)
+            out[i] = Admission(
+                started_at=now,
+                delay_ms=delay,
+                late_ms=sla.start_delay_ms(target.trigger, target.due_at, now),
+                limits=BudgetLimits.combine(task_budget(requests[i].task), self.settings.run_defaults),
+                prices=prices,
+            )
+        return out
+
+    def _hand_back(self, claim: asyncio.Future[Admission | str | None], request: ClaimRequest) -> None:
+        """A claim made for a waiter that was cancelled meanwhile: the run never started, requeue it."""
+        if claim.cancelled() or claim.exception() is not None or not isinstance(claim.result(), Admission):
+            return
+
+        async def hand_back() -> None:
+            try:
+                async with self._sessionmaker() as session, session.begin():
+                    await ControlRepository(session).unclaim(
+                        request.execution_id,
+                        worker_id=request.worker_id,
+                        reason="cancelled on request before it started",
+                        now=self._clock.now(),
+                    )
+            except (SQLAlchemyError, OSError) as exc:  # the sweep settles it with its worker instead
+                log.warning("run.hand_back_failed", execution_id=request.execution_id, error=str(exc))
+
+        task = asyncio.get_running_loop().create_task(hand_back())
+        self._handing_back.add(task)
+        task.add_done_callback(self._handing_back.discard)
 
     async def _admit(
         self, execution_id: int, task: Task, scheduled_for: datetime, trigger: str, worker_id: str | None

@@ -5,7 +5,10 @@ that conflicts with a queued-or-running row of its task comes here. ``skip`` is
 recorded ``skipped``; ``buffer_one`` takes the buffer slot (or is skipped when a
 run already waits there); ``cancel_other`` ends the active runs as ``cancelled``
 and takes their slot. It all happens in the writer's transaction, so the partial
-unique index on (task, slot) keeps the rule across processes.
+unique index on (task, slot) keeps the rule across processes. In that same
+transaction ``cancel_other`` asks procrastinate to abort the jobs of the runs it
+cancelled, so whichever worker holds one stops its agent (and, its record being
+closed already, writes no outcome over it).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.controls.overlap import SKIP_REASON, cancel_reason, on_overlap
 from app.db.repositories import ExecutionRepository, FireRow
 from app.db.repositories.controls import ControlRepository
+from app.db.repositories.jobs import request_abort
 
 if TYPE_CHECKING:
     from app.scheduler.writer import Fire
@@ -43,6 +47,7 @@ async def resolve_overlaps(session: AsyncSession, fires: Sequence[Fire], *, now:
             cancelled = tuple(
                 await controls.cancel_active(fire.task_id, reason=cancel_reason(fire.scheduled_for), now=now)
             )
+            await request_abort(session, cancelled)  # on workers; the executor stops in-process ones
         row = FireRow(
             task_id=fire.task_id,
             scheduled_for=fire.scheduled_for,

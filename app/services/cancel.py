@@ -15,12 +15,12 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.repositories import ExecutionRepository, TaskRepository
+from app.db.repositories.jobs import request_abort
 from app.errors import Conflict, NotFound
 from app.services.events import CancelRequested
 from app.services.unit_of_work import record
 from app.services.views import RunView
 from app.vocabulary import ExecutionStatus
-from app.workers.queue import request_abort
 
 QUEUED_CANCEL_REASON = "cancelled on request before it started"
 
@@ -38,8 +38,7 @@ async def cancel_execution(session: AsyncSession, execution_id: int, *, now: dat
     if execution.status == ExecutionStatus.RUNNING:
         if execution.cancel_requested_at is None:
             await repo.request_cancel(execution_id, now=now)
-            if session.get_bind().dialect.name == "postgresql":
-                await request_abort(session, execution_id)
+            await request_abort(session, [execution_id])
         record(session, CancelRequested(execution_id=execution_id))
         return await _view(session, execution_id)
     raise Conflict(

@@ -2,7 +2,10 @@
 
 Every few seconds the worker stamps ``last_heartbeat`` and looks for runs it holds
 that someone asked to cancel (a fallback for cancels whose direct signal it missed,
-e.g. from another process on SQLite). A clean stop stamps ``stopped_at``.
+e.g. from another process on SQLite), and for runs it still runs whose record someone
+else already closed (a newer fire under ``cancel_other``, a sweep that took the worker
+for dead): those are stopped without writing over the record. A clean stop stamps
+``stopped_at``.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import asyncio
 import contextlib
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -34,6 +37,8 @@ class Heartbeat:
         concurrency: int,
         interval: float,
         on_cancel: Callable[[list[int]], None],
+        held: Callable[[], Collection[int]] | None = None,
+        on_closed: Callable[[list[int]], None] | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._clock = clock
@@ -42,6 +47,8 @@ class Heartbeat:
         self._concurrency = concurrency
         self._interval = interval
         self._on_cancel = on_cancel
+        self._held = held
+        self._on_closed = on_closed
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -75,13 +82,19 @@ class Heartbeat:
         log.info("worker.stopped", worker_id=self.worker_id)
 
     async def beat(self) -> None:
-        """Stamp the heartbeat once and pass on cancel requests for runs held here."""
+        """Stamp the heartbeat once; pass on cancel requests, and runs closed elsewhere, of runs held here."""
+        held = list(self._held()) if self._held is not None else []
+        closed: list[int] = []
         async with self._sessionmaker() as session, session.begin():
             repo = WorkerRepository(session)
             await repo.beat(self.worker_id, now=self._clock.now())
             wanted = await repo.cancel_requested(self.worker_id)
+            if held:
+                closed = await repo.not_running(held)
         if wanted:
             self._on_cancel(wanted)
+        if closed and self._on_closed is not None:
+            self._on_closed(closed)
 
     async def _loop(self) -> None:
         while True:

@@ -89,6 +89,8 @@ class InProcessExecutor:
             concurrency=max_concurrent_runs,
             interval=self._timing.heartbeat_seconds,
             on_cancel=self.processor.cancel_many,
+            held=self.processor.held,
+            on_closed=self.processor.supersede,
         )
         self.inflight: dict[int, asyncio.Task[None]] = {}
 

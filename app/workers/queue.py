@@ -13,22 +13,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, cast
 
 import procrastinate
 import structlog
 from procrastinate.types import JSONDict
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clock import Clock
-from app.vocabulary import ON_DEMAND_TRIGGERS
+from app.db.repositories.jobs import RUN_TASK, fail_orphaned_jobs, queued_without_job, request_abort
+from app.workers.fetching import BatchJobManager
 
 log = structlog.get_logger("taskrunner.workers")
 
-RUN_TASK = "taskrunner.run"
+__all__ = ["RUN_QUEUE", "RUN_TASK", "ProcrastinateExecutor", "build_app", "queued_without_job", "request_abort"]
+
 RUN_QUEUE = "runs"
 DEFER_BATCH = 1000
 
@@ -40,11 +41,13 @@ def conninfo(database_url: str) -> str:
 
 
 def build_app(database_url: str, *, pool_size: int = 4) -> procrastinate.App:
-    """A procrastinate app on our database (not opened)."""
+    """A procrastinate app on our database (not opened), fetching and finishing jobs in batches."""
     connector = procrastinate.PsycopgConnector(
         conninfo=conninfo(database_url), min_size=1, max_size=pool_size, kwargs={"application_name": "taskrunner"}
     )
-    return procrastinate.App(connector=connector)
+    app = procrastinate.App(connector=connector)
+    app.job_manager = BatchJobManager(connector)
+    return app
 
 
 def register_run_task(app: procrastinate.App, run: Callable[[int, Callable[[], bool]], Awaitable[None]]) -> None:
@@ -161,58 +164,3 @@ class ProcrastinateExecutor:
                     delay = min(delay * 2, 5.0)
                 finally:
                     self._flushing = 0
-
-
-async def queued_without_job(session: AsyncSession, *, created_before: datetime, manual_only: bool) -> list[int]:
-    """Queued executions with no job waiting or running for them (recorded, then the process died)."""
-    # Runs queued by a request (see ON_DEMAND_TRIGGERS) at once; the leader's own fires once stranded.
-    listed = ", ".join(f"'{t}'" for t in ON_DEMAND_TRIGGERS)
-    on_demand = f"e.trigger IN ({listed})"
-    manual = f"AND {on_demand}" if manual_only else f"AND ({on_demand} OR e.created_at < :before)"
-    params: dict[str, Any] = {"task": RUN_TASK}
-    if not manual_only:
-        params["before"] = created_before
-    rows = await session.execute(
-        text(
-            f"""
-            SELECT e.id FROM executions e
-            WHERE e.status = 'queued' {manual}
-              AND NOT EXISTS (
-                SELECT 1 FROM procrastinate_jobs j
-                WHERE j.status IN ('todo', 'doing') AND j.task_name = :task
-                  AND (j.args ->> 'execution_id')::bigint = e.id)
-            ORDER BY e.id LIMIT 10000
-            """
-        ),
-        params,
-    )
-    return [int(r[0]) for r in rows.all()]
-
-
-async def fail_orphaned_jobs(session: AsyncSession, execution_ids: Sequence[int]) -> int:
-    """Mark jobs of runs lost with their worker ``failed`` (through procrastinate's own function)."""
-    result = await session.execute(
-        text(
-            """
-            SELECT procrastinate_finish_job_v1(j.id, 'failed', false) FROM procrastinate_jobs j
-            WHERE j.status = 'doing' AND j.task_name = :task
-              AND (j.args ->> 'execution_id')::bigint = ANY(:ids)
-            """
-        ),
-        {"task": RUN_TASK, "ids": list(execution_ids)},
-    )
-    return len(result.all())
-
-
-async def request_abort(session: AsyncSession, execution_id: int) -> int:
-    """Ask procrastinate to abort the job running this execution (its worker is told by NOTIFY)."""
-    result = await session.execute(
-        text(
-            """
-            UPDATE procrastinate_jobs SET abort_requested = true
-            WHERE status = 'doing' AND task_name = :task AND (args ->> 'execution_id')::bigint = :id
-            """
-        ),
-        {"task": RUN_TASK, "id": execution_id},
-    )
-    return int(getattr(result, "rowcount", 0) or 0)

@@ -114,6 +114,10 @@ class RunProcessor:
         for execution_id in execution_ids:
             self.cancel(execution_id)
 
+    def held(self) -> list[int]:
+        """Runs claimed here whose outcome is not yet being written (what the heartbeat checks)."""
+        return [i for i, task in self.running.items() if not task.done()]
+
     def supersede(self, execution_ids: Iterable[int]) -> None:
         """Stop runs here whose records a newer fire already closed as ``cancelled``."""
         for execution_id in execution_ids:
@@ -238,6 +242,8 @@ class RunProcessor:
         # A run's own reason (a limit hit, say) replaces the fire's (e.g. "catch-up for ...").
         if outcome.reason:
             values["reason"] = outcome.reason
+        # From here the outcome is written: nothing is left to cancel or supersede.
+        self.running.pop(execution_id, None)
         await self.writer.finish(execution_id, **values)
         metrics.run_finished(outcome.status, (finished - started).total_seconds())
         await self._queue_dependents(execution_id, bound)

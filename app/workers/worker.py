@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from procrastinate.worker import Worker
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clock import Clock
@@ -30,6 +29,7 @@ from app.scheduler.dependencies import DependencyQueue
 from app.scheduler.gate import RunGate
 from app.scheduler.writer import RecordWriter
 from app.workers.base import RunFinishedHook, WorkerTiming, new_worker_id
+from app.workers.fetching import BatchWorker
 from app.workers.heartbeat import Heartbeat
 from app.workers.previous import previous_runs_reader
 from app.workers.queue import RUN_QUEUE, build_app, defer_runs, register_run_task
@@ -46,7 +46,7 @@ class WorkerProcess:
         runner_factory: Callable[[PreviousRuns], Runner],
         clock: Clock,
         *,
-        concurrency: int = 10,
+        concurrency: int = 50,
         default_model: str | None = None,
         stop_grace_seconds: float = 30.0,
         timing: WorkerTiming | None = None,
@@ -76,7 +76,7 @@ class WorkerProcess:
         self._conditions = conditions
         self.worker_id = new_worker_id(kind)
         self.processor: RunProcessor | None = None
-        self._worker: Worker | None = None
+        self._worker: BatchWorker | None = None
         self._stop_requested = False
 
     async def run(self) -> None:
@@ -145,6 +145,8 @@ class WorkerProcess:
             concurrency=self.concurrency,
             interval=self._timing.heartbeat_seconds,
             on_cancel=processor.cancel_many,
+            held=processor.held,
+            on_closed=processor.supersede,
         )
 
         async def run_one(execution_id: int, by_user: Callable[[], bool]) -> None:
@@ -157,7 +159,7 @@ class WorkerProcess:
                 if self._stop_requested:
                     return
                 log.info("worker.started", worker_id=self.worker_id, concurrency=self.concurrency)
-                worker = Worker(
+                worker = BatchWorker(
                     app,
                     queues=[RUN_QUEUE],
                     name=self.worker_id,

@@ -48,6 +48,7 @@ class GatedRunner:
 
     def __init__(self) -> None:
         self.runs: list[int] = []
+        self.cancelled: list[int] = []  # runs whose agent was stopped while it waited
         self.gate: asyncio.Event | None = None
         self.started = asyncio.Event()
 
@@ -66,7 +67,11 @@ class GatedRunner:
             await on_step(step)
         self.started.set()
         if self.gate is not None:
-            await self.gate.wait()
+            try:
+                await self.gate.wait()
+            except asyncio.CancelledError:
+                self.cancelled.append(request.execution_id)
+                raise
         return RunOutcome(status="succeeded", output="done", model="scripted-model", steps=[step])
 
 

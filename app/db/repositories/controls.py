@@ -59,6 +59,12 @@ class ControlRepository:
 
     # -- claiming --------------------------------------------------------------------------------
     async def target(self, execution_id: int) -> ClaimTarget | None:
+        return (await self.targets([execution_id])).get(execution_id)
+
+    async def targets(self, execution_ids: Sequence[int]) -> dict[int, ClaimTarget]:
+        """What the claim needs to know of each of ``execution_ids`` that exists, read now."""
+        if not execution_ids:
+            return {}
         stmt = (
             select(
                 _E.c.id,
@@ -71,21 +77,73 @@ class ControlRepository:
                 _T.c.concurrency_key,
             )
             .select_from(_E.join(_T, _T.c.id == _E.c.task_id))
-            .where(_E.c.id == execution_id)
+            .where(_E.c.id.in_(list(execution_ids)))
         )
-        row = (await self.session.execute(stmt)).first()
-        if row is None:
-            return None
-        return ClaimTarget(
-            execution_id=row.id,
-            task_id=row.task_id,
-            status=row.status,
-            trigger=row.trigger,
-            scheduled_for=row.scheduled_for,
-            due_at=row.due_at or row.scheduled_for,
-            overlap_policy=row.overlap_policy,
-            concurrency_key=row.concurrency_key,
+        return {
+            row.id: ClaimTarget(
+                execution_id=row.id,
+                task_id=row.task_id,
+                status=row.status,
+                trigger=row.trigger,
+                scheduled_for=row.scheduled_for,
+                due_at=row.due_at or row.scheduled_for,
+                overlap_policy=row.overlap_policy,
+                concurrency_key=row.concurrency_key,
+            )
+            for row in (await self.session.execute(stmt)).all()
+        }
+
+    async def claim_unshared(
+        self, claims: Sequence[tuple[ClaimTarget, int]], *, now: datetime, worker_id: str | None = None
+    ) -> set[int]:
+        """Claim runs of distinct tasks under ``skip``/``cancel_other`` with no concurrency key, in one UPDATE.
+
+        Each ``(target, delay_ms)`` moves from queued to running (started ``now``) if its task has no
+        run going; returns the ids moved. Such a task has one active record at most (the unique
+        (task, slot) index), so the conditional UPDATE is the whole cross-process rule for them.
+        """
+        if not claims:
+            return set()
+        delays = {t.execution_id: delay for t, delay in claims}
+        values: dict[str, Any] = {
+            "status": "running",
+            "started_at": now,
+            "trigger_delay_ms": case(delays, value=_E.c.id) if len(set(delays.values())) > 1 else claims[0][1],
+        }
+        if worker_id is not None:
+            values["worker_id"] = worker_id
+        stmt = (
+            update(_E)
+            .where(_E.c.id.in_(list(delays)), _E.c.status == "queued", ~_task_running(_E.c.task_id))
+            .values(**values)
+            .returning(_E.c.id)
         )
+        return {int(r[0]) for r in (await self.session.execute(stmt)).all()}
+
+    async def unclaim(self, execution_id: int, *, worker_id: str | None, reason: str, now: datetime) -> bool:
+        """A claimed run that never started goes back to ``queued`` (``cancelled`` if a cancel came meanwhile)."""
+        cancelled = _E.c.cancel_requested_at.is_not(None)
+        result = await self.session.execute(
+            update(_E)
+            .where(
+                _E.c.id == execution_id,
+                _E.c.status == "running",
+                _E.c.worker_id == worker_id if worker_id is not None else _E.c.worker_id.is_(None),
+            )
+            .values(
+                status=case((cancelled, "cancelled"), else_="queued"),
+                reason=case((cancelled, reason), else_=_E.c.reason),
+                finished_at=case((cancelled, now), else_=None),
+                started_at=None,
+                trigger_delay_ms=None,
+                worker_id=None,
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0) == 1
+
+    async def why_not(self, target: ClaimTarget) -> ClaimResult:
+        """Why a claim of a run under no concurrency key found nothing to move (``gone`` or ``wait``)."""
+        return await self._why_not(target, None, None)
 
     async def claim(
         self,

@@ -113,6 +113,14 @@ class WorkerRepository:
         )
         return [int(r[0]) for r in (await self.session.execute(stmt)).all()]
 
+    async def not_running(self, execution_ids: Sequence[int]) -> list[int]:
+        """Those of ``execution_ids`` whose record is no longer ``running`` (closed elsewhere, or gone)."""
+        if not execution_ids:
+            return []
+        stmt = select(_EXEC.c.id).where(_EXEC.c.id.in_(list(execution_ids)), _EXEC.c.status == "running")
+        still = {int(r[0]) for r in (await self.session.execute(stmt)).all()}
+        return [i for i in execution_ids if i not in still]
+
     async def lost_runs(self, *, stale_before: datetime, dead_ids: Sequence[str] = ()) -> list[LostRun]:
         """Running runs held by no live worker: no worker, a stopped one, or a silent one."""
         live = select(_WORKERS.c.id).where(_WORKERS.c.stopped_at.is_(None), _WORKERS.c.last_heartbeat >= stale_before)
