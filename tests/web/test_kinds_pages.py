@@ -391,9 +391,9 @@ async def test_template_pages_create_change_and_delete(web: httpx.AsyncClient) -
 
     template = (await web.get("/api/templates/digest")).json()
     task = await create_task(web, name="news", instructions=None, template="digest", params={"topic": "news"})
-    listing = (await web.get("/ui/templates")).text
-    assert f'<a href="/ui/templates/{template["id"]}">digest</a>' in listing and "<code>topic</code>" in listing
-    assert f'<a href="/ui/tasks/{task["id"]}">news</a>' in listing and "&lt;b&gt;daily&lt;/b&gt;" in listing
+    listed = (await web.get("/ui/templates")).text
+    assert f'<a href="/ui/templates/{template["id"]}">digest</a>' in listed and "<code>topic</code>" in listed
+    assert f'<a href="/ui/tasks/{task["id"]}">news</a>' in listed and "&lt;b&gt;daily&lt;/b&gt;" in listed
 
     # A new placeholder needs a value for every task made from it.
     page = await web.get(f"/ui/templates/{template['id']}")
