@@ -31,7 +31,7 @@ KIND_DEFAULTS: dict[str, Any] = {
     "condition_url": "",
     "after_mode": DependencyMode.ALL.value,
     "after": [],  # rows of {"task_id": "3", "on": "succeeded"} as posted
-    "after_shown": False,
+    "links_shown": False,
 }
 # Kept as typed: a body's whitespace is part of it; lines are trimmed one by one.
 _UNSTRIPPED = ("http_body", "http_headers", "params")
@@ -74,7 +74,7 @@ LOCATIONS = {
 def read_kind_fields(posted: dict[str, list[str]], values: dict[str, Any]) -> None:
     """Copy this module's fields from a posted form into ``values`` (the form's values as typed)."""
     for name in KIND_DEFAULTS:
-        if name in ("after", "after_shown") or name not in posted:
+        if name in ("after", "links_shown") or name not in posted:
             continue
         raw = posted[name][0]
         values[name] = raw if name in _UNSTRIPPED else raw.strip()
@@ -84,7 +84,7 @@ def read_kind_fields(posted: dict[str, list[str]], values: dict[str, Any]) -> No
         for i, task in enumerate(tasks)
         if task.strip()
     ]
-    values["after_shown"] = "after_shown" in posted
+    values["links_shown"] = "links_shown" in posted
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -210,7 +210,7 @@ def kind_values(task: TaskView) -> dict[str, Any]:
         "condition_url": condition.get(check, "") if check else "",
         "after_mode": task.after.mode.value if task.after else DependencyMode.ALL.value,
         "after": [{"task_id": str(u.task_id), "on": u.on.value} for u in task.after.tasks] if task.after else [],
-        "after_shown": True,
+        "links_shown": True,
     }
 
 

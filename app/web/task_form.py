@@ -249,8 +249,8 @@ def what_payload(form: TaskForm, payload: dict[str, Any], *, had_template: bool 
     if not uses_instructions(form):
         for name in AGENT_ONLY if form.values["task_kind"] not in ("", "agent") else ("instructions",):
             payload.pop(name, None)
-    payload["condition"] = condition_payload(form)
-    if form.values["after_shown"]:
+    if form.values["links_shown"]:  # a form without the section leaves condition and `after` as they are
+        payload["condition"] = condition_payload(form)
         payload["after"] = after_payload(form)
     return payload
 

@@ -21,9 +21,9 @@ SCHEDULE = {"mode": "explicit", "kind": "cron", "cron": "0 9 * * *", "timezone":
 
 
 async def new_task(web: httpx.AsyncClient, **fields: Any) -> httpx.Response:
-    """Post the New task form as a browser would (the form always carries ``after_shown``)."""
+    """Post the New task form as a browser would (the form always carries ``links_shown``)."""
     token = await form_token(web, "/ui/tasks/new")
-    data: dict[str, Any] = {"csrf": token, **SCHEDULE, "after_shown": "1", "action": "create", **fields}
+    data: dict[str, Any] = {"csrf": token, **SCHEDULE, "links_shown": "1", "action": "create", **fields}
     return await web.post("/ui/tasks/new", data=data)
 
 
@@ -104,7 +104,7 @@ async def test_an_http_task_from_the_form_keeps_its_secret_header(web: httpx.Asy
             "http_url": "https://status.example.com/hook2",
             "http_headers": "Authorization: [REDACTED]\nX-Trace: abc",
             "http_body": "",
-            "after_shown": "1",
+            "links_shown": "1",
             "max_steps": "20",
             "tools_shown": "1",
         },
@@ -205,7 +205,12 @@ async def test_a_task_with_after_and_a_condition(web: httpx.AsyncClient, db_url:
     )
     assert f'<option value="{report["id"]}"' not in rows[0]
     assert '<option value="url_changed" selected>' in edit.text and '<option value="any" selected>' in edit.text
-    base = {"csrf": csrf_of(edit.text), **SCHEDULE, "name": "report", "instructions": "Report.", "after_shown": "1"}
+    base = {"csrf": csrf_of(edit.text), **SCHEDULE, "name": "report", "instructions": "Report.", "links_shown": "1"}
+    without = {k: v for k, v in base.items() if k != "links_shown"}
+    renamed = await web.post(f"/ui/tasks/{report['id']}/edit", data={**without, "name": "report v2"})
+    assert renamed.status_code == 303, renamed.text  # a form without the section leaves them as they are
+    kept = (await web.get(f"/api/tasks/{report['id']}")).json()
+    assert kept["name"] == "report v2" and kept["after"] == report["after"] and kept["condition"] == report["condition"]
     cleared = await web.post(
         f"/ui/tasks/{report['id']}/edit", data={**base, "after_task": ["", ""], "condition_kind": ""}
     )
@@ -279,7 +284,7 @@ async def test_after_and_condition_errors_are_beside_their_fields(web: httpx.Asy
             **SCHEDULE,
             "name": "fetch",
             "instructions": "Summarise the news.",
-            "after_shown": "1",
+            "links_shown": "1",
             "after_task": [str(report["id"])],
             "after_on": ["succeeded"],
         },
@@ -336,7 +341,7 @@ async def test_a_task_made_from_a_template(web: httpx.AsyncClient, db_url: str) 
     # Edit: new params fill the template again; choosing no template detaches it with the typed text.
     edit = await web.get(f"/ui/tasks/{task['id']}/edit")
     assert ">url=https://s.example.com\nteam=ops &lt;oncall&gt;</textarea>" in edit.text
-    base = {"csrf": csrf_of(edit.text), **SCHEDULE, "name": "ops digest", "after_shown": "1"}
+    base = {"csrf": csrf_of(edit.text), **SCHEDULE, "name": "ops digest", "links_shown": "1"}
     refilled = await web.post(
         f"/ui/tasks/{task['id']}/edit",
         data={

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from pydantic import ValidationError
@@ -9,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.errors import TaskRunnerError
+from app.errors import NotFound, TaskRunnerError
 from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec
 from app.services.functions import list_functions
 from app.services.inputs import HTTP_METHODS, TaskCreate, TaskUpdate
@@ -45,7 +46,18 @@ TEMPLATE_CHOICES = 500  # templates offered in the form's menu, by name
 async def _choices(request: Request, s: AsyncSession, form: TaskForm, *, task_id: int | None = None) -> dict[str, Any]:
     """What the form's menus offer: templates, registered functions, and tasks to run after (not itself)."""
     state = state_of(request)
-    templates = (await TemplateService(s, state.clock).list(limit=TEMPLATE_CHOICES, offset=0)).items
+    service = TemplateService(s, state.clock)
+    templates = (await service.list(limit=TEMPLATE_CHOICES, offset=0)).items
+    chosen_template = str(form.values["template"])
+    if (
+        chosen_template.isdigit()
+        and len(chosen_template) < 19
+        and int(chosen_template) not in {t.id for t in templates}
+    ):
+        # Beyond the menu's length: still offered, so saving never detaches the task by accident
+        # (one that no longer exists is refused by the service beside the field).
+        with suppress(NotFound):
+            templates = (*templates, await service.get(int(chosen_template)))
     tasks = [(i, n) for i, n in await OverviewService(s, state.clock).task_choices() if i != task_id]
     offered = {i for i, _ in tasks}
     chosen = {int(r["task_id"]) for r in form.values["after"] if r["task_id"].isdigit() and len(r["task_id"]) < 19}
