@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from app.db.models import Execution, Task
 from app.services.views import Explanation
-from app.vocabulary import DependencyMode, ExecutionStatus, TaskState, Trigger
+from app.vocabulary import ConditionKind, DependencyMode, ExecutionStatus, TaskState, Trigger
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +77,8 @@ def explain_task(
         findings.append(f"{who} was created at {spoken(task.created_at, tz)}, within this period.")
     if task.after:
         findings.append(_after_sentence(who, task.after, task_names or {}))
+    if task.condition:
+        findings.append(_condition_sentence(who, task.condition))
 
     for record in ordered:
         findings.append(_record_sentence(record, tz, (upstream_runs or {}).get(record.upstream_execution_id or 0)))
@@ -116,6 +118,17 @@ def _after_sentence(who: str, after: Mapping[str, object], names: Mapping[int, s
         return f"{who} also runs after {listed} (trigger 'dependency'), unless it is paused."
     how = "once all of them have" if after.get("mode") == DependencyMode.ALL else "each time one of them has"
     return f"{who} also runs after {listed}: {how} ended so (trigger 'dependency'), unless it is paused."
+
+
+def _condition_sentence(who: str, condition: Mapping[str, object]) -> str:
+    if condition.get(ConditionKind.URL_CHANGED):
+        check = f"the content at {condition[ConditionKind.URL_CHANGED]} changed since the last check"
+    else:
+        check = f"{condition.get(ConditionKind.HTTP_OK)} answers 2xx"
+    return (
+        f"{who} runs only if {check} (its run condition, checked before each scheduled run); "
+        "a fire whose condition is not met, or cannot be checked, is recorded as skipped with what the check found."
+    )
 
 
 def _record_sentence(record: Execution, tz: str, upstream: UpstreamRun | None = None) -> str:

@@ -459,8 +459,9 @@ TASK_TOOLS: tuple[ToolDef, ...] = (
         title="Explain why a task did or did not run",
         description=(
             "Explain why a task did or did not run around a time (`at`) or in a period: paused, missed while "
-            "the service was down, skipped, failed, next run. Answer 'why didn't it run at ...?' from its findings, "
-            "which cite execution ids."
+            "the service was down, skipped (also when its run condition was not met), failed, run after another "
+            "task's run (trigger dependency, naming that run), next run. Answer 'why didn't it run at ...?' and "
+            "'why did it run?' from its findings, which cite execution ids."
         ),
         args=A.Explain,
         handler=explain_task,

@@ -19,7 +19,7 @@ from starlette.routing import Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 
 from app.web.base import accepts_session_cookie
-from app.web.pages import access, controls, edit, runs, status, tasks
+from app.web.pages import access, controls, edit, runs, status, tasks, templates
 
 __all__ = ["PREFIX", "accepts_session_cookie", "install", "router"]
 
@@ -52,6 +52,9 @@ def router() -> Router:
             Route("/tasks/{task_id}/edit", edit.edit_task, methods=["GET", "POST"]),
             Route("/tasks/{task_id}/delete", tasks.task_delete, methods=["GET", "POST"]),
             Route("/tasks/{task_id}/{action}", tasks.task_action, methods=["POST"]),
+            Route("/templates", templates.templates_list, methods=["GET", "POST"]),
+            Route("/templates/{template_id}", templates.template_detail, methods=["GET", "POST"]),
+            Route("/templates/{template_id}/delete", templates.template_delete, methods=["POST"]),
             Route("/controls", controls.controls),
             Route("/controls/keys", controls.set_key, methods=["POST"]),
             Route("/controls/keys/delete", controls.delete_key, methods=["POST"]),

@@ -27,6 +27,9 @@ NOTICES = {
     "cancelled": "Cancel requested.",
     "logged_out": "You are logged out.",
     "bulk": "Done.",
+    "template_created": "Template created.",
+    "template_saved": "Template saved; tasks made from it use the new text from their next run.",
+    "template_deleted": "Template deleted.",
 }
 
 

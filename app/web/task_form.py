@@ -9,11 +9,28 @@ from pydantic import ValidationError
 
 from app.errors import (
     AmbiguousSchedule,
+    ConditionRefused,
+    DependencyCycle,
     InvalidCron,
     InvalidTimezone,
     LLMUnavailable,
+    MissingParams,
     ScheduleInPast,
     TaskRunnerError,
+    UnknownFunction,
+    UnknownParams,
+    UnknownTemplate,
+)
+from app.web.kind_form import (
+    AGENT_ONLY,
+    KIND_DEFAULTS,
+    LOCATIONS,
+    after_payload,
+    condition_payload,
+    field_named_in,
+    kind_payload,
+    read_kind_fields,
+    uses_instructions,
 )
 
 UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
@@ -29,6 +46,7 @@ _LOCATIONS = {
     ("notify", "webhook_url"): "notify_webhook",
     ("notify", "email"): "notify_email",
     ("notify",): "notify_webhook",
+    **LOCATIONS,
 }
 
 
@@ -77,10 +95,12 @@ DEFAULTS: dict[str, Any] = {
     "pause_after_failures": "",
     "max_delay_seconds": "",
     "max_duration_seconds": "",
+    # What a run does, its condition and what it runs after (app/web/kind_form.py).
+    **KIND_DEFAULTS,
 }
 WHOLE_CONTROLS = ("max_tokens_per_run", "pause_after_failures", "max_delay_seconds", "max_duration_seconds")
 COST_CONTROLS = ("max_cost_usd_per_run", "max_cost_usd_per_day", "max_cost_usd_per_month")
-_FLAGS = ("tools", "start_paused", "controls_shown", "pause_on_budget")
+_FLAGS = ("tools", "start_paused", "controls_shown", "pause_on_budget", *KIND_DEFAULTS)
 
 
 def read_form(posted: dict[str, list[str]]) -> TaskForm:
@@ -93,6 +113,7 @@ def read_form(posted: dict[str, list[str]]) -> TaskForm:
     values["tools"] = [t for t in posted.get("tools", []) if t] if "tools_shown" in posted else None
     for flag in ("start_paused", "controls_shown", "pause_on_budget"):
         values[flag] = flag in posted
+    read_kind_fields(posted, values)
     return TaskForm(values=values)
 
 
@@ -207,24 +228,46 @@ def create_payload(form: TaskForm) -> dict[str, Any]:
         payload["timezone"] = v["timezone"] or None
         if v["name"]:
             payload["name"] = v["name"]
-        return payload
+        return what_payload(form, payload)
     payload["name"] = v["name"] or None
     payload["instructions"] = v["instructions"] or None
     if not v["name"]:
         form.error("name", "Give the task a name.")
-    if not v["instructions"]:
-        form.error("instructions", "Say what the agent should do each run.")
+    if not v["instructions"] and uses_instructions(form):
+        form.error("instructions", "Say what the agent should do each run, or choose a template.")
     payload["schedule"] = schedule_payload(form)
+    return what_payload(form, payload)
+
+
+def what_payload(form: TaskForm, payload: dict[str, Any], *, had_template: bool = False) -> dict[str, Any]:
+    """``payload`` with the task's kind and its fields, its condition and what it runs after.
+
+    Fields of the kinds not chosen are left out, as are the instructions of a task made from a
+    template (the form shows every section; the chosen kind says which count).
+    """
+    payload |= kind_payload(form, had_template=had_template)
+    if not uses_instructions(form):
+        for name in AGENT_ONLY if form.values["task_kind"] not in ("", "agent") else ("instructions",):
+            payload.pop(name, None)
+    if form.values["links_shown"]:  # a form without the section leaves condition and `after` as they are
+        payload["condition"] = condition_payload(form)
+        payload["after"] = after_payload(form)
     return payload
 
 
 def pydantic_errors(form: TaskForm, exc: ValidationError, *, words: bool = False) -> None:
     """Put each validation error beside its field."""
     for err in exc.errors():
+        if "UpstreamIn" in err["loc"]:
+            continue  # `after` is always sent in its long form: the short form's complaints do not apply
         loc = tuple(str(p) for p in err["loc"] if not str(p).isdigit())
-        loc = tuple(p for p in loc if p not in ("cron", "once", "interval") or len(loc) == 1)
+        loc = tuple(p for p in loc if p not in ("cron", "once", "interval", "AfterIn") or len(loc) == 1)
         message = str(err["msg"]).removeprefix("Value error, ")
+        if loc[:1] == ("after",):
+            message = _upstream_message(err["loc"], message)
         name = _LOCATIONS.get(loc[:2]) or _LOCATIONS.get(loc[:1]) or (loc[0] if loc else FORM_ERROR)
+        if not loc:
+            name = field_named_in(message) or FORM_ERROR
         if name in ("schedule",):
             name = "kind"
         if words and name in ("name", "instructions", "schedule"):
@@ -232,9 +275,18 @@ def pydantic_errors(form: TaskForm, exc: ValidationError, *, words: bool = False
         form.error(name if name in DEFAULTS else FORM_ERROR, message)
 
 
+def _upstream_message(loc: tuple[int | str, ...], message: str) -> str:
+    """An error about one upstream names its row (``after.tasks.1.on`` is the second row's)."""
+    numbers = [p for p in loc if isinstance(p, int)]
+    return f"Row {numbers[0] + 1}: {message}" if numbers else message
+
+
 def domain_error(form: TaskForm, exc: TaskRunnerError, *, words: bool) -> None:
     """Put a service's error beside the field it is about."""
-    if isinstance(exc, AmbiguousSchedule | LLMUnavailable):
+    named = _field_of_error(exc)
+    if named is not None:
+        name = named
+    elif isinstance(exc, AmbiguousSchedule | LLMUnavailable):
         name = "description" if words else FORM_ERROR
     elif isinstance(exc, InvalidCron):
         name = "description" if words else "cron"
@@ -249,3 +301,25 @@ def domain_error(form: TaskForm, exc: TaskRunnerError, *, words: bool) -> None:
     else:
         name = FORM_ERROR
     form.error(name, exc.message)
+
+
+def _field_of_error(exc: TaskRunnerError) -> str | None:
+    """The field of the kind, template, condition and ``after`` sections a service error is about."""
+    details = exc.details
+    if isinstance(exc, UnknownTemplate) or "template_id" in details:
+        return "template"
+    if isinstance(exc, UnknownFunction):
+        return "function"
+    if isinstance(exc, MissingParams | UnknownParams) or "param" in details:
+        return "params"
+    if isinstance(exc, ConditionRefused):
+        return "condition_url"
+    if isinstance(exc, DependencyCycle) or details.get("field") == "after":
+        return "after"
+    if "header" in details:
+        return "http_headers"
+    if "kind" in details and "fields" in details:
+        return "task_kind"
+    if not details:
+        return field_named_in(exc.message)
+    return None

@@ -266,3 +266,64 @@ async def test_conversations_are_stored_and_listed(client: httpx.AsyncClient, sc
     unknown = await client.post("/api/chat", json={"message": "hi", "conversation_id": "nope"})
     assert unknown.status_code == 404
     assert (await client.post("/api/chat", json={"message": ""})).status_code == 422
+
+
+async def test_why_it_ran_after_another_task_and_why_its_condition_skipped_it(
+    client: httpx.AsyncClient, script: StubScript, db_url: str
+) -> None:
+    feed = "https://feeds.example.com/releases.xml"
+    fetch = await create_task(client, "fetch")
+    report = await create_task(client, "report", after={"task_id": fetch["id"], "on": "succeeded"})
+    watcher = await create_task(client, "watcher", condition={"url_changed": feed})
+    at = START - timedelta(minutes=30)
+    (up,) = await insert_runs(
+        db_url, [(FireRow(task_id=fetch["id"], scheduled_for=at, trigger="schedule", status="succeeded"), {})]
+    )
+    down, first, skipped = await insert_runs(
+        db_url,
+        [
+            (
+                FireRow(
+                    task_id=report["id"],
+                    scheduled_for=at + timedelta(minutes=1),
+                    trigger="dependency",
+                    status="succeeded",
+                ),
+                {"upstream_execution_id": up},
+            ),
+            (
+                FireRow(
+                    task_id=watcher["id"], scheduled_for=at - timedelta(hours=1), trigger="schedule", status="succeeded"
+                ),
+                {"condition_result": "first check of the content"},
+            ),
+            (
+                FireRow(
+                    task_id=watcher["id"],
+                    scheduled_for=at,
+                    trigger="schedule",
+                    status="skipped",
+                    reason=f"condition not met: content at {feed} unchanged since run 3",
+                ),
+                {"condition_result": f"content at {feed} unchanged since run 3"},
+            ),
+        ],
+    )
+
+    script.call(("explain_task", {"task_id": report["id"], "since": "today"})).reply(f"It ran after run {up}.")
+    why_ran = (await say(client, "why did the report run this morning?"))["actions"][0]["result"]
+    assert why_ran["verdict"] == "succeeded" and why_ran["execution_ids"] == [down]
+    assert any(f"also runs after task {fetch['id']} (fetch) succeeded" in f for f in why_ran["findings"])
+    assert any(
+        f.startswith(f"Execution {down} (dependency: after run {up} of task {fetch['id']} (fetch) succeeded")
+        for f in why_ran["findings"]
+    ), why_ran["findings"]
+
+    script.call(("explain_task", {"task_id": watcher["id"], "at": at.isoformat()})).reply("Nothing changed.")
+    why_not = (await say(client, "why didn't the watcher run at 8:30?"))["actions"][0]["result"]
+    assert why_not["verdict"] == "skipped" and skipped in why_not["execution_ids"] and first in why_not["execution_ids"]
+    assert any(f"runs only if the content at {feed} changed since the last check" in f for f in why_not["findings"])
+    assert any(
+        f"Execution {skipped} (schedule, " in f and f"was skipped: condition not met: content at {feed} unchanged" in f
+        for f in why_not["findings"]
+    ), why_not["findings"]

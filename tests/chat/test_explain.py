@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from app.db.models import Execution, Task
-from app.services.explain import explain_task
+from app.services.explain import UpstreamRun, explain_task
 
 NOW = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)  # 09:30 in Berlin
 NINE = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
@@ -104,3 +104,62 @@ def test_unrecorded_and_nothing_due_and_created_recently() -> None:
 def test_completed_one_time_task() -> None:
     result = explain_task(task("completed"), [], since=SINCE, until=NOW)
     assert result.verdict == "completed" and "one-time task" in result.findings[0]
+
+
+FEED = "https://feeds.example.com/releases.xml"
+
+
+def test_a_fire_skipped_by_its_condition_says_what_the_check_found() -> None:
+    found = f"content at {FEED} unchanged since run 11"
+    skipped = record(12, "skipped", reason=f"condition not met: {found}", condition_result=found)
+    result = explain_task(task(condition={"url_changed": FEED}), [skipped], since=SINCE, until=NOW)
+    assert result.verdict == "skipped" and result.execution_ids == (12,)
+    assert result.findings[0] == (
+        f"Task 7 (digest) runs only if the content at {FEED} changed since the last check (its run condition, "
+        "checked before each scheduled run); a fire whose condition is not met, or cannot be checked, is recorded "
+        "as skipped with what the check found."
+    )
+    assert result.findings[1] == (
+        f"Execution 12 (schedule, scheduled for Mon 2026-11-23 09:00 CET) was skipped: condition not met: {found}."
+    )
+    # Not the overlap rule that a skip without a reason gets.
+    assert not any("never runs twice" in f for f in result.findings)
+    unreachable = record(13, "skipped", reason="condition could not be checked: unreachable: connection refused")
+    checked = explain_task(task(condition={"http_ok": FEED}), [unreachable], since=SINCE, until=NOW)
+    assert checked.findings[0].startswith(f"Task 7 (digest) runs only if {FEED} answers 2xx")
+    assert checked.findings[1].endswith("was skipped: condition could not be checked: unreachable: connection refused.")
+
+
+def test_a_met_condition_is_part_of_why_it_ran() -> None:
+    found = f"content at {FEED} changed since run 11"
+    ran = record(14, "succeeded", condition_result=found, finished_at=NINE + timedelta(seconds=3), duration_ms=3000)
+    result = explain_task(task(condition={"url_changed": FEED}), [ran], since=SINCE, until=NOW)
+    assert result.verdict == "succeeded"
+    assert f"succeeded at Mon 2026-11-23 09:00 CET in 3.0 s (condition met: {found})." in result.findings[1]
+
+
+def test_a_dependency_run_names_the_upstream_run_it_ran_after() -> None:
+    after = {"mode": "all", "tasks": [{"task_id": 3, "on": "succeeded"}, {"task_id": 4, "on": "finished"}]}
+    ran = record(15, "succeeded", trigger="dependency", upstream_execution_id=40, finished_at=NINE, duration_ms=1000)
+    orphan = record(16, "failed", trigger="dependency", upstream_execution_id=41, error="boom")
+    upstream = {40: UpstreamRun(execution_id=40, task_id=3, task_name="fetch", status="succeeded")}
+    result = explain_task(
+        task(after=after),
+        [ran, orphan],
+        since=SINCE,
+        until=NOW,
+        upstream_runs=upstream,
+        task_names={3: "fetch", 4: "build"},
+    )
+    assert result.findings[0] == (
+        "Task 7 (digest) also runs after task 3 (fetch) succeeded, task 4 (build) finished: once all of them "
+        "have ended so (trigger 'dependency'), unless it is paused."
+    )
+    assert result.findings[1].startswith(
+        "Execution 15 (dependency: after run 40 of task 3 (fetch) succeeded, scheduled for Mon 2026-11-23 09:00 CET) "
+        "succeeded"
+    )
+    # The upstream run is gone (pruned): the record still says which run it was.
+    assert result.findings[2] == (
+        "Execution 16 (dependency: after run 41, scheduled for Mon 2026-11-23 09:00 CET) failed: boom."
+    )

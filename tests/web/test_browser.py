@@ -209,6 +209,57 @@ def test_a_running_run_appears_in_the_list_live(db_url: str, stub: OpenAIStub, b
         server.stop()
 
 
+def test_create_a_task_from_a_template_and_see_its_params(
+    db_url: str, stub: OpenAIStub, browser: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    backend = _backend(db_url)
+    server = Server(db_url, stub, tmp_path / "server.log")
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(20_000)
+        page.goto(server.base + "/ui/runs")
+
+        # A template, made on the Templates page.
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Templates", exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Templates")
+        page.get_by_label("Name").fill("status digest")
+        page.get_by_label("Instructions").fill("Check {{url}} for the {{team}} team.")
+        page.get_by_role("button", name="Create template").click()
+        expect(page).to_have_url(re.compile(r"/ui/templates/\d+\?notice=template_created$"))
+        expect(page.get_by_role("heading", level=1)).to_have_text("status digest")
+
+        # The task form: choosing a template hides the instructions; the http fields are hidden for an agent.
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="New task", exact=True).click()
+        page.get_by_label("Name, instructions and an exact schedule").check()
+        page.locator("#name").fill("ops digest")
+        expect(page.locator("#instructions")).to_be_visible()
+        expect(page.locator("#http_url")).to_be_hidden()
+        page.locator("#template").select_option(label="status digest (url, team)")
+        expect(page.locator("#instructions")).to_be_hidden()
+        page.locator("#params").fill("url=https://status.example.com\nteam=ops <oncall>")
+        page.locator("#cron").fill("0 9 * * 1-5")
+        page.locator("#timezone").fill("Europe/Berlin")
+        shot(page, "task-new-from-template", backend)
+        page.get_by_role("button", name="Create task").click()
+        expect(page).to_have_url(re.compile(r"/ui/tasks/\d+\?notice=created$"))
+
+        # The task page links the template and shows the params and the filled instructions.
+        settings = page.locator("section[aria-labelledby=settings-h]")
+        expect(settings.get_by_role("link", name="status digest")).to_be_visible()
+        expect(settings.locator("dl.params")).to_contain_text("https://status.example.com")
+        expect(settings.locator("dl.params")).to_contain_text("ops <oncall>")
+        expect(settings).to_contain_text("Check https://status.example.com for the ops <oncall> team.")
+        shot(page, "task-from-template", backend)
+
+        # The template lists the task that uses it.
+        settings.get_by_role("link", name="status digest").click()
+        expect(page.locator("#template-tasks")).to_contain_text("ops digest")
+    finally:
+        server.stop()
+
+
 def test_log_in_with_a_key_and_out(db_url: str, stub: OpenAIStub, browser: Any, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 

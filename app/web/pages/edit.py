@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.errors import TaskRunnerError
+from app.errors import NotFound, TaskRunnerError
 from app.schedules.spec import CronSpec, IntervalSpec, OnceSpec
-from app.services.inputs import TaskCreate, TaskUpdate
+from app.services.functions import list_functions
+from app.services.inputs import HTTP_METHODS, TaskCreate, TaskUpdate
+from app.services.overview import OverviewService
 from app.services.previews import Preview, available_tools, preview_schedule, preview_words
+from app.services.related import RelatedService
+from app.services.templates import TemplateService
 from app.services.views import TaskView
+from app.vocabulary import ConditionKind, DependencyMode, DependencyOn, TaskKind
 from app.web.base import Visitor, page, posted, see_other, state_of, unit_of_work
+from app.web.kind_form import after_rows, kind_values
 from app.web.pages.tasks import task_deps, task_id_of, task_service
 from app.web.render import render
 from app.web.task_form import (
@@ -29,11 +37,68 @@ from app.web.task_form import (
     pydantic_errors,
     read_form,
     schedule_payload,
+    what_payload,
 )
 
+TEMPLATE_CHOICES = 500  # templates offered in the form's menu, by name
 
-def _values(request: Request, form: TaskForm, preview: Preview | None, **extra: Any) -> dict[str, Any]:
-    return {"form": form.values, "errors": form.errors, "preview": preview, "tools": available_tools(), **extra}
+
+async def _choices(request: Request, s: AsyncSession, form: TaskForm, *, task_id: int | None = None) -> dict[str, Any]:
+    """What the form's menus offer: templates, registered functions, and tasks to run after (not itself)."""
+    state = state_of(request)
+    service = TemplateService(s, state.clock)
+    templates = (await service.list(limit=TEMPLATE_CHOICES, offset=0)).items
+    chosen_template = str(form.values["template"])
+    if (
+        chosen_template.isdigit()
+        and len(chosen_template) < 19
+        and int(chosen_template) not in {t.id for t in templates}
+    ):
+        # Beyond the menu's length: still offered, so saving never detaches the task by accident
+        # (one that no longer exists is refused by the service beside the field).
+        with suppress(NotFound):
+            templates = (*templates, await service.get(int(chosen_template)))
+    tasks = [(i, n) for i, n in await OverviewService(s, state.clock).task_choices() if i != task_id]
+    offered = {i for i, _ in tasks}
+    chosen = {int(r["task_id"]) for r in form.values["after"] if r["task_id"].isdigit() and len(r["task_id"]) < 19}
+    if chosen - offered:  # an upstream beyond the menu's length still shows by name
+        tasks += sorted((await RelatedService(s).task_names(chosen - offered)).items())
+    return {
+        "templates": templates,
+        "functions": await list_functions(),
+        "task_choices": tasks,
+        "after_rows": after_rows(form.values),
+        "vocab": VOCABULARY,
+    }
+
+
+# The menus' words, from the domain's vocabulary.
+VOCABULARY = {
+    "task_kinds": tuple(k.value for k in TaskKind),
+    "http_methods": HTTP_METHODS,
+    "conditions": tuple(k.value for k in ConditionKind),
+    "dependency_on": tuple(o.value for o in DependencyOn),
+    "dependency_modes": tuple(m.value for m in DependencyMode),
+}
+
+
+def _values(form: TaskForm, preview: Preview | None, choices: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "form": form.values,
+        "errors": form.errors,
+        "preview": preview,
+        "tools": available_tools(),
+        **choices,
+        **extra,
+    }
+
+
+async def _new_page(
+    request: Request, visitor: Visitor, form: TaskForm, preview: Preview | None, status: int
+) -> Response:
+    async with unit_of_work(request) as s:
+        choices = await _choices(request, s, form)
+    return render(request, "task_new.html", _values(form, preview, choices), visitor=visitor, status_code=status)
 
 
 async def _preview(request: Request, form: TaskForm) -> Preview | None:
@@ -67,14 +132,12 @@ async def _preview(request: Request, form: TaskForm) -> Preview | None:
 async def new_task(request: Request, visitor: Visitor) -> Response:
     """GET shows the empty form; POST previews (``action=preview``) or creates the task."""
     if request.method == "GET":
-        form = TaskForm(values=dict(DEFAULTS))
-        return render(request, "task_new.html", _values(request, form, None), visitor=visitor)
+        return await _new_page(request, visitor, TaskForm(values=dict(DEFAULTS)), None, 200)
     form = read_form(posted(request))
     action = (posted(request).get("action") or ["create"])[0]
     if action == "preview":
         preview = await _preview(request, form)
-        status = 200 if not form.errors else 422
-        return render(request, "task_new.html", _values(request, form, preview), visitor=visitor, status_code=status)
+        return await _new_page(request, visitor, form, preview, 200 if not form.errors else 422)
     payload = create_payload(form)
     if not form.errors:
         try:
@@ -87,7 +150,7 @@ async def new_task(request: Request, visitor: Visitor) -> Response:
             pydantic_errors(form, exc, words=form.values["mode"] == "words")
         except TaskRunnerError as exc:
             domain_error(form, exc, words=form.values["mode"] == "words")
-    return render(request, "task_new.html", _values(request, form, None), visitor=visitor, status_code=422)
+    return await _new_page(request, visitor, form, None, 422)
 
 
 @page
@@ -95,7 +158,9 @@ async def preview_fragment(request: Request, visitor: Visitor) -> Response:
     """The preview panel alone, for the form's Preview button when JavaScript is on."""
     form = read_form(posted(request))
     preview = await _preview(request, form)
-    return render(request, "_preview.html", _values(request, form, preview), visitor=visitor)
+    return render(
+        request, "_preview.html", {"form": form.values, "errors": form.errors, "preview": preview}, visitor=visitor
+    )
 
 
 def _form_of_task(task: TaskView) -> TaskForm:
@@ -131,6 +196,7 @@ def _form_of_task(task: TaskView) -> TaskForm:
         notify_on=notify.get("on") or "failure",
     )
     values.update(control_values(task))
+    values.update(kind_values(task))
     return TaskForm(values=values)
 
 
@@ -152,7 +218,8 @@ async def edit_task(request: Request, visitor: Visitor) -> Response:
         current = _form_of_task(task)
         ref = {"id": task.id, "name": task.name}
         if request.method == "GET":
-            return render(request, "task_edit.html", _values(request, current, None, task=ref), visitor=visitor)
+            choices = await _choices(request, s, current, task_id=task.id)
+            return render(request, "task_edit.html", _values(current, None, choices, task=ref), visitor=visitor)
         form = read_form(posted(request))
         form.values["mode"] = "explicit"
         payload = options_payload(form)
@@ -162,6 +229,7 @@ async def edit_task(request: Request, visitor: Visitor) -> Response:
             payload |= controls_payload(form)
         if _schedule_changed(current, form):
             payload["schedule"] = schedule_payload(form)
+        what_payload(form, payload, had_template=task.template_id is not None)
         if not form.errors:
             try:
                 await service.update(task_id, TaskUpdate.model_validate(payload))
@@ -172,6 +240,6 @@ async def edit_task(request: Request, visitor: Visitor) -> Response:
         if form.errors:
             await s.rollback()
             form.errors.setdefault(FORM_ERROR, "Nothing was saved; fix the fields marked below.")
-            values = _values(request, form, None, task=ref)
+            values = _values(form, None, await _choices(request, s, form, task_id=task_id), task=ref)
             return render(request, "task_edit.html", values, visitor=visitor, status_code=422)
     return see_other(f"/ui/tasks/{task_id}", notice="saved")

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from app.errors import NotFound
 from app.services.cancel import cancel_execution
 from app.services.overview import Cursor, OverviewService, RunFilter, RunsPage
+from app.services.related import RelatedService
 from app.vocabulary import ACTIVE_STATUSES, ExecutionStatus, Trigger
 from app.web.base import Visitor, page, see_other, state_of, still_allowed, unit_of_work
 from app.web.events import stream
@@ -152,6 +153,7 @@ def _window(steps: list[Any]) -> str | None:
 async def _run_values(request: Request, execution_id: int) -> dict[str, Any]:
     async with unit_of_work(request) as s:
         detail = await OverviewService(s, state_of(request).clock).run(execution_id)
+        upstream = await RelatedService(s).upstream_run(detail.run.upstream_execution_id)
     run = detail.run
     step_list = list(run.steps or ())
     return {
@@ -159,6 +161,7 @@ async def _run_values(request: Request, execution_id: int) -> dict[str, Any]:
         "steps": step_list,
         "task_name": detail.task_name,
         "retries": detail.retries,
+        "upstream": upstream,
         "tz": run.timezone,
         "window": _window(step_list),
         "active": run.status in ACTIVE,

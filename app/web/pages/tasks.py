@@ -12,12 +12,15 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.errors import Conflict, NotFound, TaskRunnerError, ValidationFailed
+from app.errors import Conflict, HasDependents, NotFound, TaskRunnerError, ValidationFailed
 from app.services.concurrency import ControlService
 from app.services.executions import ExecutionService
 from app.services.inputs import PauseNote
 from app.services.overview import OverviewService, TaskFilter, dst_change_on
+from app.services.related import RelatedService
 from app.services.tasks import TaskDeps, TaskService
+from app.services.templates import TemplateService
+from app.services.views import TaskView
 from app.web.base import Visitor, first, page, posted, see_other, state_of, unit_of_work
 from app.web.render import render
 
@@ -136,6 +139,7 @@ async def _task_page(
         recent = await service.recent_runs(task, 60)
         usage = await service.usage_by_day(task)
         spend = await ControlService(s, clock).spend(task.id)
+        links = await _links(request, s, task)
         explanation = None
         why_error = None
         if why_raw:
@@ -170,10 +174,28 @@ async def _task_page(
             "explanation": explanation,
             "errors": errors or {},
             "typed": typed or {},
+            **links,
         },
         visitor=visitor,
         status_code=status_code,
     )
+
+
+async def _links(request: Request, s: Any, task: TaskView) -> dict[str, Any]:
+    """What the task page links to: the tasks it runs after (by name), those that run after it, its template."""
+    related = RelatedService(s)
+    upstream_names = await related.task_names(u.task_id for u in task.after.tasks) if task.after else {}
+    template = None
+    if task.template_id is not None:
+        try:
+            template = await TemplateService(s, state_of(request).clock).get(task.template_id)
+        except NotFound:
+            template = None  # deleted in between: the task page still shows its params
+    return {
+        "upstream_names": upstream_names,
+        "dependents": await related.dependents(task.id),
+        "template": template,
+    }
 
 
 def _run_inputs(text: str) -> Any:
@@ -226,12 +248,24 @@ async def task_action(request: Request, visitor: Visitor) -> Response:
 
 @page
 async def task_delete(request: Request, visitor: Visitor) -> Response:
-    """GET asks for confirmation; POST deletes the task and its records."""
+    """GET asks for confirmation; POST deletes the task and its records.
+
+    While tasks run after it the delete is refused and the page lists them, offering to
+    delete anyway (``force``), which removes this task from their ``after``.
+    """
     task_id = task_id_of(request)
+    force = request.method == "POST" and first(posted(request), "force") == "1"
     async with unit_of_work(request) as s:
         service = task_service(request, s)
         task = await service.get(task_id)
+        dependents = await RelatedService(s).dependents(task_id)
+        values = {"task": task, "dependents": dependents, "refused": None}
         if request.method == "GET":
-            return render(request, "task_delete.html", {"task": task}, visitor=visitor)
-        await service.delete(task_id)
+            return render(request, "task_delete.html", values, visitor=visitor)
+        try:
+            await service.delete(task_id, force=force)
+        except HasDependents as exc:
+            await s.rollback()
+            values["refused"] = exc.message
+            return render(request, "task_delete.html", values, visitor=visitor, status_code=409)
     return see_other("/ui/tasks", notice="deleted")
