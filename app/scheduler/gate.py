@@ -13,12 +13,15 @@ Claims of runs under no concurrency key whose task runs one at a time (``skip``,
 ``cancel_other``) and that no period budget guards, which is most runs, are gathered
 while a claim is in flight and made together: one transaction, one conditional UPDATE
 for the whole batch (:meth:`~app.db.repositories.controls.ControlRepository.claim_unshared`).
+Claims under a concurrency key with a limit are gathered the same way and made per key
+(:mod:`app.scheduler.keyed`): the key's next free places filled in fire order by one UPDATE.
 The others keep the claim of their own (row locks on the task and key, fire order
 within a key, spend checks), at most ``max_claims_at_once`` at a time.
 
 A run that may not start yet is *parked*: only its id is kept here, and it is
 offered again when a local run ends, when its due time comes, and on every
-scheduler poll (which sees runs ended by other processes). After a run the gate
+scheduler poll (which sees runs ended by other processes). Under a key, a pass offers
+the key's oldest parked runs, as many as places came free. After a run the gate
 checks the SLA, records and reports breaches, and pauses the task after too many
 failures in a row or a budget hit (``pause_on_budget``).
 """

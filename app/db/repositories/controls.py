@@ -6,6 +6,8 @@ count what already runs (per task for the overlap policy, per concurrency key fo
 its limit) and keep fire order within a key. On PostgreSQL the task row and the
 key row are locked first (``FOR UPDATE``) so concurrent claimers of one task or
 one key take turns; SQLite has a single writer, which serialises the UPDATE.
+:meth:`ControlRepository.key_head` and :meth:`ControlRepository.claim_keyed` do the
+same for the next free places of a key at once, under the key's lock.
 """
 
 from __future__ import annotations
