@@ -13,12 +13,15 @@ Claims of runs under no concurrency key whose task runs one at a time (``skip``,
 ``cancel_other``) and that no period budget guards, which is most runs, are gathered
 while a claim is in flight and made together: one transaction, one conditional UPDATE
 for the whole batch (:meth:`~app.db.repositories.controls.ControlRepository.claim_unshared`).
+Claims under a concurrency key with a limit are gathered the same way and made per key
+(:mod:`app.scheduler.keyed`): the key's next free places filled in fire order by one UPDATE.
 The others keep the claim of their own (row locks on the task and key, fire order
 within a key, spend checks), at most ``max_claims_at_once`` at a time.
 
 A run that may not start yet is *parked*: only its id is kept here, and it is
 offered again when a local run ends, when its due time comes, and on every
-scheduler poll (which sees runs ended by other processes). After a run the gate
+scheduler poll (which sees runs ended by other processes). Under a key, a pass offers
+the key's oldest parked runs, as many as places came free. After a run the gate
 checks the SLA, records and reports breaches, and pauses the task after too many
 failures in a row or a budget hit (``pause_on_budget``).
 """
@@ -46,11 +49,14 @@ from app.db.repositories.controls import ClaimTarget, ControlRepository
 from app.notify import Notifier, RunEvent, parse_spec
 from app.runner.base import RunOutcome, RunRequest
 from app.scheduler.batching import GroupBatcher
+from app.scheduler.keyed import KeyAsk, claim_keyed
+from app.vocabulary import RUNS_WHEN_PAUSED
 
 log = structlog.get_logger("taskrunner.scheduler.gate")
 
 PRICES_TTL_SECONDS = 5.0
-OFFER_BATCH = 16  # parked runs offered again per pass
+OFFER_BATCH = 16  # parked runs offered again per pass (besides a key's freed places)
+OFFER_WAIT_SECONDS = 2.0  # a run offered again is not offered once more meanwhile, unless it answered
 CLAIM_BATCH = 500  # claims made together at most
 UNSHARED_POLICIES: Final = frozenset({"skip", "cancel_other"})  # one active record per task
 ALONE: Final = "alone"  # a claim the batch leaves to the claim of its own
@@ -74,6 +80,8 @@ class Parked:
     due_at: datetime | None = None
     reason: str | None = None  # why it waits (None: only for its due time)
     since: datetime | None = None
+    key: str | None = None  # the concurrency key it waits under
+    fire_at: datetime | None = None  # its place in the key's fire order (its due time), when known
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,6 +128,11 @@ class RunGate:
         self._batch: GroupBatcher[ClaimRequest, Admission | str | None] = GroupBatcher(
             self._claim_batch, chunk=CLAIM_BATCH
         )
+        self._keyed: GroupBatcher[ClaimRequest, Admission | str | None] = GroupBatcher(
+            self._claim_keyed_batch, chunk=CLAIM_BATCH
+        )
+        self._free: dict[str, int] = {}  # places of a key free (last claim) or freed here since
+        self._offered: dict[int, float] = {}  # parked runs offered again and not answered yet (loop time)
         self._handing_back: set[asyncio.Task[Any]] = set()
 
     def bind(self, redispatch: Redispatch) -> None:
@@ -131,11 +144,25 @@ class RunGate:
         self, execution_id: int, task: Task, scheduled_for: datetime, trigger: str, *, worker_id: str | None = None
     ) -> Admission | None:
         """Claim the execution for running now (held by ``worker_id``), or park it / close it and return None."""
+        try:
+            return await self._admit_any(execution_id, task, scheduled_for, trigger, worker_id)
+        finally:
+            self._offered.pop(execution_id, None)
+
+    async def _admit_any(
+        self, execution_id: int, task: Task, scheduled_for: datetime, trigger: str, worker_id: str | None
+    ) -> Admission | None:
         if self._unshared(execution_id, task):
+            batch: GroupBatcher[ClaimRequest, Admission | str | None] | None = self._batch
+        elif self._keyed_together(task, trigger):
+            batch = self._keyed
+        else:
+            batch = None
+        if batch is not None:
             request = ClaimRequest(
                 execution_id=execution_id, task=task, scheduled_for=scheduled_for, trigger=trigger, worker_id=worker_id
             )
-            claim = self._batch.submit(request)
+            claim = batch.submit(request)
             try:
                 outcome = await asyncio.shield(claim)
             except asyncio.CancelledError:
@@ -146,7 +173,13 @@ class RunGate:
                 log.warning("run.claim_failed", execution_id=execution_id, error=str(exc).splitlines()[0])
                 self.parked.setdefault(
                     execution_id,
-                    Parked(execution_id=execution_id, task_id=task.id, scheduled_for=scheduled_for, trigger=trigger),
+                    Parked(
+                        execution_id=execution_id,
+                        task_id=task.id,
+                        scheduled_for=scheduled_for,
+                        trigger=trigger,
+                        key=task.concurrency_key,
+                    ),
                 )
                 return None
             if outcome != ALONE:
@@ -159,7 +192,13 @@ class RunGate:
             log.warning("run.claim_failed", execution_id=execution_id, error=str(exc).splitlines()[0])
             self.parked.setdefault(
                 execution_id,
-                Parked(execution_id=execution_id, task_id=task.id, scheduled_for=scheduled_for, trigger=trigger),
+                Parked(
+                    execution_id=execution_id,
+                    task_id=task.id,
+                    scheduled_for=scheduled_for,
+                    trigger=trigger,
+                    key=task.concurrency_key,
+                ),
             )
             return None
 
@@ -170,6 +209,15 @@ class RunGate:
             return False  # its record notes the wait when it starts: the claim of its own does that
         if task.concurrency_key is not None or task.overlap_policy not in UNSHARED_POLICIES:
             return False
+        return self._no_period_budget(task)
+
+    def _keyed_together(self, task: Task, trigger: str) -> bool:
+        """May this claim go with the key's (a key, no spend budget, not a run to cancel on a paused task)?"""
+        if task.concurrency_key is None or (task.state == "paused" and trigger not in RUNS_WHEN_PAUSED):
+            return False
+        return self._no_period_budget(task)
+
+    def _no_period_budget(self, task: Task) -> bool:
         own, service = task_budget(task), self.settings.service
         return all(
             v is None
@@ -254,6 +302,78 @@ class RunGate:
             )
         return out
 
+    async def _claim_keyed_batch(self, requests: list[ClaimRequest]) -> list[Admission | str | None]:
+        """Claim a batch of runs under concurrency keys: each key's next free places in one UPDATE."""
+        now = self._clock.now()
+        asks = []
+        for r in requests:
+            assert r.task.concurrency_key is not None
+            parked = self.parked.get(r.execution_id)
+            waits = parked is not None and parked.reason is not None
+            asks.append(
+                KeyAsk(
+                    execution_id=r.execution_id,
+                    key=r.task.concurrency_key,
+                    worker_id=r.worker_id,
+                    waiting_reason=parked.reason if parked is not None and waits else None,
+                    waiting_since=parked.since if parked is not None and waits else None,
+                )
+            )
+        async with self._sessionmaker() as session, session.begin():
+            repo = ControlRepository(session)
+            found = await claim_keyed(repo, asks, now=now)
+            prices = await self._prices(repo, now) if found.started else {}
+        self._free.update(found.free)
+        out: list[Admission | str | None] = []
+        for r in requests:
+            i = r.execution_id
+            key = r.task.concurrency_key
+            if i in found.alone:
+                out.append(ALONE)
+                continue
+            out.append(None)
+            if i in found.gone:
+                self.parked.pop(i, None)
+            elif i in found.not_due:
+                target = found.not_due[i]
+                self._park(
+                    Parked(
+                        execution_id=i,
+                        task_id=target.task_id,
+                        scheduled_for=r.scheduled_for,
+                        trigger=r.trigger,
+                        due_at=target.due_at,
+                        key=key,
+                    )
+                )
+            elif i in found.waiting:
+                target, reason = found.waiting[i]
+                earlier = self.parked.get(i)
+                still = earlier if earlier is not None and earlier.reason is not None else None
+                self._park(
+                    Parked(
+                        execution_id=i,
+                        task_id=target.task_id,
+                        scheduled_for=r.scheduled_for,
+                        trigger=r.trigger,
+                        reason=still.reason if still else reason,
+                        since=still.since if still else now,
+                        key=key,
+                        fire_at=target.due_at,
+                    )
+                )
+            elif i in found.started:
+                target, delay = found.started.pop(i)
+                self.parked.pop(i, None)
+                out[-1] = Admission(
+                    started_at=now,
+                    delay_ms=delay,
+                    late_ms=sla.start_delay_ms(target.trigger, target.due_at, now),
+                    limits=BudgetLimits.combine(task_budget(r.task), self.settings.run_defaults),
+                    prices=prices,
+                )
+        return out
+
     def _hand_back(self, claim: asyncio.Future[Admission | str | None], request: ClaimRequest) -> None:
         """A claim made for a waiter that was cancelled meanwhile: the run never started, requeue it."""
         if claim.cancelled() or claim.exception() is not None or not isinstance(claim.result(), Admission):
@@ -295,6 +415,7 @@ class RunGate:
                         scheduled_for=scheduled_for,
                         trigger=trigger,
                         due_at=target.due_at,
+                        key=task.concurrency_key,
                     )
                 )
                 return None
@@ -327,6 +448,8 @@ class RunGate:
                             trigger=trigger,
                             reason=still.reason if still else result.reason,
                             since=still.since if still else now,
+                            key=task.concurrency_key,
+                            fire_at=target.due_at,
                         )
                     )
                     return None
@@ -407,25 +530,46 @@ class RunGate:
         asyncio.get_running_loop().call_soon(self._retry_pass)
 
     def _retry_pass(self) -> None:
-        """Offer the oldest parked runs (fire order is kept by the claim) and a rotating share of the
-        rest, so runs waiting on a busy task of their own do not starve those behind a freed key;
-        offering every parked run on every release would cost claims quadratic in the backlog."""
+        """Offer parked runs again: under each concurrency key its oldest, as many as the key has free
+        places (as its last claim here saw them, plus runs of it ended here since; a few at least, for runs
+        ended elsewhere); of the rest the oldest and a rotating share, so runs waiting on a busy task of
+        their own do not starve the others. Offering every parked run on every release would cost claims
+        quadratic in the backlog; a run offered and not answered yet is not offered twice."""
         self._retry_pending = False
         if self._redispatch is None:
             return
         now = self._clock.now()
+        moment = asyncio.get_running_loop().time()
         ready = sorted(
-            (p for p in self.parked.values() if p.due_at is None or p.due_at <= now),
-            key=lambda p: (p.due_at or p.scheduled_for, p.execution_id),
+            (
+                p
+                for p in self.parked.values()
+                if (p.due_at is None or p.due_at <= now)
+                and moment - self._offered.get(p.execution_id, -OFFER_WAIT_SECONDS) >= OFFER_WAIT_SECONDS
+            ),
+            key=lambda p: (p.due_at or p.fire_at or p.scheduled_for, p.execution_id),
         )
+        if len(self._offered) > len(self.parked):  # answers that never came (a run dropped on the way)
+            self._offered = {i: at for i, at in self._offered.items() if i in self.parked}
         half = OFFER_BATCH // 2
-        chosen = ready[:half]
-        rest = ready[half:]
+        chosen: list[Parked] = []
+        by_key: dict[str, list[Parked]] = {}
+        rest: list[Parked] = []
+        for p in ready:
+            if p.key is None:
+                rest.append(p)
+            else:
+                by_key.setdefault(p.key, []).append(p)
+        for key, waiting in by_key.items():
+            chosen += waiting[: min(CLAIM_BATCH, max(half, self._free.pop(key, 0)))]
+        chosen += rest[:half]
+        rest = rest[half:]
         if rest:
             start = self._cursor % len(rest)
             chosen += (rest[start:] + rest[:start])[:half]
             self._cursor = start + half
         for p in chosen:
+            self._offered[p.execution_id] = moment
             self._redispatch(p.execution_id, p.task_id, p.scheduled_for, p.trigger)
 
     # -- after a run -----------------------------------------------------------------------------
@@ -433,6 +577,8 @@ class RunGate:
         self, request: RunRequest, outcome: RunOutcome, task: Task, admission: Admission, duration_ms: int
     ) -> None:
         """SLA check, failure streak and budget pauses for a run that just ended; never raises."""
+        if task.concurrency_key is not None:  # its place is free for the key's next waiting run
+            self._free[task.concurrency_key] = self._free.get(task.concurrency_key, 0) + 1
         try:
             await self._finished(request, outcome, task, admission, duration_ms)
         except Exception as exc:  # controls after a run must not fail the run's own record

@@ -15,6 +15,7 @@ from app.clock import SystemClock
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.models import Execution, Task
 from app.db.repositories import ExecutionRepository, FireRow
+from app.db.repositories.controls import ClaimTarget, ControlRepository, KeyedClaim
 from app.scheduler.gate import Admission, RunGate
 from app.services.concurrency import ControlService
 from app.services.inputs import TaskCreate
@@ -136,3 +137,33 @@ async def test_a_run_claimed_for_a_waiter_that_was_cancelled_goes_back_to_the_qu
     record = (await _records(sessions, [execution_id]))[execution_id]
     assert (record.status, record.worker_id, record.started_at) == ("queued", None, None)
     assert gate.claim_updates == 2  # claimed by the batch, then handed back
+
+
+async def test_a_keyed_claim_read_stale_moves_nothing_and_the_next_in_fire_order_move_together(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    keyed = await _queued(sessions, 4, key="llm", prefix="k")  # limit LIMIT (2), due in this order
+    ids = [e for e, _t in keyed]
+    now = datetime.now(UTC)
+    async with sessions() as s, s.begin():
+        repo = ControlRepository(s)
+        head = await repo.key_head("llm", now=now)
+        assert head is not None and (head.limit, head.running) == (LIMIT, 0)
+        assert [t.execution_id for t in head.head] == ids[:LIMIT]  # the next free places, oldest first
+        targets = await repo.targets(ids)
+        t = [targets[i] for i in ids]
+
+        def claims(*chosen: ClaimTarget) -> list[KeyedClaim]:
+            return [KeyedClaim(target=c, delay_ms=5, worker_id="w-a") for c in chosen]
+
+        # Past the earliest run (fire order), or over the limit: the UPDATE itself refuses them all.
+        assert await repo.claim_keyed("llm", LIMIT, claims(t[1], t[2]), now=now) == set()
+        assert await repo.claim_keyed("llm", LIMIT, claims(t[0], t[1], t[2]), now=now) == set()
+        assert await repo.claim_keyed("llm", LIMIT, claims(t[0], t[1]), now=now) == {ids[0], ids[1]}
+        assert await repo.claim_keyed("llm", LIMIT, claims(t[2]), now=now) == set()  # full now
+        full = await repo.key_head("llm", now=now)
+        assert full is not None and (full.running, full.head) == (LIMIT, [])
+    records = await _records(sessions, ids)
+    assert [records[i].status for i in ids] == ["running", "running", "queued", "queued"]
+    assert [records[i].worker_id for i in ids[:2]] == ["w-a", "w-a"]
+    assert [records[i].trigger_delay_ms for i in ids[:2]] == [5, 5]

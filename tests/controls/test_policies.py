@@ -9,6 +9,8 @@ import pytest
 from app.controls import budgets, failures, jitter, overlap, sla
 from app.controls.budgets import BudgetLimits, ModelPrice, PeriodSpend
 from app.controls.periods import period_starts
+from app.db.repositories.controls import ClaimTarget
+from app.scheduler import keyed
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -166,3 +168,36 @@ def test_period_starts_follow_the_task_clock() -> None:
     assert day == datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
     assert month == datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
     assert period_starts(now) == (datetime(2026, 11, 30, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
+
+
+def _run(execution_id: int, task_id: int, policy: str = "skip") -> ClaimTarget:
+    return ClaimTarget(
+        execution_id=execution_id,
+        task_id=task_id,
+        status="queued",
+        trigger="schedule",
+        scheduled_for=T0,
+        due_at=T0 + timedelta(seconds=execution_id),
+        overlap_policy=policy,
+        concurrency_key="llm",
+    )
+
+
+@pytest.mark.parametrize(
+    ("head", "asked", "starts"),
+    [
+        ([_run(1, 1), _run(2, 2), _run(3, 3)], {1, 2, 3}, [1, 2, 3]),  # every free place filled at once
+        ([_run(1, 1), _run(2, 2), _run(3, 3)], {2, 3}, []),  # the oldest is not asked here: nothing jumps it
+        ([_run(1, 1), _run(2, 2), _run(3, 3)], {1, 3}, [1]),  # nor the one after a gap
+        ([_run(1, 1), _run(2, 1), _run(3, 3)], {1, 2, 3}, [1]),  # one at a time per task, the rest behind it
+        ([_run(1, 1, "allow"), _run(2, 1, "allow")], {1, 2}, [1, 2]),  # a parallel task's runs go together
+        ([], {1}, []),  # no free place
+    ],
+)
+def test_a_keys_next_runs_start_in_fire_order(head: list[ClaimTarget], asked: set[int], starts: list[int]) -> None:
+    assert [t.execution_id for t in keyed.next_in_line(head, dict.fromkeys(asked))] == starts
+
+
+def test_a_keyed_wait_says_whether_the_key_is_full() -> None:
+    assert keyed.wait_reason("slack", 1, 1) == "waiting for concurrency key 'slack' (1/1 running)"
+    assert keyed.wait_reason("slack", 2, 1) == "waiting behind earlier runs of concurrency key 'slack'"

@@ -6,6 +6,8 @@ count what already runs (per task for the overlap policy, per concurrency key fo
 its limit) and keep fire order within a key. On PostgreSQL the task row and the
 key row are locked first (``FOR UPDATE``) so concurrent claimers of one task or
 one key take turns; SQLite has a single writer, which serialises the UPDATE.
+:meth:`ControlRepository.key_head` and :meth:`ControlRepository.claim_keyed` do the
+same for the next free places of a key at once, under the key's lock.
 """
 
 from __future__ import annotations
@@ -47,6 +49,26 @@ class ClaimResult:
 
     state: Literal["claimed", "wait", "gone"]
     reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyHead:
+    """A concurrency key read under its lock: its limit, how many of its runs run, and the queued runs
+    next in line for its free places (fire order, at most ``limit - running``)."""
+
+    limit: int
+    running: int
+    head: list[ClaimTarget]
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyedClaim:
+    """One run of a key to start: its trigger delay, the note on its wait (if it waited) and its worker."""
+
+    target: ClaimTarget
+    delay_ms: int
+    waited_reason: str | None = None
+    worker_id: str | None = None
 
 
 class ControlRepository:
@@ -208,6 +230,107 @@ class ControlRepository:
                 )
             return ClaimResult(state="wait", reason=f"waiting behind earlier runs of concurrency key {key!r}")
         return ClaimResult(state="wait", reason="waiting")
+
+    async def key_head(self, key: str, *, now: datetime) -> KeyHead | None:
+        """Lock ``key`` (PostgreSQL) and read its limit, its running count and the runs next in line for its
+        free places: its oldest queued runs that could start now, in fire order. None when the key has no row
+        (no limit). Claims under the key take turns on that lock until the transaction ends."""
+        stmt = select(ConcurrencyKey.max_running).where(ConcurrencyKey.key == key)
+        if self._postgres:
+            stmt = stmt.with_for_update()
+        limit = (await self.session.execute(stmt)).scalar_one_or_none()
+        if limit is None:
+            return None
+        running = int((await self.session.execute(select(_running_with_key(key)))).scalar_one())
+        free = limit - running
+        if free <= 0:
+            return KeyHead(limit=limit, running=running, head=[])
+        queued = _E.alias("queued_of_key")
+        tasks = _T.alias("queued_tasks")
+        rows = (
+            await self.session.execute(
+                select(
+                    queued.c.id,
+                    queued.c.task_id,
+                    queued.c.trigger,
+                    queued.c.scheduled_for,
+                    _fire_order(queued).label("due_at"),
+                    tasks.c.overlap_policy,
+                )
+                .select_from(queued.join(tasks, tasks.c.id == queued.c.task_id))
+                .where(*_ready_of_key(key, queued, tasks, now))
+                .order_by(_fire_order(queued), queued.c.id)
+                .limit(free)
+            )
+        ).all()
+        head = [
+            ClaimTarget(
+                execution_id=r.id,
+                task_id=r.task_id,
+                status="queued",
+                trigger=r.trigger,
+                scheduled_for=r.scheduled_for,
+                due_at=r.due_at,
+                overlap_policy=r.overlap_policy,
+                concurrency_key=key,
+            )
+            for r in rows
+        ]
+        return KeyHead(limit=limit, running=running, head=head)
+
+    async def claim_keyed(self, key: str, limit: int, claims: Sequence[KeyedClaim], *, now: datetime) -> set[int]:
+        """Start ``claims`` (the next runs of ``key`` in fire order, read under the key's lock) in one UPDATE.
+
+        All or none as far as the key goes: the UPDATE itself checks that they fit in ``limit`` with what runs
+        and that no other run of the key that could start now is older than the last of them, so a stale read
+        can only claim nothing. Each run also needs its task free unless the task runs in parallel (``allow``).
+        Returns the ids moved to running (started ``now``).
+        """
+        if not claims:
+            return set()
+        ids = [c.target.execution_id for c in claims]
+        last = max((c.target for c in claims), key=lambda t: (t.due_at, t.execution_id))
+        values: dict[str, Any] = {
+            "status": "running",
+            "started_at": now,
+            "trigger_delay_ms": _per_row({i: c.delay_ms for i, c in zip(ids, claims, strict=True)}),
+        }
+        waited = {c.target.execution_id: c.waited_reason for c in claims if c.waited_reason is not None}
+        if waited:
+            values["reason"] = case(waited, value=_E.c.id, else_=_E.c.reason)
+        workers = {c.target.execution_id: c.worker_id for c in claims if c.worker_id is not None}
+        if workers:
+            values["worker_id"] = case(workers, value=_E.c.id, else_=_E.c.worker_id)
+        parallel = [c.target.execution_id for c in claims if c.target.overlap_policy == "allow"]
+        task_free: ColumnElement[bool] = ~_task_running(_E.c.task_id)
+        if parallel:
+            task_free = or_(_E.c.id.in_(parallel), task_free)
+        stmt = (
+            update(_E)
+            .where(
+                _E.c.id.in_(ids),
+                _E.c.status == "queued",
+                task_free,
+                _running_with_key(key) <= limit - len(ids),
+                ~_earlier_ready(key, last, now, besides=ids),
+            )
+            .values(**values)
+            .returning(_E.c.id)
+        )
+        return {int(r[0]) for r in (await self.session.execute(stmt)).all()}
+
+    async def busy_tasks(self, task_ids: Sequence[int]) -> set[int]:
+        """Tasks among ``task_ids`` with a run going."""
+        if not task_ids:
+            return set()
+        stmt = select(_E.c.task_id).where(_E.c.task_id.in_(list(task_ids)), _E.c.status == "running").distinct()
+        return {int(r[0]) for r in (await self.session.execute(stmt)).all()}
+
+    async def note_waiting_many(self, execution_ids: Sequence[int], reason: str) -> None:
+        if execution_ids:
+            await self.session.execute(
+                update(_E).where(_E.c.id.in_(list(execution_ids)), _E.c.status == "queued").values(reason=reason)
+            )
 
     async def close_queued(self, execution_id: int, *, status: str, reason: str, now: datetime) -> bool:
         """End a still-queued execution without running it (a spent budget, say)."""
@@ -371,6 +494,12 @@ class ControlRepository:
         return True
 
 
+def _per_row(values: dict[int, Any]) -> Any:
+    """One value for every row, or a CASE on the execution id when they differ."""
+    distinct = set(values.values())
+    return distinct.pop() if len(distinct) == 1 else case(values, value=_E.c.id)
+
+
 def _task_running(task_id: Any) -> Any:
     running = _E.alias("running_of_task")
     return exists(select(running.c.id).where(running.c.task_id == task_id, running.c.status == "running"))
@@ -387,27 +516,39 @@ def _running_with_key(key: str) -> Any:
     )
 
 
-def _earlier_ready(key: str, target: ClaimTarget, now: datetime) -> Any:
-    """An earlier queued run of the same key that could start now: it goes first (fire order)."""
+def _ready_of_key(key: str, queued: Any, tasks: Any, now: datetime) -> list[ColumnElement[bool]]:
+    """Conditions for a queued run of ``key`` (``queued`` joined to its ``tasks``) that could start now."""
+    busy = _E.alias("busy_of_task")
+    return [
+        tasks.c.concurrency_key == key,
+        queued.c.status == "queued",
+        _fire_order(queued) <= now,
+        # A run the executor would cancel on a paused task does not hold the others back.
+        or_(tasks.c.state != "paused", queued.c.trigger.in_([str(t) for t in RUNS_WHEN_PAUSED])),
+        or_(
+            tasks.c.overlap_policy == "allow",
+            ~exists(select(busy.c.id).where(busy.c.task_id == queued.c.task_id, busy.c.status == "running")),
+        ),
+    ]
+
+
+def _fire_order(queued: Any) -> Any:
+    return func.coalesce(queued.c.due_at, queued.c.scheduled_for, type_=UTCDateTime())
+
+
+def _earlier_ready(key: str, target: ClaimTarget, now: datetime, *, besides: Sequence[int] = ()) -> Any:
+    """An earlier queued run of the same key that could start now (other than ``target`` and ``besides``):
+    it goes first (fire order)."""
     queued = _E.alias("queued_of_key")
     tasks = _T.alias("queued_tasks")
-    busy = _E.alias("busy_of_task")
-    order = func.coalesce(queued.c.due_at, queued.c.scheduled_for, type_=UTCDateTime())
+    order = _fire_order(queued)
     return exists(
         select(queued.c.id)
         .select_from(queued.join(tasks, tasks.c.id == queued.c.task_id))
         .where(
-            tasks.c.concurrency_key == key,
-            queued.c.status == "queued",
-            queued.c.id != target.execution_id,
-            order <= now,
+            *_ready_of_key(key, queued, tasks, now),
+            queued.c.id.not_in([target.execution_id, *besides]),
             or_(order < target.due_at, and_(order == target.due_at, queued.c.id < target.execution_id)),
-            # A run the executor would cancel on a paused task does not hold the others back.
-            or_(tasks.c.state != "paused", queued.c.trigger.in_([str(t) for t in RUNS_WHEN_PAUSED])),
-            or_(
-                tasks.c.overlap_policy == "allow",
-                ~exists(select(busy.c.id).where(busy.c.task_id == queued.c.task_id, busy.c.status == "running")),
-            ),
         )
     )
 
