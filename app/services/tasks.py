@@ -72,6 +72,9 @@ class TaskDeps:
     http_allow_hosts: tuple[str, ...] = ()  # HTTP_TOOL_ALLOW_HOSTS: addresses run conditions may name
 
 
+_INSTANT_ATTEMPTS = 5  # a concurrent request may take the free instant first
+
+
 class TaskService:
     def __init__(self, session: AsyncSession, deps: TaskDeps) -> None:
         self.session = session
@@ -354,21 +357,28 @@ class TaskService:
             earlier = await self._by_key(task, idempotency_key, now)
             if earlier is not None:
                 return earlier
-        fire = FireRow(
-            task_id=task.id,
-            scheduled_for=now,
-            trigger=trigger,
-            status=ExecutionStatus.QUEUED,
-            inputs=inputs,
-            idempotency_key=idempotency_key,
-            slot=first_slot(task.overlap_policy),
-        )
-        try:
-            inserted = await self.executions.insert_fires([fire], now=now)
-            if not inserted and task.overlap_policy == "buffer_one":  # controls: wait behind the running one
-                inserted = await self.executions.insert_fires([replace(fire, slot=BUFFER_SLOT)], now=now)
-        except IntegrityError:
-            raise NotFound("task", task_id) from None
+        inserted: list[tuple[int, int, datetime]] = []
+        for _attempt in range(_INSTANT_ATTEMPTS):
+            # Records are unique per (task, instant): a run asked for at the very instant of another
+            # record (two deliveries at once, a frozen clock) takes the next free microsecond.
+            at = await self.executions.free_instant(task.id, now)
+            fire = FireRow(
+                task_id=task.id,
+                scheduled_for=at,
+                trigger=trigger,
+                status=ExecutionStatus.QUEUED,
+                inputs=inputs,
+                idempotency_key=idempotency_key,
+                slot=first_slot(task.overlap_policy),
+            )
+            try:
+                inserted = await self.executions.insert_fires([fire], now=now)
+                if not inserted and task.overlap_policy == "buffer_one":  # controls: wait behind the running one
+                    inserted = await self.executions.insert_fires([replace(fire, slot=BUFFER_SLOT)], now=now)
+            except IntegrityError:
+                raise NotFound("task", task_id) from None
+            if inserted or not await self.executions.existing_keys([(task.id, at)]):
+                break  # started, or refused for another reason than the instant (a run going, the key)
         if not inserted:
             if idempotency_key is not None:  # a concurrent call with the same key won the race
                 earlier = await self._by_key(task, idempotency_key, now)
