@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from app.notify import NotifySpec
 from app.runner.conditions import ConditionSpec
+from app.runner.fetch import URLRefused, check_http_url
 from app.schedules.spec import EARLIEST, LATEST, AnySpec, CronSpec, IntervalSpec, OnceSpec, ScheduleSpec
 from app.vocabulary import DependencyMode, DependencyOn, MissedRunPolicy, OverlapPolicy, TaskKind
 
@@ -238,6 +239,10 @@ class HttpSpec(TextInput):
             raise ValueError(f"invalid URL: {exc}") from exc
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError("give an absolute http:// or https:// URL")
+        try:  # the checks every request makes (a port no socket takes...), at the door
+            check_http_url(value)
+        except URLRefused as exc:
+            raise ValueError(str(exc)) from None
         return value
 
     @field_validator("headers")

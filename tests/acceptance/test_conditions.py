@@ -168,6 +168,8 @@ async def test_bad_conditions_are_refused_at_the_door(api: httpx.AsyncClient) ->
         {"http_ok": "http://10.0.0.1/"},
         {"url_changed": "http://example.com/" + "a" * 2001},
         {"url_changed": "not a url"},
+        {"http_ok": "https://example.com:0/"},
+        {"http_ok": "https://example.com:70000/"},
         {"url_changed": "https://example.com/a", "http_ok": "https://example.com/b"},
         {},
         {"other": "https://example.com"},
