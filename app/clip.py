@@ -87,6 +87,9 @@ def clip_value(value: Any, limit: int, *, redactor: Redactor = _PATTERNS_ONLY) -
     return value
 
 
-def encoded_size(value: Any) -> int:
-    """The size of ``value`` as compact UTF-8 JSON, the way run inputs are stored and shown."""
-    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+def encoded_size(value: Any, *, strict: bool = False) -> int:
+    """The size of ``value`` as compact UTF-8 JSON, the way run inputs are stored and shown.
+
+    ``strict``: NaN and infinities (which JSON has no words for, and PostgreSQL refuses) raise ValueError.
+    """
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=not strict).encode())

@@ -9,6 +9,7 @@ Tree::
     │   ├── ScheduleInPast          schedule_in_past (422)  details: at, now
     │   ├── AmbiguousSchedule       ambiguous_schedule (422) details: question
     │   ├── ConditionRefused        condition_refused (422) details: url
+    │   ├── UrlRefused              url_refused      (422)  details: url (an http task's address)
     │   ├── DependencyCycle         dependency_cycle (422)  details: cycle (task ids in run order)
     │   ├── MissingParams           missing_params   (422)  details: missing (and tasks, for a template change)
     │   ├── UnknownParams           unknown_params   (422)  details: unknown, placeholders
@@ -80,6 +81,12 @@ class ConditionRefused(ValidationFailed):
     """A run condition's URL names an address the network guard refuses (HTTP_TOOL_ALLOW_HOSTS)."""
 
     code = "condition_refused"
+
+
+class UrlRefused(ValidationFailed):
+    """An http task's URL names an IP address the network guard refuses (HTTP_TOOL_ALLOW_HOSTS)."""
+
+    code = "url_refused"
 
 
 class DependencyCycle(ValidationFailed):

@@ -21,6 +21,7 @@ import os
 import re
 import threading
 import time
+import warnings
 from typing import Any
 
 import structlog
@@ -78,8 +79,27 @@ def _import_litellm() -> Any:
             litellm.callbacks = [c for c in litellm.callbacks if c not in ("otel", "opentelemetry")]
             # litellm attaches its own plain-text handlers at import; send its records through ours.
             adopt_library_loggers()
+            _build_response_models(litellm)
             _litellm = litellm
         return _litellm
+
+
+# litellm's TypedDicts use `ReadOnly`, which pydantic notes with a UserWarning when it builds
+# litellm's response models: noise about litellm's own code, never about ours.
+_READONLY_NOTICE = "Item .* is using the `ReadOnly` qualifier"
+
+
+def _build_response_models(litellm: Any) -> None:
+    """Build litellm's deferred response models now, with pydantic's notice about them ignored.
+
+    Otherwise the first reply carrying tool calls builds them inside a model call, where a
+    process that turns warnings into errors would fail the call ("... ReadOnly qualifier").
+    """
+    warnings.filterwarnings("ignore", message=_READONLY_NOTICE, category=UserWarning)
+    try:
+        litellm.types.utils.Message.model_rebuild()
+    except Exception as exc:  # the first call builds it instead, as before
+        log.debug("llm.models_not_prebuilt", error=str(exc)[:200])
 
 
 async def _litellm_module() -> Any:

@@ -110,7 +110,10 @@ def parse_condition(raw: dict[str, Any] | None) -> ConditionSpec | None:
 
 async def literal_refusal(url: str, guard: NetGuard) -> str | None:
     """Why ``guard`` refuses ``url`` when its host is an IP address (decided without DNS), else None."""
-    parsed = check_http_url(url)
+    try:
+        parsed = check_http_url(url)
+    except URLRefused as exc:
+        return str(exc)
     try:
         ipaddress.ip_address(parsed.host.strip("[]"))
     except ValueError:

@@ -121,6 +121,8 @@ def _check_url(url: httpx.URL) -> None:
         raise URLRefused(f"only http and https URLs are allowed, not {url.scheme or 'no scheme'!r}")
     if not url.host:
         raise URLRefused("the URL has no host")
+    if url.port is not None and not 1 <= url.port <= 65535:  # httpx parses any number; no socket takes it
+        raise URLRefused(f"port {url.port} is not a TCP port (1-65535)")
 
 
 async def fetch(

@@ -20,6 +20,7 @@ from app import metrics
 from app.clock import Clock
 from app.controls.settings import ControlSettings
 from app.db.engine import create_engine, create_sessionmaker
+from app.loops import run_then_close
 from app.notify import Notifier
 from app.runner.base import PreviousRuns, Runner
 from app.runner.conditions import ConditionChecker
@@ -116,10 +117,7 @@ class SchedulerService:
         self._loop = loop
         self._stopping = asyncio.Event()
         ready.set()
-        try:
-            loop.run_until_complete(self._lead())
-        finally:
-            loop.close()
+        run_then_close(loop, self._lead())
 
     async def _lead(self) -> None:
         assert self._stopping is not None

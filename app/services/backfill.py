@@ -21,6 +21,7 @@ from app.db.repositories import ExecutionRepository, FireRow, TaskRepository
 from app.errors import NotFound, ValidationFailed
 from app.schedules import CompiledSchedule
 from app.schedules.of_task import compile_task
+from app.schedules.spec import EARLIEST, LATEST
 from app.services.events import RunQueued
 from app.services.unit_of_work import record
 from app.vocabulary import ExecutionStatus, Trigger
@@ -68,6 +69,10 @@ class BackfillService:
         for name, value in (("start", start), ("end", end)):
             if value.tzinfo is None:
                 raise ValidationFailed(f"`{name}` needs a UTC offset, e.g. 2026-11-01T00:00:00+01:00")
+            if not EARLIEST <= value < LATEST:  # what schedules may name; near year 1 the arithmetic overflows
+                raise ValidationFailed(
+                    f"`{name}` must be between the years 1900 and 9000", details={name: value.isoformat()}
+                )
         now = self.clock.now()
         if start >= end:
             raise ValidationFailed(

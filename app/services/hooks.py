@@ -228,6 +228,10 @@ class HookService:
             inputs = json.loads(body) if body else {}
         except (ValueError, UnicodeDecodeError):
             return await self._refuse(hook, now, "validation_error", HookRefusal.INVALID_BODY, "the body is not JSON")
+        except RecursionError:  # the parser gives up on hostile nesting before any limit of ours applies
+            return await self._refuse(
+                hook, now, "validation_error", HookRefusal.INVALID_BODY, "the body nests too deeply to be read"
+            )
         if not isinstance(inputs, dict):
             return await self._refuse(
                 hook, now, "validation_error", HookRefusal.INVALID_BODY, "the body must be a JSON object"

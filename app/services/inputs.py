@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from app.notify import NotifySpec
 from app.runner.conditions import ConditionSpec
+from app.runner.fetch import URLRefused, check_http_url
 from app.schedules.spec import EARLIEST, LATEST, AnySpec, CronSpec, IntervalSpec, OnceSpec, ScheduleSpec
 from app.vocabulary import DependencyMode, DependencyOn, MissedRunPolicy, OverlapPolicy, TaskKind
 
@@ -61,24 +62,52 @@ DEFAULT_MAX_RETRIES = 3
 
 
 def nul_path(value: Any, path: str = "") -> str | None:
-    """Where in ``value`` (nested dicts and lists) a string holds a NUL character, or None.
+    """Where in ``value`` (nested dicts and lists) a string or a key holds a NUL character, or None.
 
     PostgreSQL cannot store NUL in text, and no field has a use for it: it is refused
-    at the door, the same on every database.
+    at the door, the same on every database. The walk is iterative, so a hostile depth
+    of nesting is an answer, not a RecursionError.
     """
-    if isinstance(value, str):
-        return (path or "value") if "\x00" in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found = nul_path(item, f"{path}.{key}" if path else str(key))
-            if found:
-                return found
-    if isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            found = nul_path(item, f"{path}.{i}" if path else str(i))
-            if found:
-                return found
+    # Each entry: the value and its place as (label, parent place), joined only when found.
+    stack: list[tuple[Any, tuple[str, Any] | None]] = [(value, (path, None) if path else None)]
+    while stack:
+        item, place = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return _joined(place)
+        elif isinstance(item, dict):
+            for key, child in reversed(list(item.items())):
+                here = (str(key), place)
+                if isinstance(key, str) and "\x00" in key:
+                    return _joined(here)
+                stack.append((child, here))
+        elif isinstance(item, list | tuple):
+            stack.extend((child, (str(i), place)) for i, child in reversed(list(enumerate(item))))
     return None
+
+
+def _joined(place: tuple[str, Any] | None) -> str:
+    labels: list[str] = []
+    while place is not None:
+        labels.append(place[0])
+        place = place[1]
+    # The place is shown in messages and stored with refusals: the NUL itself must not be in it.
+    return ".".join(reversed(labels)).replace("\x00", "\\u0000") or "value"
+
+
+def json_depth(value: Any) -> int:
+    """How deeply ``value`` nests dicts and lists (a scalar is 0, ``{}`` is 1), counted without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+            deepest = max(deepest, depth + 1)
+        elif isinstance(item, list | tuple):
+            stack.extend((child, depth + 1) for child in item)
+            deepest = max(deepest, depth + 1)
+    return deepest
 
 
 class TextInput(BaseModel):
@@ -210,6 +239,10 @@ class HttpSpec(TextInput):
             raise ValueError(f"invalid URL: {exc}") from exc
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError("give an absolute http:// or https:// URL")
+        try:  # the checks every request makes (a port no socket takes...), at the door
+            check_http_url(value)
+        except URLRefused as exc:
+            raise ValueError(str(exc)) from None
         return value
 
     @field_validator("headers")

@@ -17,7 +17,7 @@ from app.controls.overlap import BUFFER_SLOT, first_slot
 from app.db.models import Task
 from app.db.repositories import ExecutionRepository, FireRow, TaskFilter, TaskRepository
 from app.db.repositories.templates import TemplateRepository
-from app.errors import ConditionRefused, Conflict, NotFound, ValidationFailed
+from app.errors import ConditionRefused, Conflict, NotFound, UrlRefused, ValidationFailed
 from app.llm.base import LLMClient
 from app.netguard import NetGuard
 from app.nl import parse_description
@@ -72,6 +72,9 @@ class TaskDeps:
     http_allow_hosts: tuple[str, ...] = ()  # HTTP_TOOL_ALLOW_HOSTS: addresses run conditions may name
 
 
+_INSTANT_ATTEMPTS = 5  # a concurrent request may take the free instant first
+
+
 class TaskService:
     def __init__(self, session: AsyncSession, deps: TaskDeps) -> None:
         self.session = session
@@ -115,6 +118,7 @@ class TaskService:
             instructions = ""  # plain words may say what to do; an http or function task does its own thing
         compiled = compile_schedule(spec, anchor=now, now=now)
         await self._check_condition(data.condition)
+        await self._check_http_target(data.http.url if data.http is not None else None)
         agent = kind == TaskKind.AGENT
         task = Task(
             name=name,
@@ -156,6 +160,15 @@ class TaskService:
         why = await literal_refusal(condition.url, NetGuard(allow=self.deps.http_allow_hosts))
         if why is not None:
             raise ConditionRefused(f"The condition's URL is refused: {why}.", details={"url": condition.url})
+
+    async def _check_http_target(self, url: str | None) -> None:
+        """Refuse an http task whose URL is an IP address the network guard refuses, as a condition's
+        is (every run would fail); host names are resolved and checked at each run."""
+        if url is None:
+            return
+        why = await literal_refusal(url, NetGuard(allow=self.deps.http_allow_hosts))
+        if why is not None:
+            raise UrlRefused(f"The request's URL is refused: {why}.", details={"url": url})
 
     async def get(self, task_id: int, *, next_runs: int | None = None) -> TaskView:
         """The task with its next runs (``next_runs`` of them, default a few), or NotFound."""
@@ -265,6 +278,7 @@ class TaskService:
             if name in fields and getattr(data, name) is None:
                 raise ValidationFailed(f"`{name}` cannot be null")
         if data.http is not None:
+            await self._check_http_target(data.http.url)
             task.http = stored_http(data.http, task.http)
         if data.function is not None:
             task.function = check_function(data.function)
@@ -354,21 +368,28 @@ class TaskService:
             earlier = await self._by_key(task, idempotency_key, now)
             if earlier is not None:
                 return earlier
-        fire = FireRow(
-            task_id=task.id,
-            scheduled_for=now,
-            trigger=trigger,
-            status=ExecutionStatus.QUEUED,
-            inputs=inputs,
-            idempotency_key=idempotency_key,
-            slot=first_slot(task.overlap_policy),
-        )
-        try:
-            inserted = await self.executions.insert_fires([fire], now=now)
-            if not inserted and task.overlap_policy == "buffer_one":  # controls: wait behind the running one
-                inserted = await self.executions.insert_fires([replace(fire, slot=BUFFER_SLOT)], now=now)
-        except IntegrityError:
-            raise NotFound("task", task_id) from None
+        inserted: list[tuple[int, int, datetime]] = []
+        for _attempt in range(_INSTANT_ATTEMPTS):
+            # Records are unique per (task, instant): a run asked for at the very instant of another
+            # record (two deliveries at once, a frozen clock) takes the next free microsecond.
+            at = await self.executions.free_instant(task.id, now)
+            fire = FireRow(
+                task_id=task.id,
+                scheduled_for=at,
+                trigger=trigger,
+                status=ExecutionStatus.QUEUED,
+                inputs=inputs,
+                idempotency_key=idempotency_key,
+                slot=first_slot(task.overlap_policy),
+            )
+            try:
+                inserted = await self.executions.insert_fires([fire], now=now)
+                if not inserted and task.overlap_policy == "buffer_one":  # controls: wait behind the running one
+                    inserted = await self.executions.insert_fires([replace(fire, slot=BUFFER_SLOT)], now=now)
+            except IntegrityError:
+                raise NotFound("task", task_id) from None
+            if inserted or not await self.executions.existing_keys([(task.id, at)]):
+                break  # started, or refused for another reason than the instant (a run going, the key)
         if not inserted:
             if idempotency_key is not None:  # a concurrent call with the same key won the race
                 earlier = await self._by_key(task, idempotency_key, now)

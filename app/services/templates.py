@@ -136,9 +136,11 @@ def _refill(
             lacking.append({"id": t.id, "name": t.name, "missing": absent})
     if lacking:
         missing = sorted({n for item in lacking for n in item["missing"]})
+        named = ", ".join(f"task {item['id']} {item['name']!r}" for item in lacking[:5])
+        more = f" and {len(lacking) - 5} more" if len(lacking) > 5 else ""
         raise MissingParams(
-            f"{len(lacking)} task(s) made from this template have no value for: {', '.join(missing)}. Give them "
-            f"`params` first (e.g. task {lacking[0]['id']}), or keep the placeholders as they are.",
+            f"{len(lacking)} task(s) made from this template have no value for: {', '.join(missing)} "
+            f"({named}{more}). Give them `params` first, or keep the placeholders as they are.",
             details={"missing": missing, "tasks": lacking},
         )
     for task in tasks:

@@ -7,6 +7,7 @@ import threading
 
 import structlog
 
+from app.loops import run_then_close
 from app.workers.worker import WorkerProcess
 
 log = structlog.get_logger("taskrunner.workers")
@@ -41,8 +42,6 @@ class WorkerThread:
         self._loop = loop
         ready.set()
         try:
-            loop.run_until_complete(self.process.run())
+            run_then_close(loop, self.process.run())
         except Exception:
             log.exception("worker.failed", worker_id=self.process.worker_id)
-        finally:
-            loop.close()

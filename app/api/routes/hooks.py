@@ -25,9 +25,15 @@ HookId = Annotated[str, Path(pattern=HOOK_ID_PATTERN, description="The hook's id
 class HookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    rate_per_minute: int | None = Field(default=None, ge=1, le=10_000, description="Accepted events a minute.")
+    rate_per_minute: int | None = Field(
+        default=None, ge=1, le=10_000, strict=True, description="Accepted events a minute."
+    )
     grace_seconds: int = Field(
-        default=86_400, ge=0, le=30 * 86_400, description="How long the old secret stays valid after a rotation."
+        default=86_400,
+        ge=0,
+        le=30 * 86_400,
+        strict=True,
+        description="How long the old secret stays valid after a rotation.",
     )
 
 

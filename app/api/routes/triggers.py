@@ -21,7 +21,7 @@ class BackfillIn(BaseModel):
 
     start: datetime = Field(description="Start of the window (inclusive), with a UTC offset.")
     end: datetime = Field(description="End of the window (inclusive), with a UTC offset; not in the future.")
-    dry_run: bool = Field(default=False, description="Only list the fires; record and run nothing.")
+    dry_run: bool = Field(default=False, strict=True, description="Only list the fires; record and run nothing.")
 
 
 class BackfillFireOut(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, select, tuple_, update
@@ -107,6 +107,19 @@ class ExecutionRepository:
         )
         row = (await self.session.execute(stmt)).first()
         return (int(row[0]), str(row[1])) if row is not None else None
+
+    async def free_instant(self, task_id: int, at: datetime) -> datetime:
+        """``at``, or the first microsecond after it that no record of the task holds (records are unique
+        per task and instant, so two runs asked for at one instant get neighbouring instants)."""
+        stmt = select(_EXEC.c.scheduled_for).where(
+            _EXEC.c.task_id == task_id,
+            _EXEC.c.scheduled_for >= at,
+            _EXEC.c.scheduled_for < at + timedelta(milliseconds=1),
+        )
+        taken = {r[0] for r in (await self.session.execute(stmt)).all()}
+        while at in taken:
+            at += timedelta(microseconds=1)
+        return at
 
     async def existing_keys(self, keys: Iterable[tuple[int, datetime]]) -> set[tuple[int, datetime]]:
         keys = list(keys)
