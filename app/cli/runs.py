@@ -13,7 +13,7 @@ from app.cli.follow import FollowOpt, exit_unless_succeeded, follow
 from app.cli.parsing import parse_when
 from app.client import APIError, TaskrunnerClient
 from app.client import models as m
-from app.vocabulary import ExecutionStatus
+from app.vocabulary import ExecutionStatus, Trigger
 
 app = typer.Typer(name="runs", help="Look at what ran, when, and why not.", no_args_is_help=True)
 
@@ -47,6 +47,7 @@ def timezones_of(client: TaskrunnerClient, task_ids: set[int]) -> dict[int, str]
 def list_runs(
     task: Annotated[int | None, typer.Option("--task", min=1, help="Only this task's runs.")] = None,
     status: Annotated[ExecutionStatus | None, typer.Option("--status", help="Only runs with this status.")] = None,
+    trigger: Annotated[Trigger | None, typer.Option("--trigger", help="Only runs started this way.")] = None,
     since: Annotated[str | None, typer.Option("--since", help=f"Scheduled at or after: {WhenHelp}")] = None,
     until: Annotated[str | None, typer.Option("--until", help=f"Scheduled before: {WhenHelp}")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=500, help="At most this many.")] = 50,
@@ -62,6 +63,7 @@ def list_runs(
         page = client.list_executions(
             task_id=task,
             status=status.value if status else None,
+            trigger=trigger.value if trigger else None,
             since=since_at,
             until=until_at,
             limit=limit,

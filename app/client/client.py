@@ -178,6 +178,7 @@ class TaskrunnerClient:
         *,
         task_id: int | None = None,
         status: str | None = None,
+        trigger: str | None = None,
         since: str | None = None,
         until: str | None = None,
         limit: int = 50,
@@ -186,6 +187,7 @@ class TaskrunnerClient:
         params = {
             "task_id": task_id,
             "status": status,
+            "trigger": trigger,
             "since": since,
             "until": until,
             "limit": limit,

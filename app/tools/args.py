@@ -17,7 +17,7 @@ from app.services.inputs import (
     ScheduleSpec,
     UpstreamIn,
 )
-from app.vocabulary import ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskKind, TaskState
+from app.vocabulary import ExecutionStatus, MissedRunPolicy, ScheduleKind, TaskKind, TaskState, Trigger
 
 TIME_HELP = (
     "ISO 8601 (a time without offset is in the user's timezone), 'today', 'yesterday', "
@@ -209,6 +209,7 @@ class UpdateTask(_Args, ControlInput):
 class ListRuns(_Args):
     task_id: int | None = Field(default=None, ge=1)
     status: ExecutionStatus | None = None
+    trigger: Trigger | None = Field(default=None, description="Only runs started this way.")
     since: str | None = Field(default=None, description=f"Scheduled at or after: {TIME_HELP}.")
     until: str | None = Field(default=None, description=f"Scheduled before: {TIME_HELP}.")
     limit: int = Field(default=20, ge=1, le=50)

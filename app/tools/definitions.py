@@ -189,7 +189,7 @@ async def confirm_delete(ctx: ToolContext, a: A.TaskRef) -> dict[str, Any]:
 async def list_runs(ctx: ToolContext, a: A.ListRuns) -> dict[str, Any]:
     since = _when(ctx, a.since, ctx.timezone)
     until = _when(ctx, a.until, ctx.timezone)
-    flt = ExecutionFilter(task_id=a.task_id, status=a.status, since=since, until=until)
+    flt = ExecutionFilter(task_id=a.task_id, status=a.status, trigger=a.trigger, since=since, until=until)
     page = await ctx.services.runs.list(flt, limit=a.limit, offset=0)
     return {
         "total": page.total,
@@ -198,6 +198,7 @@ async def list_runs(ctx: ToolContext, a: A.ListRuns) -> dict[str, Any]:
         "filters": {
             "task_id": a.task_id,
             "status": a.status.value if a.status else None,
+            "trigger": a.trigger.value if a.trigger else None,
             "since": local(since, ctx.timezone),
             "until": local(until, ctx.timezone),
         },

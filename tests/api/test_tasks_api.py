@@ -203,7 +203,7 @@ async def test_health_endpoints(client: httpx.AsyncClient) -> None:
     assert (await client.get("/metrics")).status_code == 200
 
 
-async def test_execution_filters_by_task_status_and_time_range_newest_first(
+async def test_execution_filters_by_task_status_trigger_and_time_range_newest_first(
     client: httpx.AsyncClient, db_url: str
 ) -> None:
     from datetime import UTC, datetime, timedelta
@@ -219,7 +219,7 @@ async def test_execution_filters_by_task_status_and_time_range_newest_first(
             FireRow(task_id=a, scheduled_for=base + timedelta(days=i), trigger="schedule", status=status, reason="r")
             for i, status in enumerate(["missed", "failed", "skipped"])
         ]
-        rows.append(FireRow(task_id=b, scheduled_for=base, trigger="schedule", status="failed", reason="r"))
+        rows.append(FireRow(task_id=b, scheduled_for=base, trigger="event", status="failed", reason="r"))
         await ExecutionRepository(s).insert_fires(rows, now=base)
         await s.commit()
     await engine.dispose()
@@ -229,6 +229,11 @@ async def test_execution_filters_by_task_status_and_time_range_newest_first(
     assert times == sorted(times, reverse=True)
     failed = (await client.get("/api/executions", params={"status": "failed"})).json()
     assert {e["task_id"] for e in failed["items"]} == {a, b}
+    events = (await client.get("/api/executions", params={"trigger": "event"})).json()
+    assert events["total"] == 1 and [e["task_id"] for e in events["items"]] == [b]
+    scheduled_failed = (await client.get("/api/executions", params={"trigger": "schedule", "status": "failed"})).json()
+    assert [e["task_id"] for e in scheduled_failed["items"]] == [a]
+    assert_error(await client.get("/api/executions", params={"trigger": "bogus"}), 422, "validation_error")
     window = await client.get(
         "/api/executions",
         params={"task_id": a, "since": "2026-11-21T00:00:00+00:00", "until": "2026-11-22T00:00:00+00:00"},

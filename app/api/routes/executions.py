@@ -19,7 +19,7 @@ from app.services import cancel
 from app.services.executions import ExecutionFilter, ExecutionService
 from app.services.inputs import EARLIEST, LATEST
 from app.services.views import RunProgress
-from app.vocabulary import ExecutionStatus
+from app.vocabulary import ExecutionStatus, Trigger
 
 router = APIRouter(tags=["executions"])
 
@@ -38,6 +38,7 @@ def _aware(name: str, value: datetime | None) -> datetime | None:
 @dataclass(frozen=True)
 class _Query:
     status: ExecutionStatus | None
+    trigger: Trigger | None
     since: datetime | None
     until: datetime | None
     limit: int
@@ -46,20 +47,21 @@ class _Query:
 
 def _query(
     status: ExecutionStatus | None = None,
+    trigger: Annotated[Trigger | None, Query(description="only runs started this way")] = None,
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Offset = 0,
 ) -> _Query:
-    """The filters and page both record lists take: status, scheduled-time range, limit/offset."""
-    return _Query(status, _aware("since", since), _aware("until", until), limit, offset)
+    """The filters and page both record lists take: status, trigger, scheduled-time range, limit/offset."""
+    return _Query(status, trigger, _aware("since", since), _aware("until", until), limit, offset)
 
 
 RecordQuery = Annotated[_Query, Depends(_query)]
 
 
 async def _page(session: Session, state: State, task_id: int | None, q: _Query) -> Page[ExecutionOut]:
-    flt = ExecutionFilter(task_id=task_id, status=q.status, since=q.since, until=q.until)
+    flt = ExecutionFilter(task_id=task_id, status=q.status, trigger=q.trigger, since=q.since, until=q.until)
     page = await ExecutionService(session, state.clock).list(flt, limit=q.limit, offset=q.offset)
     return Page(items=[ExecutionOut.of(e) for e in page.items], total=page.total, limit=q.limit, offset=q.offset)
 

@@ -53,6 +53,7 @@ class StatusTotals:
 class ExecutionFilter:
     task_id: int | None = None
     status: str | None = None
+    trigger: str | None = None
     since: datetime | None = None  # scheduled_for >= since
     until: datetime | None = None  # scheduled_for < until
 
@@ -170,6 +171,8 @@ class ExecutionRepository:
             conditions.append(Execution.task_id == flt.task_id)
         if flt.status:
             conditions.append(Execution.status == flt.status)
+        if flt.trigger:
+            conditions.append(Execution.trigger == flt.trigger)
         if flt.since:
             conditions.append(Execution.scheduled_for >= flt.since)
         if flt.until:
