@@ -1,13 +1,16 @@
 """Workers benchmark: runs spread over worker processes on procrastinate (PostgreSQL).
 
-Run: ``.venv/bin/python bench/bench_workers.py [--runs 600] [--tasks 10000] [--skip-burst]``
+Run: ``.venv/bin/python bench/bench_workers.py [--runs 600] [--tasks 10000] [--skip-burst]
+[--concurrency 100] [--stub-delay 1.0]``
 (needs the PostgreSQL on 127.0.0.1:5432; it creates and drops scratch databases).
 
 1. Throughput: ``--runs`` queued runs, each three LLM calls (two tool calls, then an
-   answer) to the local stub answering at once (in its own process), run by the real
-   agent runner. Measured from the first run started to the last finished, same run:
-   today's in-process dispatcher (``serve`` with ``RUN_QUEUE=in-process``), then 1 and 2
-   ``taskrunner worker`` processes behind ``serve --no-worker``.
+   answer) to the local stub (in its own process; ``--stub-delay`` seconds per call, 1 s
+   by default, 0 answers at once), run by the real agent runner. Measured from the first
+   run started to the last finished, same run: today's in-process dispatcher (``serve``
+   with ``RUN_QUEUE=in-process``), then 1 and 2 ``taskrunner worker`` processes behind
+   ``serve --no-worker``, each allowed ``--concurrency`` runs at once (the same for
+   both: with LLM calls that take time, runs at once decide throughput).
 2. Burst: ``--tasks`` one-time tasks due at one instant T, ``serve --no-worker`` (API +
    scheduler, in this process) plus 2 worker processes with a runner that returns at
    once, while a probe calls ``GET /api/tasks`` every 25 ms: delay from T until each fire
@@ -114,17 +117,17 @@ def wait_done(url: str, n: int, timeout: float) -> tuple[float, int]:
     return float(row[0] or 0.0), int(row[1])
 
 
-def throughput(url: str, api_base: str, n: int, workers: int) -> float:
+def throughput(url: str, api_base: str, n: int, workers: int, concurrency: int) -> float:
     """Runs per second: ``workers`` = 0 is today's in-process dispatcher inside serve."""
     wipe(url)
     procs: list[subprocess.Popen[bytes]] = []
     try:
         if workers == 0:
             queue_runs(url, n)
-            procs.append(spawn(["serve"], url, api_base, RUN_QUEUE="in-process", MAX_CONCURRENT_RUNS="100"))
+            procs.append(spawn(["serve"], url, api_base, RUN_QUEUE="in-process", MAX_CONCURRENT_RUNS=str(concurrency)))
         else:
             procs.append(spawn(["serve", "--no-worker"], url, api_base))
-            procs += [spawn(["worker", "--concurrency", "50"], url, api_base) for _ in range(workers)]
+            procs += [spawn(["worker", "--concurrency", str(concurrency)], url, api_base) for _ in range(workers)]
             with psycopg.connect(dsn(url), autocommit=True) as conn:
                 deadline = time.time() + 60
                 while time.time() < deadline:
@@ -330,6 +333,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=600)
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--cost-runs", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=100, help="runs at once, per process (throughput)")
+    parser.add_argument("--stub-delay", type=float, default=1.0, help="seconds per LLM call at the stub")
     parser.add_argument("--skip-burst", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-cost", action="store_true")
@@ -350,11 +355,15 @@ def main() -> None:
             print(f"procrastinate (defer + fetch + claim + finish):  {q_cpu:.2f} ms CPU, {q_trips:.1f} trips/run")
             print(f"queue cost per run: +{q_cpu - in_cpu:.2f} ms CPU, +{q_trips - in_trips:.1f} round trips")
         if not args.skip_throughput:
-            print(f"== throughput: {args.runs} runs x 3 LLM calls, stub answering at once (own process)")
+            os.environ["BENCH_STUB_DELAY"] = str(args.stub_delay)  # read by the stub's own process
+            print(
+                f"== throughput: {args.runs} runs x 3 LLM calls, stub {args.stub_delay:g} s per call (own process),"
+                f" {args.concurrency} runs at once per process"
+            )
             with serve_in_process(responder) as stub:
-                base = throughput(url, stub.api_base, args.runs, 0)
-                one = throughput(url, stub.api_base, args.runs, 1)
-                two = throughput(url, stub.api_base, args.runs, 2)
+                base = throughput(url, stub.api_base, args.runs, 0, args.concurrency)
+                one = throughput(url, stub.api_base, args.runs, 1, args.concurrency)
+                two = throughput(url, stub.api_base, args.runs, 2, args.concurrency)
             print(f"in-process dispatcher (serve):  {base:.1f} runs/s")
             print(f"1 worker process:               {one:.1f} runs/s  ({one / base:.2f}x in-process)")
             print(f"2 worker processes:             {two:.1f} runs/s  ({two / one:.2f}x one worker)")

@@ -38,7 +38,8 @@ from app.controls.overlap import SKIP_REASON, cancel_reason, first_slot, on_over
 from app.db.models import Task
 from app.db.repositories import ExecutionRepository, FireRow, TaskRepository
 from app.db.repositories.controls import ControlRepository
-from app.db.repositories.dependencies import DependencyRepository, EndDetail
+from app.db.repositories.dependencies import DependencyRepository, Edge, EndDetail
+from app.scheduler.batching import TickBatcher
 from app.vocabulary import DependencyMode, ExecutionStatus, TaskState, Trigger
 
 log = structlog.get_logger("taskrunner.scheduler.dependencies")
@@ -104,15 +105,20 @@ class DependencyQueue:
         self._clock = clock
         self._horizon = horizon
         self._lock = asyncio.Lock()
+        self._ends = TickBatcher(self._ends_with_dependents)
+
+    async def _ends_with_dependents(self, execution_ids: Sequence[int]) -> dict[int, tuple[UpstreamEnd, list[Edge]]]:
+        async with self._sessionmaker() as session:
+            return await DependencyRepository(session).ends_with_dependents(execution_ids)
 
     async def after_end(self, execution_id: int) -> Queued:
         """Queue what the end of run ``execution_id`` starts (nothing if it has not ended, or nobody waits)."""
-        async with self._sessionmaker() as session:
-            repo = DependencyRepository(session)
-            end = await repo.end(execution_id)
-            if end is None:
-                return Queued()
-            edges = await repo.dependents_of(end.task_id)
+        # Every run ending in one turn of the loop shares one look (most tasks have no dependents):
+        # a burst of runs ending on a worker would otherwise open a session per run here.
+        found = await self._ends.load(execution_id)
+        if found is None:
+            return Queued()
+        end, edges = found
         out = Queued()
         for edge in edges:
             if matches(edge.on, end.status) and end.finished_at >= edge.since:

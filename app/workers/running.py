@@ -246,7 +246,9 @@ class RunProcessor:
         self.running.pop(execution_id, None)
         await self.writer.finish(execution_id, **values)
         metrics.run_finished(outcome.status, (finished - started).total_seconds())
-        await self._queue_dependents(execution_id, bound)
+        # Off the run's slot: the record is final, and a run's slot should not wait a round trip
+        # for its dependents (the leader's sweep queues them if this process dies in between).
+        self._spawn(self._queue_dependents(execution_id, bound))
         if self._on_finished is not None:  # the final record is stored: say so
             self._on_finished(execution_id, claimed.task_id, outcome.status)
         self._notify(request, outcome, scheduled_for, finished)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from app.clock import SystemClock
 from app.db.models import Execution
 from app.db.repositories import ExecutionRepository, FireRow
 from app.runner.base import RunOutcome, RunRequest, StepSink
@@ -264,3 +265,45 @@ def test_the_tools_take_after() -> None:
     assert update.after is not None and update.after.model_dump(mode="json") == {"task_id": 1, "on": "failed"}
     with pytest.raises(ValueError):
         A.ScheduleTask.model_validate({"description": "every day at 9", "after": {"tasks": []}})
+
+
+async def test_ends_in_one_turn_share_one_look_and_each_queues_its_own(harness: Harness, by_name: ByName) -> None:
+    """after_end of many runs at once: one batched look, and still each end queues exactly its dependents."""
+    await harness.start()
+    up = await harness.create(name="up", schedule=FAR)
+    other = await harness.create(name="other", schedule=FAR)
+    bad = await harness.create(name="fail-up", schedule=FAR)
+    lone = await harness.create(name="lone", schedule=FAR)  # nobody waits on it
+    down = await harness.create(name="down", schedule=FAR, after={"task_id": up})
+    down2 = await harness.create(name="down2", schedule=FAR, after={"task_id": other})
+    alert = await harness.create(name="alert", schedule=FAR, after={"task_id": bad, "on": "failed"})
+    never = await harness.create(name="never", schedule=FAR, after={"task_id": up, "on": "failed"})
+    now = datetime.now(UTC)
+    rows = [
+        FireRow(task_id=up, scheduled_for=now, trigger="manual", status="succeeded"),
+        FireRow(task_id=other, scheduled_for=now, trigger="manual", status="succeeded"),
+        FireRow(task_id=bad, scheduled_for=now, trigger="manual", status="failed"),
+        FireRow(task_id=lone, scheduled_for=now, trigger="manual", status="succeeded"),
+        FireRow(task_id=up, scheduled_for=now + timedelta(seconds=2), trigger="manual", status="queued"),  # not ended
+    ]
+    async with harness.sessions() as s, s.begin():
+        ids = [i for i, _t, _at in await ExecutionRepository(s).insert_fires(rows, now=now)]
+        await s.execute(update(Execution).where(Execution.id.in_(ids[:4])).values(finished_at=now))
+    up1, other1, bad1, lone1, pending = ids
+    queue = DependencyQueue(harness.sessions, SystemClock())
+    looks = 0
+    original = queue._ends_with_dependents
+
+    async def counted(execution_ids: Any) -> Any:
+        nonlocal looks
+        looks += 1
+        return await original(execution_ids)
+
+    queue._ends = type(queue._ends)(counted)
+    results = await asyncio.gather(*(queue.after_end(i) for i in (up1, other1, bad1, lone1, pending)))
+    assert looks == 1
+    assert [len(r.queued) for r in results] == [1, 1, 1, 0, 0]
+    assert [r.upstream_execution_id for r in await runs_of(harness, down)] == [up1]
+    assert [r.upstream_execution_id for r in await runs_of(harness, down2)] == [other1]
+    assert [r.upstream_execution_id for r in await runs_of(harness, alert)] == [bad1]
+    assert await runs_of(harness, never) == []

@@ -11,7 +11,7 @@ from procrastinate import exceptions, jobs
 from sqlalchemy import text
 
 from app.workers.fetching import FETCH_JOBS, BatchJobManager
-from app.workers.queue import RUN_QUEUE, build_app
+from app.workers.queue import RUN_QUEUE, RUN_TASK, build_app, defer_runs, register_run_task
 from app.workers.worker import WorkerProcess
 from tests.workers.conftest import FAST, Rig
 
@@ -140,3 +140,24 @@ async def test_a_batch_of_finishes_with_one_bad_job_finishes_the_others(pg: psyc
         pg.execute("SELECT id, status FROM procrastinate_jobs WHERE id = ANY(%s)", (ids,)).fetchall()
     )
     assert left == {ids[1]: "failed", ids[2]: "aborted"}
+
+
+async def test_deferring_runs_in_one_statement_makes_the_jobs_procrastinates_defer_makes(
+    pg: psycopg.Connection, db_url: str
+) -> None:
+    pg.autocommit = True
+    app = build_app(db_url)
+    register_run_task(app, lambda _id, _by_user: asyncio.sleep(0))
+    columns = "queue_name, task_name, priority, lock, queueing_lock, scheduled_at, status, attempts, args"
+    async with app.open_async():
+        await app.configure_task(RUN_TASK, queue=RUN_QUEUE).batch_defer_async({"execution_id": 7})
+        (own,) = pg.execute(f"SELECT {columns} FROM procrastinate_jobs").fetchall()
+        pg.execute("DELETE FROM procrastinate_jobs")
+        pg.execute(f'LISTEN "procrastinate_queue_v1#{RUN_QUEUE}"')
+        await defer_runs(app, [7, 3, 12])
+        await defer_runs(app, [])
+    ours = pg.execute(f"SELECT {columns} FROM procrastinate_jobs ORDER BY id").fetchall()
+    assert [r[:-1] for r in ours] == [own[:-1]] * 3
+    assert [r[-1] for r in ours] == [own[-1], {"execution_id": 3}, {"execution_id": 12}]
+    # Workers are woken as by procrastinate's own defer (its insert trigger): one notification per job.
+    assert len(list(pg.notifies(timeout=1, stop_after=3))) == 3

@@ -137,6 +137,36 @@ class DependencyRepository:
             execution_id=int(row[0]), task_id=int(row[1]), status=ExecutionStatus(row[2]), finished_at=row[3]
         )
 
+    async def ends_with_dependents(self, execution_ids: Sequence[int]) -> dict[int, tuple[UpstreamEnd, list[Edge]]]:
+        """Of these runs, those that have ended in a way that may start dependents and whose task has
+        any, each with its task's dependent edges: two statements for a whole batch, one when none has."""
+        if not execution_ids:
+            return {}
+        has_dependents = (
+            select(TaskDependency.upstream_task_id).where(TaskDependency.upstream_task_id == _EXEC.c.task_id).exists()
+        )
+        stmt = select(_EXEC.c.id, _EXEC.c.task_id, _EXEC.c.status, _EXEC.c.finished_at).where(
+            _EXEC.c.id.in_(sorted(set(execution_ids))),
+            _EXEC.c.finished_at.is_not(None),
+            _EXEC.c.status.in_(_matching(DependencyOn.FINISHED)),
+            has_dependents,
+        )
+        ends = [
+            UpstreamEnd(execution_id=int(r[0]), task_id=int(r[1]), status=ExecutionStatus(r[2]), finished_at=r[3])
+            for r in (await self.session.execute(stmt)).all()
+        ]
+        if not ends:
+            return {}
+        edges_by_task: dict[int, list[Edge]] = {}
+        rows = await self.session.execute(
+            select(TaskDependency)
+            .where(TaskDependency.upstream_task_id.in_(sorted({e.task_id for e in ends})))
+            .order_by(TaskDependency.task_id)
+        )
+        for row in rows.scalars():
+            edges_by_task.setdefault(row.upstream_task_id, []).append(_edge(row))
+        return {e.execution_id: (e, edges_by_task.get(e.task_id, [])) for e in ends}
+
     async def details(self, execution_ids: Sequence[int]) -> dict[int, EndDetail]:
         """Ended upstream runs with their task's name, output and error."""
         if not execution_ids:
