@@ -42,6 +42,9 @@ from tests.kinds.conftest import functions, web  # noqa: F401
 
 FAST = WorkerTiming(heartbeat_seconds=0.2, stale_seconds=2.0, sweep_seconds=0.5, redefer_after_seconds=0.0)
 
+# The loopback test sites http tasks reach: allowed for the run and when the task is set.
+ALLOWED_HOSTS = ("127.0.0.1",)
+
 
 class GatedRunner:
     """Records one step, then waits for ``gate`` (if set) before succeeding; counts every run."""
@@ -103,7 +106,7 @@ class Rig:
         self.clock = SystemClock()
         self.writer = RecordWriter(sessions, self.clock)
         # http tasks may reach the loopback test site; nothing else changes for the other kinds.
-        limits = HttpLimits(guard=NetGuard(allow=["127.0.0.1"]), max_body_bytes=50_000)
+        limits = HttpLimits(guard=NetGuard(allow=ALLOWED_HOSTS), max_body_bytes=50_000)
         self.kinds = KindRunners(
             http=HttpTaskRunner(clock=self.clock, config=HttpTaskConfig(limits=limits, body_excerpt_bytes=2048)),
             function=FunctionRunner(clock=self.clock),
@@ -157,7 +160,9 @@ class Rig:
         body = {k: v for k, v in body.items() if v is not None}
         body.setdefault("schedule", {"kind": "interval", "every_seconds": 3600})
         async with self.sessions() as s:
-            task = await TaskService(s, TaskDeps(clock=self.clock)).create(TaskCreate.model_validate(body))
+            task = await TaskService(s, TaskDeps(clock=self.clock, http_allow_hosts=ALLOWED_HOSTS)).create(
+                TaskCreate.model_validate(body)
+            )
             await s.commit()
         return task.id
 
