@@ -155,12 +155,13 @@ async def _race(workers: list[Worker], executions: list[int], log: list[Any]) ->
             await w.close()
 
 
-def _check(log: list[Any], executions: list[int], limit: int) -> None:
+def _check(log: list[Any], executions: list[int], limit: int, *, both: bool = True) -> None:
     assert len(log) == len(executions), log
     assert sorted(e for _w, e, _r, _q in log) == sorted(executions)  # each ran once
     assert max(running for _w, _e, running, _q in log) <= limit
     assert all(earlier == 0 for _w, _e, _r, earlier in log), log  # none started before an earlier fire
-    assert {w for w, _e, _r, _q in log} == {"a", "b"}  # both workers took part
+    if both:  # with few runs one worker may claim every free place first: nothing wrong in that
+        assert {w for w, _e, _r, _q in log} == {"a", "b"}  # both workers took part
 
 
 async def test_two_executors_never_exceed_the_key_limit_and_keep_fire_order(db_url: str) -> None:
@@ -168,7 +169,7 @@ async def test_two_executors_never_exceed_the_key_limit_and_keep_fire_order(db_u
     log: list[Any] = []
     workers = [Worker(db_url, "a", log), Worker(db_url, "b", log)]
     await _race(workers, executions, log)
-    _check(log, executions, LIMIT)
+    _check(log, executions, LIMIT, both=False)
 
 
 async def test_two_gates_racing_over_a_hundred_keyed_runs_fill_the_free_places_together(db_url: str) -> None:
