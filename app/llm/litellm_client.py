@@ -69,6 +69,8 @@ def _import_litellm() -> Any:
     with _import_lock:
         if _litellm is None:
             os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+            # Its import builds pydantic models of its own TypedDicts, too (see _READONLY_NOTICE).
+            warnings.filterwarnings("ignore", message=_READONLY_NOTICE, category=UserWarning)
             import litellm
 
             # No telemetry, no prompt logging, no "give feedback" banners: we log what we choose.
@@ -86,7 +88,8 @@ def _import_litellm() -> Any:
 
 # litellm's TypedDicts use `ReadOnly`, which pydantic notes with a UserWarning when it builds
 # litellm's response models: noise about litellm's own code, never about ours.
-_READONLY_NOTICE = "Item .* is using the `ReadOnly` qualifier"
+# One item or several: "Item 'x' ... is using" / "Items 'x', 'y' ... are using".
+_READONLY_NOTICE = "Items? .* (is|are) using the `ReadOnly` qualifier"
 
 
 def _build_response_models(litellm: Any) -> None:
