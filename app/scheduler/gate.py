@@ -170,17 +170,7 @@ class RunGate:
                 claim.add_done_callback(lambda done: self._hand_back(done, request))
                 raise
             except (SQLAlchemyError, OSError) as exc:
-                log.warning("run.claim_failed", execution_id=execution_id, error=str(exc).splitlines()[0])
-                self.parked.setdefault(
-                    execution_id,
-                    Parked(
-                        execution_id=execution_id,
-                        task_id=task.id,
-                        scheduled_for=scheduled_for,
-                        trigger=trigger,
-                        key=task.concurrency_key,
-                    ),
-                )
+                self._claim_failed(exc, execution_id, task, scheduled_for, trigger)
                 return None
             if outcome != ALONE:
                 return outcome if isinstance(outcome, Admission) else None
@@ -188,19 +178,24 @@ class RunGate:
             async with self._claiming:
                 return await self._admit(execution_id, task, scheduled_for, trigger, worker_id)
         except (SQLAlchemyError, OSError) as exc:
-            # The record stays queued: offer it again on the next poll or run end.
-            log.warning("run.claim_failed", execution_id=execution_id, error=str(exc).splitlines()[0])
-            self.parked.setdefault(
-                execution_id,
-                Parked(
-                    execution_id=execution_id,
-                    task_id=task.id,
-                    scheduled_for=scheduled_for,
-                    trigger=trigger,
-                    key=task.concurrency_key,
-                ),
-            )
+            self._claim_failed(exc, execution_id, task, scheduled_for, trigger)
             return None
+
+    def _claim_failed(
+        self, exc: Exception, execution_id: int, task: Task, scheduled_for: datetime, trigger: str
+    ) -> None:
+        """The record stays queued: park it, to be offered again on the next poll or run end."""
+        log.warning("run.claim_failed", execution_id=execution_id, error=str(exc).splitlines()[0])
+        self.parked.setdefault(
+            execution_id,
+            Parked(
+                execution_id=execution_id,
+                task_id=task.id,
+                scheduled_for=scheduled_for,
+                trigger=trigger,
+                key=task.concurrency_key,
+            ),
+        )
 
     def _unshared(self, execution_id: int, task: Task) -> bool:
         """May this claim go with the batch (as far as the task loaded for the run says)?"""
